@@ -1,0 +1,18 @@
+//! The wire contracts of the Everytime services.
+//!
+//! Every crate that talks gRPC imports its messages, clients and servers from
+//! here; nothing re-declares a message. [`FILE_DESCRIPTOR_SET`] feeds server
+//! reflection so `grpcurl` can list and describe every service.
+
+/// The encoded `FileDescriptorSet` of every proto in this crate.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/everytime_descriptor.bin"));
+
+/// `everytime.auth.v1`: schools, users, sign-in, tokens and sessions.
+pub mod auth {
+    /// Version 1 of the auth API.
+    pub mod v1 {
+        #![allow(clippy::all, missing_docs)]
+        tonic::include_proto!("everytime.auth.v1");
+    }
+}

@@ -1,0 +1,185 @@
+//! The auth service's errors and how each becomes a gRPC status.
+//!
+//! Every client mistake maps to a precise code with a `google.rpc.ErrorInfo`
+//! reason (the REST API's `code`) and, where a field is to blame, a
+//! `BadRequest` violation. Everything else is logged and answered with a
+//! generic `INTERNAL`.
+
+use std::time::Duration;
+
+use everytime_common::{grpc, validate::FieldError};
+use tonic::{Code, Status};
+
+/// What can go wrong in auth.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input broke one or more limits.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// A unique value is already taken; the first field decides the code.
+    #[error("already taken: {0:?}")]
+    Taken(Vec<Taken>),
+    /// `school_id` names no school.
+    #[error("unknown school")]
+    UnknownSchool,
+    /// Sign-in with a wrong username or password; one error for both.
+    #[error("wrong username or password")]
+    InvalidCredentials,
+    /// The refresh token is unknown, expired or of a revoked session.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// A spent refresh token came back: its session is now revoked.
+    #[error("refresh token reused")]
+    RefreshTokenReused,
+    /// The current password given to a password change is wrong.
+    #[error("wrong current password")]
+    WrongPassword,
+    /// Too many failed sign-ins; try again after the delay.
+    #[error("too many failed sign-ins")]
+    RateLimited(Duration),
+    /// The thing does not exist (or is not the caller's to see).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Only administrators may do this.
+    #[error("administrators only")]
+    AdminOnly,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Password hashing failed.
+    #[error(transparent)]
+    Hash(#[from] crate::password::HashError),
+    /// Signing a token failed.
+    #[error("signing failed: {0}")]
+    Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// A unique value someone already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    /// `username_taken`
+    Username,
+    /// `email_taken`
+    Email,
+    /// `nickname_taken`
+    Nickname,
+    /// `school_name_taken`
+    SchoolName,
+}
+
+impl Taken {
+    fn field(self) -> &'static str {
+        match self {
+            Taken::Username => "username",
+            Taken::Email => "email",
+            Taken::Nickname => "nickname",
+            Taken::SchoolName => "name",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Taken::Username => "username_taken",
+            Taken::Email => "email_taken",
+            Taken::Nickname => "nickname_taken",
+            Taken::SchoolName => "school_name_taken",
+        }
+    }
+
+    /// The taken value behind a unique-constraint name, if it is one of ours.
+    pub fn from_constraint(constraint: &str) -> Option<Taken> {
+        match constraint {
+            "users_username_key" => Some(Taken::Username),
+            "users_email_key" => Some(Taken::Email),
+            "users_nickname_key" => Some(Taken::Nickname),
+            "schools_name_key" => Some(Taken::SchoolName),
+            _ => None,
+        }
+    }
+}
+
+impl Error {
+    /// Turns a unique violation on one of our constraints into [`Error::Taken`]
+    /// and a foreign-key violation on the school into [`Error::UnknownSchool`].
+    pub fn from_db(error: sqlx::Error) -> Error {
+        if let Some(db) = error.as_database_error() {
+            if let Some(taken) = db.constraint().and_then(Taken::from_constraint) {
+                return Error::Taken(vec![taken]);
+            }
+            if db.constraint() == Some("users_school_id_fkey") {
+                return Error::UnknownSchool;
+            }
+        }
+        Error::Database(error)
+    }
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Status {
+        match error {
+            Error::Invalid(errors) => grpc::invalid_input(&errors),
+            Error::Taken(taken) => {
+                let first = taken.first().copied().unwrap_or(Taken::Username);
+                let errors: Vec<FieldError> = taken
+                    .iter()
+                    .map(|taken| FieldError::new(taken.field(), "is already taken"))
+                    .collect();
+                let fields: Vec<_> = taken.iter().map(|taken| taken.field()).collect();
+                grpc::fields_status(
+                    Code::AlreadyExists,
+                    first.code(),
+                    format!("{} is already taken", fields.join(", ")),
+                    &errors,
+                )
+            }
+            Error::UnknownSchool => grpc::field_status(
+                Code::InvalidArgument,
+                "unknown_school",
+                "school_id",
+                "is not a known school",
+            ),
+            Error::InvalidCredentials => grpc::status(
+                Code::Unauthenticated,
+                "invalid_credentials",
+                "wrong username or password",
+            ),
+            Error::InvalidRefreshToken => grpc::status(
+                Code::Unauthenticated,
+                "invalid_refresh_token",
+                "the refresh token is invalid or expired",
+            ),
+            Error::RefreshTokenReused => grpc::status(
+                Code::Unauthenticated,
+                "refresh_token_reused",
+                "the refresh token was already used; the session has been revoked",
+            ),
+            Error::WrongPassword => grpc::field_status(
+                Code::Unauthenticated,
+                "wrong_password",
+                "current_password",
+                "is wrong",
+            ),
+            Error::RateLimited(retry_after) => grpc::rate_limited(
+                "too_many_attempts",
+                "too many failed sign-ins; try again later",
+                retry_after,
+            ),
+            Error::NotFound(what) => grpc::status(
+                Code::NotFound,
+                &format!("{what}_not_found"),
+                format!("{what} not found"),
+            ),
+            Error::AdminOnly => grpc::status(
+                Code::PermissionDenied,
+                "admin_only",
+                "only administrators may do this",
+            ),
+            Error::Database(error) => grpc::internal(error),
+            Error::Hash(error) => grpc::internal(error),
+            Error::Signing(error) => grpc::internal(error),
+        }
+    }
+}
+
+/// The result type of auth's handlers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,176 @@
+//! Starts a real auth service on 127.0.0.1:0 with a fresh database, and
+//! talks to it with the generated tonic clients.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+
+use everytime_auth::Config;
+use everytime_proto::auth::v1::{
+    self as pb, auth_service_client::AuthServiceClient, user_service_client::UserServiceClient,
+};
+use tokio::{sync::oneshot, task::JoinHandle};
+use tonic::{Request, transport::Channel};
+
+pub struct TestAuth {
+    pub addr: SocketAddr,
+    pub channel: Channel,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestAuth {
+    pub async fn start() -> TestAuth {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestAuth {
+        let url = everytime_common::postgres::test_database()
+            .await
+            .expect("a test database");
+        let mut config = Config::new(url);
+        configure(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let addr = listener.local_addr().expect("has an address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            everytime_auth::serve(config, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("auth runs");
+        });
+        let channel = everytime_common::grpc::channel(
+            &format!("http://{addr}"),
+            std::time::Duration::from_secs(30),
+        )
+        .expect("a channel");
+        TestAuth {
+            addr,
+            channel,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    pub fn auth(&self) -> AuthServiceClient<Channel> {
+        AuthServiceClient::new(self.channel.clone())
+    }
+
+    pub fn users(&self) -> UserServiceClient<Channel> {
+        UserServiceClient::new(self.channel.clone())
+    }
+
+    /// Signs up `username` (nickname and email derived from it) at school 1.
+    pub async fn sign_up(&self, username: &str) -> pb::User {
+        self.sign_up_at(username, 1).await
+    }
+
+    pub async fn sign_up_at(&self, username: &str, school_id: i64) -> pb::User {
+        self.auth()
+            .sign_up(sign_up_request(username, school_id))
+            .await
+            .expect("signs up")
+            .into_inner()
+            .user
+            .expect("a user")
+    }
+
+    pub async fn sign_in(&self, username: &str) -> pb::SignInResponse {
+        self.sign_in_with(username, PASSWORD)
+            .await
+            .expect("signs in")
+    }
+
+    pub async fn sign_in_with(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<pb::SignInResponse, tonic::Status> {
+        self.auth()
+            .sign_in(pb::SignInRequest {
+                username: username.into(),
+                password: password.into(),
+                client: Some(pb::ClientInfo {
+                    user_agent: "integration-test".into(),
+                    ip_address: "192.0.2.1".into(),
+                }),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Signs up and in; returns the user and their access token.
+    pub async fn user_with_token(&self, username: &str) -> (pb::User, String) {
+        let user = self.sign_up(username).await;
+        let signed_in = self.sign_in(username).await;
+        (user, signed_in.tokens.expect("tokens").access_token)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("auth stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestAuth {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn sign_up_request(username: &str, school_id: i64) -> pb::SignUpRequest {
+    pb::SignUpRequest {
+        username: username.into(),
+        email: format!("{username}@example.ac.kr"),
+        password: PASSWORD.into(),
+        nickname: nickname_for(username),
+        name: "김테스트".into(),
+        school_id,
+    }
+}
+
+/// A nickname of at most 10 characters derived from a username.
+pub fn nickname_for(username: &str) -> String {
+    format!("닉{}", &username[..username.len().min(9)])
+}
+
+/// `message` with `authorization: Bearer <token>` metadata.
+pub fn authed<T>(message: T, token: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("ascii"),
+    );
+    request
+}
+
+/// The `ErrorInfo` reason and the `BadRequest` fields of a status.
+pub fn reason_and_fields(status: &tonic::Status) -> (String, Vec<String>) {
+    use tonic_types::StatusExt;
+    let details = status.get_error_details();
+    let reason = details
+        .error_info()
+        .map(|info| info.reason.clone())
+        .unwrap_or_default();
+    let fields = details
+        .bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    (reason, fields)
+}

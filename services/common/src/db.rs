@@ -1,0 +1,82 @@
+//! Each service's slice of Postgres: a pool whose `search_path` is the
+//! service's own schema, the schema itself, and the service's migrations.
+//!
+//! Services write unqualified table names; the pool puts them in the
+//! service's schema (`auth`, `community`, `timetable`), and the migration
+//! bookkeeping table lands there too. Extensions live in `public`, which is
+//! second on the path. Nothing here crosses schemas, so a service moves to a
+//! database of its own by changing its URL alone.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    PgPool,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+};
+
+/// Pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    /// Connections at most (`DB_MAX_CONNECTIONS`, default 10).
+    pub max_connections: u32,
+    /// How long a request may wait for a free connection.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        PoolOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl PoolOptions {
+    /// Reads `DB_MAX_CONNECTIONS`.
+    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        Ok(PoolOptions {
+            max_connections: crate::config::parse_or("DB_MAX_CONNECTIONS", 10)?,
+            ..PoolOptions::default()
+        })
+    }
+}
+
+/// Connects to `url` with `schema` first on the `search_path`, creates the
+/// schema when it is missing, and runs `migrator`.
+pub async fn connect_and_migrate(
+    url: &str,
+    schema: &'static str,
+    options: &PoolOptions,
+    migrator: &Migrator,
+) -> Result<PgPool, sqlx::Error> {
+    assert!(
+        schema.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+        "schema names are plain lowercase identifiers"
+    );
+    let connect = PgConnectOptions::from_str(url)?
+        .options([("search_path", format!("{schema},public"))])
+        .application_name(&format!("everytime-{schema}"));
+    let pool = PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .connect_with(connect)
+        .await?;
+
+    // In deployment the init script creates the schema, owned by the
+    // service's role, and the role may lack CREATE on the database: only
+    // create it when it is really missing.
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_namespace where nspname = $1)")
+            .bind(schema)
+            .fetch_one(&pool)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("create schema if not exists {schema}"))
+            .execute(&pool)
+            .await?;
+    }
+    migrator.run(&pool).await?;
+    Ok(pool)
+}

@@ -1,0 +1,53 @@
+//! What every Everytime service shares, and nothing more.
+//!
+//! - [`config`]: reading settings from the environment.
+//! - [`telemetry`]: logs and spans.
+//! - [`validate`]: the shared shape of input limits (trimmed, counted in characters).
+//! - [`token`]: access-token claims and their verification against auth's JWK Set.
+//! - [`grpc`]: `google.rpc`-rich errors, the bearer-token layer, the server
+//!   runner with health and reflection, client channels with deadlines.
+//! - [`db`] and [`postgres`] (feature `db`): the per-service pool, schema and
+//!   migrations, and the private Postgres cluster for development and tests.
+
+pub mod config;
+pub mod grpc;
+pub mod telemetry;
+pub mod token;
+pub mod validate;
+
+#[cfg(feature = "db")]
+pub mod db;
+#[cfg(feature = "db")]
+pub mod postgres;
+
+/// Resolves when the process is asked to stop (SIGTERM or Ctrl-C).
+///
+/// Servers pass this as their shutdown future: they stop accepting, let
+/// in-flight requests finish, then return.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; draining in-flight requests");
+}

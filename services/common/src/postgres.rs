@@ -1,0 +1,757 @@
+//! A private Postgres cluster for development and tests.
+//!
+//! When `DATABASE_URL` is unset, the one-command run and the tests start
+//! their own cluster from the local PostgreSQL binaries instead of needing a
+//! server: `initdb` once into a data folder, then `postgres` on a free port
+//! of 127.0.0.1 (no Unix socket, password authentication). The data folder is
+//! reused next time; a server that another process of ours already runs from
+//! the same folder is attached to, not restarted. Nothing here ever touches
+//! a server it did not start.
+//!
+//! Postgres refuses to run as root. When we are root, the cluster runs as the
+//! `postgres` user (or `nobody`), and the data folder moves somewhere that
+//! user can reach if the requested one is not.
+//!
+//! The server runs under a small watchdog shell that stops it (fast
+//! shutdown) as soon as our end of its stdin closes, so it goes away with the
+//! process that started it, even if that process is killed.
+
+use std::{
+    io::{self, Read, Seek, SeekFrom},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    str::FromStr,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use rand::{Rng, distributions::Alphanumeric};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, postgres::PgConnectOptions};
+
+/// The superuser of clusters we create.
+const SUPERUSER: &str = "postgres";
+/// Where we keep the superuser's password, inside the data folder.
+const PASSWORD_FILE: &str = "everytime-superuser.password";
+/// The server's own log, inside the data folder.
+const LOG_FILE: &str = "everytime-postgres.log";
+
+/// Why a cluster could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    /// No PostgreSQL server binaries on this machine.
+    #[error(
+        "PostgreSQL server binaries (initdb and postgres) were not found on PATH, in PG_BIN_DIR, \
+         or in the usual install folders (/usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, \
+         /opt/homebrew/opt/postgresql@*/bin). Install PostgreSQL 13 or newer with its contrib \
+         extensions (Debian/Ubuntu: `apt-get install postgresql`; Fedora: `dnf install \
+         postgresql-server postgresql-contrib`; macOS: `brew install postgresql@16`), set \
+         PG_BIN_DIR to the folder holding initdb, or set DATABASE_URL to a server of your own"
+    )]
+    BinariesNotFound,
+    /// A command failed.
+    #[error("{command} failed: {detail}")]
+    Command {
+        /// What was run.
+        command: String,
+        /// What it said.
+        detail: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// The server did not accept connections in time.
+    #[error("postgres did not start within {timeout:?}; its log ({log}) ends with:\n{tail}")]
+    NotReady {
+        /// How long we waited.
+        timeout: Duration,
+        /// The server log.
+        log: PathBuf,
+        /// The last lines of the log.
+        tail: String,
+    },
+    /// A query against the new cluster failed.
+    #[error(transparent)]
+    Sql(#[from] sqlx::Error),
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> LaunchError + '_ {
+    move |source| LaunchError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// How to start a cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    /// The data folder; created and initialised when it holds no cluster.
+    pub data_dir: PathBuf,
+    /// `false` turns off fsync and friends: for throwaway test clusters only.
+    pub durable: bool,
+}
+
+/// A running private cluster. Dropping it stops the server (unless we only
+/// attached to one another process of ours started).
+#[derive(Debug)]
+pub struct Cluster {
+    data_dir: PathBuf,
+    port: u16,
+    password: String,
+    watchdog: Option<Child>,
+}
+
+/// The user the server runs as when we are root.
+#[derive(Debug, Clone, Copy)]
+struct RunAs {
+    uid: u32,
+    gid: u32,
+}
+
+impl Cluster {
+    /// Starts (or attaches to) the cluster in `options.data_dir`, running
+    /// `initdb` first when the folder holds no cluster yet.
+    pub async fn start(options: ClusterOptions) -> Result<Cluster, LaunchError> {
+        let prepared = tokio::task::spawn_blocking(move || prepare(&options))
+            .await
+            .map_err(|error| LaunchError::Command {
+                command: "cluster preparation".into(),
+                detail: error.to_string(),
+            })??;
+        let Prepared {
+            bin_dir,
+            data_dir,
+            run_as,
+            password,
+            durable,
+        } = prepared;
+
+        if let Some(port) = running_port(&data_dir) {
+            tracing::info!(data_dir = %data_dir.display(), port, "attaching to the running private Postgres");
+            let mut cluster = Cluster {
+                data_dir,
+                port,
+                password,
+                watchdog: None,
+            };
+            cluster.wait_ready(None).await?;
+            return Ok(cluster);
+        }
+
+        let mut last_error = None;
+        for _ in 0..5 {
+            let port = free_port().map_err(io_error(Path::new("127.0.0.1:0")))?;
+            let watchdog = spawn_server(&bin_dir, &data_dir, port, run_as, durable)?;
+            let mut cluster = Cluster {
+                data_dir: data_dir.clone(),
+                port,
+                password: password.clone(),
+                watchdog: Some(watchdog),
+            };
+            match cluster.wait_ready(Some(Duration::from_secs(60))).await {
+                Ok(()) => {
+                    tracing::info!(data_dir = %cluster.data_dir.display(), port, "private Postgres is up");
+                    return Ok(cluster);
+                }
+                Err(LaunchError::NotReady { tail, .. }) if port_was_taken(&tail) => {
+                    cluster.watchdog.take();
+                    last_error = Some(format!("port {port} was taken"));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Err(LaunchError::Command {
+            command: "postgres".into(),
+            detail: last_error.unwrap_or_default(),
+        })
+    }
+
+    /// The port the server listens on (127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The data folder actually used.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// A superuser URL for `database`.
+    pub fn url(&self, database: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{database}",
+            self.password, self.port
+        )
+    }
+
+    /// Creates `database` unless it exists.
+    pub async fn ensure_database(&self, database: &str) -> Result<(), LaunchError> {
+        create_database_if_missing(&self.url("postgres"), database).await
+    }
+
+    async fn wait_ready(&mut self, timeout: Option<Duration>) -> Result<(), LaunchError> {
+        let timeout = timeout.unwrap_or(Duration::from_secs(30));
+        let options = PgConnectOptions::from_str(&self.url("postgres"))?;
+        let started = Instant::now();
+        loop {
+            if let Ok(connection) = options.connect().await {
+                connection.close().await.ok();
+                return Ok(());
+            }
+            let exited = match self.watchdog.as_mut() {
+                Some(watchdog) => watchdog.try_wait().ok().flatten().is_some(),
+                None => false,
+            };
+            if exited || started.elapsed() > timeout {
+                let log = self.data_dir.join(LOG_FILE);
+                return Err(LaunchError::NotReady {
+                    timeout,
+                    tail: log_tail(&log),
+                    log,
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        if let Some(mut watchdog) = self.watchdog.take() {
+            // Closing stdin tells the watchdog to stop the server; wait for it
+            // so the data folder is consistent before we return.
+            drop(watchdog.stdin.take());
+            let _ = watchdog.wait();
+        }
+    }
+}
+
+struct Prepared {
+    bin_dir: PathBuf,
+    data_dir: PathBuf,
+    run_as: Option<RunAs>,
+    password: String,
+    durable: bool,
+}
+
+fn prepare(options: &ClusterOptions) -> Result<Prepared, LaunchError> {
+    let bin_dir = find_bin_dir().ok_or(LaunchError::BinariesNotFound)?;
+    let run_as = run_as()?;
+    let mut data_dir = absolute(&options.data_dir)?;
+    let parent = data_dir
+        .parent()
+        .map(Path::to_owned)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    std::fs::create_dir_all(&parent).map_err(io_error(&parent))?;
+    if let Some(user) = run_as
+        && !can_enter(&parent, user)
+    {
+        let fallback = fallback_dir(&data_dir);
+        tracing::info!(
+            requested = %data_dir.display(),
+            using = %fallback.display(),
+            "running as root: the postgres user cannot reach the requested data folder, using another"
+        );
+        data_dir = fallback;
+        if let Some(parent) = data_dir.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+    }
+
+    if !data_dir.join("PG_VERSION").exists() {
+        initdb(&bin_dir, &data_dir, run_as, options.durable)?;
+    }
+    let password_path = data_dir.join(PASSWORD_FILE);
+    let password = std::fs::read_to_string(&password_path)
+        .map_err(io_error(&password_path))?
+        .trim()
+        .to_owned();
+    Ok(Prepared {
+        bin_dir,
+        data_dir,
+        run_as,
+        password,
+        durable: options.durable,
+    })
+}
+
+/// Finds the folder holding `initdb` and `postgres`.
+fn find_bin_dir() -> Option<PathBuf> {
+    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
+    if let Some(dir) = crate::config::var("PG_BIN_DIR") {
+        let dir = PathBuf::from(dir);
+        return has_server(&dir).then_some(dir);
+    }
+    // initdb on PATH may be a symlink into the real bin folder (Debian puts
+    // only client tools in /usr/bin).
+    let on_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|dir| std::fs::canonicalize(dir.join("initdb")).ok())
+        .filter_map(|initdb| initdb.parent().map(Path::to_owned));
+    let versioned = [
+        ("/usr/lib/postgresql", ""),
+        ("/usr", "pgsql-"),
+        ("/opt/homebrew/opt", "postgresql@"),
+        ("/usr/local/opt", "postgresql@"),
+    ]
+    .into_iter()
+    .flat_map(|(parent, stem)| versioned_bin_dirs(Path::new(parent), stem));
+    let fixed = [
+        "/usr/local/pgsql/bin",
+        "/opt/homebrew/bin",
+        "/usr/local/bin",
+    ]
+    .into_iter()
+    .map(PathBuf::from);
+    on_path
+        .chain(versioned)
+        .chain(fixed)
+        .find(|dir| has_server(dir))
+}
+
+/// The `bin` folders of `<parent>/<stem><major version>`, newest first.
+fn versioned_bin_dirs(parent: &Path, stem: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<(u32, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().into_string().ok()?;
+            let version = name.strip_prefix(stem)?;
+            let major: u32 = version.split('.').next()?.parse().ok()?;
+            Some((major, entry.path().join("bin")))
+        })
+        .collect();
+    found.sort_by_key(|(major, _)| std::cmp::Reverse(*major));
+    found.into_iter().map(|(_, dir)| dir).collect()
+}
+
+fn command_output(program: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new(program).args(args).output().ok()?;
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&output.stdout).trim().to_owned())
+}
+
+/// When we are root, the user to run the server as.
+fn run_as() -> Result<Option<RunAs>, LaunchError> {
+    let uid = command_output("id", &["-u"]).and_then(|uid| uid.parse::<u32>().ok());
+    if uid != Some(0) {
+        return Ok(None);
+    }
+    for user in ["postgres", "nobody"] {
+        let uid = command_output("id", &["-u", user]).and_then(|id| id.parse().ok());
+        let gid = command_output("id", &["-g", user]).and_then(|id| id.parse().ok());
+        if let (Some(uid), Some(gid)) = (uid, gid) {
+            return Ok(Some(RunAs { uid, gid }));
+        }
+    }
+    Err(LaunchError::Command {
+        command: "id -u postgres".into(),
+        detail: "running as root, but there is neither a `postgres` nor a `nobody` user to run \
+                 Postgres as (Postgres refuses to run as root); create one with \
+                 `useradd --system postgres`"
+            .into(),
+    })
+}
+
+/// Whether `user` can enter `dir` (every folder above it must be searchable).
+fn can_enter(dir: &Path, user: RunAs) -> bool {
+    use std::os::unix::process::CommandExt;
+    Command::new("sh")
+        .args(["-c", "cd \"$1\"", "sh"])
+        .arg(dir)
+        .uid(user.uid)
+        .gid(user.gid)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A stable folder under /var/tmp for a data folder root cannot share.
+fn fallback_dir(requested: &Path) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(requested.as_os_str().as_encoded_bytes());
+    let name: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let base = if Path::new("/var/tmp").is_dir() {
+        PathBuf::from("/var/tmp")
+    } else {
+        std::env::temp_dir()
+    };
+    base.join("everytime-postgres").join(name)
+}
+
+fn absolute(path: &Path) -> Result<PathBuf, LaunchError> {
+    if path.is_absolute() {
+        return Ok(path.to_owned());
+    }
+    let cwd = std::env::current_dir().map_err(io_error(Path::new(".")))?;
+    Ok(cwd.join(path))
+}
+
+fn random_password() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(32)
+        .map(char::from)
+        .collect()
+}
+
+/// Makes `path` belong to the server's user.
+fn hand_over(path: &Path, run_as: Option<RunAs>) -> Result<(), LaunchError> {
+    if let Some(user) = run_as {
+        std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).map_err(io_error(path))?;
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, contents: &str, run_as: Option<RunAs>) -> Result<(), LaunchError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, contents).map_err(io_error(path))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(io_error(path))?;
+    hand_over(path, run_as)
+}
+
+fn initdb(
+    bin_dir: &Path,
+    data_dir: &Path,
+    run_as: Option<RunAs>,
+    durable: bool,
+) -> Result<(), LaunchError> {
+    use std::os::unix::{fs::PermissionsExt, process::CommandExt};
+    tracing::info!(data_dir = %data_dir.display(), "creating a private Postgres cluster (initdb)");
+    std::fs::create_dir_all(data_dir).map_err(io_error(data_dir))?;
+    std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(io_error(data_dir))?;
+    hand_over(data_dir, run_as)?;
+
+    let password = random_password();
+    let pwfile = data_dir.with_extension("pwfile");
+    write_private(&pwfile, &password, run_as)?;
+
+    // A UTF-8 aware LC_CTYPE matters: it makes lower() and the trigram and
+    // bigram matching treat Hangul as letters.
+    let mut last_error = String::new();
+    let mut created = false;
+    for locale in [Some("C.UTF-8"), Some("en_US.UTF-8"), None] {
+        let mut command = Command::new(bin_dir.join("initdb"));
+        command
+            .arg("--pgdata")
+            .arg(data_dir)
+            .arg(format!("--username={SUPERUSER}"))
+            .arg(format!("--pwfile={}", pwfile.display()))
+            .args([
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--no-instructions",
+            ]);
+        if let Some(locale) = locale {
+            command.arg(format!("--locale={locale}"));
+        }
+        if !durable {
+            command.arg("--no-sync");
+        }
+        if let Some(user) = run_as {
+            command.uid(user.uid).gid(user.gid);
+        }
+        let output = command
+            .output()
+            .map_err(io_error(&bin_dir.join("initdb")))?;
+        if output.status.success() {
+            created = true;
+            break;
+        }
+        last_error = String::from_utf8_lossy(&output.stderr).into_owned();
+    }
+    let _ = std::fs::remove_file(&pwfile);
+    if !created {
+        return Err(LaunchError::Command {
+            command: "initdb".into(),
+            detail: last_error,
+        });
+    }
+    write_private(&data_dir.join(PASSWORD_FILE), &password, run_as)
+}
+
+/// The port of a server already running from `data_dir`, if any.
+fn running_port(data_dir: &Path) -> Option<u16> {
+    let pid_file = std::fs::read_to_string(data_dir.join("postmaster.pid")).ok()?;
+    let mut lines = pid_file.lines();
+    let pid = lines.next()?.trim();
+    let port = lines.nth(2)?.trim().parse().ok()?;
+    let alive = Command::new("kill")
+        .args(["-0", pid])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    alive.then_some(port)
+}
+
+fn free_port() -> io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn port_was_taken(log_tail: &str) -> bool {
+    log_tail.contains("could not bind") || log_tail.contains("Address already in use")
+}
+
+/// The watchdog: runs postgres in the background and stops it (fast
+/// shutdown) when its stdin reaches end-of-file, that is when the process
+/// holding the other end drops it or dies. It exits when postgres does.
+/// (A background job's stdin is /dev/null unless redirected, hence fd 3.)
+const WATCHDOG: &str = r#"exec 3<&0
+pg="$1"; shift
+"$pg" "$@" </dev/null &
+pid=$!
+( read -r _ignored <&3; kill -INT "$pid" 2>/dev/null ) &
+exec 3<&-
+wait "$pid""#;
+
+fn spawn_server(
+    bin_dir: &Path,
+    data_dir: &Path,
+    port: u16,
+    run_as: Option<RunAs>,
+    durable: bool,
+) -> Result<Child, LaunchError> {
+    use std::os::unix::process::CommandExt;
+    let log_path = data_dir.join(LOG_FILE);
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io_error(&log_path))?;
+    let log_err = log.try_clone().map_err(io_error(&log_path))?;
+
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", WATCHDOG, "sh"])
+        .arg(bin_dir.join("postgres"))
+        .arg("-D")
+        .arg(data_dir)
+        .args(["-p", &port.to_string()])
+        .args(["-c", "listen_addresses=127.0.0.1"])
+        .args(["-c", "unix_socket_directories="])
+        .args(["-c", "max_connections=300"]);
+    if !durable {
+        command.args([
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+        ]);
+    }
+    if let Some(user) = run_as {
+        command.uid(user.uid).gid(user.gid);
+    }
+    // Its own process group: Ctrl-C in a terminal reaches us, and we stop
+    // the server after our services have drained, not before.
+    command
+        .process_group(0)
+        .stdin(Stdio::piped())
+        .stdout(log)
+        .stderr(log_err);
+    command.spawn().map_err(io_error(Path::new("sh")))
+}
+
+fn log_tail(path: &Path) -> String {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return String::from("(no log)");
+    };
+    let length = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+    let _ = file.seek(SeekFrom::Start(length.saturating_sub(2000)));
+    let mut tail = String::new();
+    let _ = file.read_to_string(&mut tail);
+    tail
+}
+
+async fn create_database_if_missing(admin_url: &str, database: &str) -> Result<(), LaunchError> {
+    let mut connection = PgConnection::connect(admin_url).await?;
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+            .bind(database)
+            .fetch_one(&mut connection)
+            .await?;
+    if !exists {
+        let statement = format!("create database \"{}\"", database.replace('"', "\"\""));
+        if let Err(error) = connection.execute(statement.as_str()).await {
+            // Another process may have created it a moment ago.
+            let duplicate = error
+                .as_database_error()
+                .and_then(|error| error.code())
+                .is_some_and(|code| code == "42P04");
+            if !duplicate {
+                return Err(error.into());
+            }
+        }
+    }
+    connection.close().await?;
+    Ok(())
+}
+
+/// A fresh, empty database for one test, and the URL to reach it.
+///
+/// The server is `DATABASE_URL` when it is set, otherwise a throwaway
+/// cluster in the temp folder that lives as long as the test process. Each
+/// call makes a new database (`everytime_test_<time>_<random>`), so tests
+/// never share state. On a server of yours, databases left by test runs
+/// more than two hours old are dropped the next time tests run.
+pub async fn test_database() -> Result<String, LaunchError> {
+    static SERVER: tokio::sync::OnceCell<(String, Option<Cluster>)> =
+        tokio::sync::OnceCell::const_new();
+    let (admin_url, _) = SERVER
+        .get_or_try_init(|| async {
+            match crate::config::var("DATABASE_URL") {
+                Some(url) => {
+                    drop_stale_test_databases(&url).await;
+                    Ok::<_, LaunchError>((url, None))
+                }
+                None => {
+                    sweep_stale_test_clusters();
+                    let cluster = Cluster::start(ClusterOptions {
+                        data_dir: std::env::temp_dir()
+                            .join(format!("everytime-test-pg-{}", std::process::id())),
+                        durable: false,
+                    })
+                    .await?;
+                    Ok((cluster.url("postgres"), Some(cluster)))
+                }
+            }
+        })
+        .await?;
+
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(10)
+        .map(|c| char::from(c).to_ascii_lowercase())
+        .collect();
+    let database = format!("everytime_test_{created}_{suffix}");
+    create_database_if_missing(admin_url, &database).await?;
+    let mut url = url::Url::parse(admin_url).map_err(|error| LaunchError::Command {
+        command: "DATABASE_URL".into(),
+        detail: error.to_string(),
+    })?;
+    url.set_path(&format!("/{database}"));
+    Ok(url.to_string())
+}
+
+/// Removes test clusters whose process is gone (Linux, where /proc tells).
+fn sweep_stale_test_clusters() {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix("everytime-test-pg-"))
+        else {
+            continue;
+        };
+        if !Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+async fn drop_stale_test_databases(admin_url: &str) {
+    let Ok(mut connection) = PgConnection::connect(admin_url).await else {
+        return;
+    };
+    let names: Vec<String> = sqlx::query_scalar(
+        "select datname from pg_database where datname like 'everytime\\_test\\_%'",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs())
+        .unwrap_or(0);
+    for name in names {
+        let created: Option<u64> = name
+            .strip_prefix("everytime_test_")
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|seconds| seconds.parse().ok());
+        if created.is_some_and(|created| now.saturating_sub(created) > 2 * 3600) {
+            let statement = format!("drop database if exists \"{name}\" with (force)");
+            let _ = connection.execute(statement.as_str()).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_is_recognised_in_the_log() {
+        assert!(port_was_taken(
+            "LOG:  could not bind IPv4 address \"127.0.0.1\": Address already in use"
+        ));
+        assert!(!port_was_taken(
+            "LOG:  database system is ready to accept connections"
+        ));
+    }
+
+    #[test]
+    fn the_fallback_folder_is_stable_for_one_request() {
+        let a = fallback_dir(Path::new("/root/project/.data/postgres"));
+        let b = fallback_dir(Path::new("/root/project/.data/postgres"));
+        let c = fallback_dir(Path::new("/root/other/.data/postgres"));
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[tokio::test]
+    async fn test_databases_are_fresh_and_separate() {
+        let first = test_database().await.expect("a test database");
+        let second = test_database().await.expect("another test database");
+        assert_ne!(first, second);
+        let mut connection = PgConnection::connect(&first).await.expect("connects");
+        let tables: i64 = sqlx::query_scalar(
+            "select count(*) from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .expect("counts");
+        assert_eq!(tables, 0);
+    }
+
+    #[tokio::test]
+    async fn the_cluster_has_a_utf8_aware_ctype_when_we_start_it() {
+        if crate::config::var("DATABASE_URL").is_some() {
+            return; // a server of the user's own: its locale is theirs
+        }
+        let url = test_database().await.expect("a test database");
+        let mut connection = PgConnection::connect(&url).await.expect("connects");
+        let lowered: String = sqlx::query_scalar("select lower('ÀBC 자료구조')")
+            .fetch_one(&mut connection)
+            .await
+            .expect("lowers");
+        assert_eq!(lowered, "àbc 자료구조");
+    }
+}

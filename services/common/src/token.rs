@@ -1,0 +1,685 @@
+//! Access tokens: their claims, the Ed25519 keys that sign them, and the
+//! verifier every service and the gateway run before trusting a request.
+//!
+//! Tokens are JWTs signed with EdDSA (Ed25519). The algorithm is pinned: a
+//! token whose header names anything else (`none`, `HS256`, ...) is refused
+//! before any key is looked at. `iss`, `aud`, `exp` and `sub` are required.
+//! Public keys come from auth's JWK Set; an unknown `kid` triggers one
+//! refetch, so a key rotated in by auth is picked up without a restart.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use ed25519_dalek::SigningKey as Ed25519SigningKey;
+use everytime_proto::auth::v1 as pb;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tonic::transport::Channel;
+
+/// The only algorithm access tokens may use.
+pub const ALGORITHM: Algorithm = Algorithm::EdDSA;
+
+/// Who issues access tokens, who they are for, and how long tokens live.
+/// The same issuer and audience must be configured on auth, every service
+/// and the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    /// `iss` (`JWT_ISSUER`, default `everytime-auth`).
+    pub issuer: String,
+    /// `aud` (`JWT_AUDIENCE`, default `everytime`).
+    pub audience: String,
+    /// Access-token lifetime (`ACCESS_TOKEN_TTL_SECONDS`, default 900).
+    pub access_token_ttl: Duration,
+    /// Refresh-token lifetime (`REFRESH_TOKEN_TTL_SECONDS`, default 30 days).
+    pub refresh_token_ttl: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings {
+            issuer: "everytime-auth".into(),
+            audience: "everytime".into(),
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+impl TokenSettings {
+    /// Reads `JWT_ISSUER`, `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS` and
+    /// `REFRESH_TOKEN_TTL_SECONDS`.
+    pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        let defaults = TokenSettings::default();
+        Ok(TokenSettings {
+            issuer: crate::config::var_or("JWT_ISSUER", &defaults.issuer),
+            audience: crate::config::var_or("JWT_AUDIENCE", &defaults.audience),
+            access_token_ttl: crate::config::seconds_or(
+                "ACCESS_TOKEN_TTL_SECONDS",
+                defaults.access_token_ttl.as_secs(),
+            )?,
+            refresh_token_ttl: crate::config::seconds_or(
+                "REFRESH_TOKEN_TTL_SECONDS",
+                defaults.refresh_token_ttl.as_secs(),
+            )?,
+        })
+    }
+
+    /// A verifier for tokens issued under these settings.
+    pub fn verifier(&self, source: Arc<dyn KeySource>) -> TokenVerifier {
+        TokenVerifier::new(&self.issuer, &self.audience, source)
+    }
+}
+
+/// What a user may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// An ordinary member of a school.
+    User,
+    /// May create schools, import courses and delete any post.
+    Admin,
+}
+
+impl Role {
+    /// The name used in tokens, the database and the REST API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses the stored name; anything unknown is an ordinary user.
+    pub fn from_name(name: &str) -> Role {
+        if name == "admin" {
+            Role::Admin
+        } else {
+            Role::User
+        }
+    }
+}
+
+/// The claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user id, as a decimal string.
+    pub sub: String,
+    /// The session id, as a decimal string.
+    pub sid: String,
+    /// The user's school.
+    pub school_id: i64,
+    /// The user's role.
+    pub role: Role,
+    /// Who issued the token.
+    pub iss: String,
+    /// Who the token is for.
+    pub aud: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+    /// Issue time, seconds since the Unix epoch.
+    pub iat: i64,
+    /// A unique id for this token.
+    pub jti: String,
+}
+
+/// The verified identity behind a request, put into request extensions by
+/// [`crate::grpc::RequireAuthLayer`] and read by handlers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The user.
+    pub user_id: i64,
+    /// The sign-in session the token belongs to.
+    pub session_id: i64,
+    /// The user's school; everything school-scoped filters by it.
+    pub school_id: i64,
+    /// The user's role.
+    pub role: Role,
+}
+
+impl Caller {
+    /// True for administrators.
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+impl TryFrom<Claims> for Caller {
+    type Error = VerifyError;
+
+    fn try_from(claims: Claims) -> Result<Self, Self::Error> {
+        let user_id = claims.sub.parse().map_err(|_| VerifyError::Invalid)?;
+        let session_id = claims.sid.parse().map_err(|_| VerifyError::Invalid)?;
+        Ok(Caller {
+            user_id,
+            session_id,
+            school_id: claims.school_id,
+            role: claims.role,
+        })
+    }
+}
+
+/// The public half of a signing key, as published in the JWK Set
+/// (RFC 7517, with the Ed25519 `OKP` key type of RFC 8037).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicJwk {
+    /// Always `OKP`.
+    pub kty: String,
+    /// Always `Ed25519`.
+    pub crv: String,
+    /// The public key, base64url without padding.
+    pub x: String,
+    /// The key id, the RFC 7638 thumbprint.
+    pub kid: String,
+    /// Always `EdDSA`.
+    pub alg: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    pub use_: String,
+}
+
+impl PublicJwk {
+    /// The JWK of a raw Ed25519 public key; `kid` is its RFC 7638 thumbprint.
+    pub fn ed25519(public_key: &[u8; 32]) -> Self {
+        let x = URL_SAFE_NO_PAD.encode(public_key);
+        // RFC 7638: the required members in lexicographic order, no spaces.
+        let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{x}"}}"#);
+        let kid = URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()));
+        PublicJwk {
+            kty: "OKP".into(),
+            crv: "Ed25519".into(),
+            x,
+            kid,
+            alg: "EdDSA".into(),
+            use_: "sig".into(),
+        }
+    }
+
+    fn decoding_key(&self) -> Option<DecodingKey> {
+        if self.kty != "OKP" || self.crv != "Ed25519" {
+            return None;
+        }
+        let raw = URL_SAFE_NO_PAD.decode(&self.x).ok()?;
+        if raw.len() != 32 {
+            return None;
+        }
+        DecodingKey::from_ed_components(&self.x).ok()
+    }
+}
+
+impl From<PublicJwk> for pb::Jwk {
+    fn from(jwk: PublicJwk) -> Self {
+        pb::Jwk {
+            kty: jwk.kty,
+            crv: jwk.crv,
+            x: jwk.x,
+            kid: jwk.kid,
+            alg: jwk.alg,
+            r#use: jwk.use_,
+        }
+    }
+}
+
+impl From<pb::Jwk> for PublicJwk {
+    fn from(jwk: pb::Jwk) -> Self {
+        PublicJwk {
+            kty: jwk.kty,
+            crv: jwk.crv,
+            x: jwk.x,
+            kid: jwk.kid,
+            alg: jwk.alg,
+            use_: jwk.r#use,
+        }
+    }
+}
+
+/// A private Ed25519 key that signs access tokens.
+#[derive(Clone)]
+pub struct SigningKey {
+    seed: [u8; 32],
+    encoding: EncodingKey,
+    public: PublicJwk,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.public.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A key could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    /// Not a PEM `PRIVATE KEY` block holding an Ed25519 key.
+    #[error("not an Ed25519 private key in PKCS#8 PEM form")]
+    NotEd25519,
+}
+
+/// The fixed DER prefix of a PKCS#8 v1 Ed25519 private key (RFC 8410 §7);
+/// the 32-byte seed follows it.
+const PKCS8_ED25519_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+impl SigningKey {
+    /// The key with this 32-byte seed.
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        let public_key = Ed25519SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes();
+        let mut der = PKCS8_ED25519_PREFIX.to_vec();
+        der.extend_from_slice(&seed);
+        SigningKey {
+            seed,
+            encoding: EncodingKey::from_ed_der(&der),
+            public: PublicJwk::ed25519(&public_key),
+        }
+    }
+
+    /// A fresh key from the operating system's random source.
+    pub fn generate() -> Self {
+        let mut seed = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut seed);
+        Self::from_seed(seed)
+    }
+
+    /// Reads a PKCS#8 PEM key, as made by `openssl genpkey -algorithm ed25519`.
+    pub fn from_pkcs8_pem(pem: &str) -> Result<Self, KeyError> {
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .skip_while(|line| *line != "-----BEGIN PRIVATE KEY-----")
+            .skip(1)
+            .take_while(|line| *line != "-----END PRIVATE KEY-----")
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|_| KeyError::NotEd25519)?;
+        let seed = der
+            .strip_prefix(&PKCS8_ED25519_PREFIX)
+            .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
+            .ok_or(KeyError::NotEd25519)?;
+        Ok(Self::from_seed(seed))
+    }
+
+    /// The 32-byte seed, for storage.
+    pub fn seed(&self) -> &[u8; 32] {
+        &self.seed
+    }
+
+    /// The key id.
+    pub fn kid(&self) -> &str {
+        &self.public.kid
+    }
+
+    /// The public half, for the JWK Set.
+    pub fn public_jwk(&self) -> &PublicJwk {
+        &self.public
+    }
+
+    /// Signs `claims` into a compact JWT with this key's `kid`.
+    pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(self.public.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+    }
+}
+
+/// A random id for `jti` and similar: 16 bytes, base64url.
+pub fn random_id() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    /// No token came with the request.
+    #[error("an access token is required")]
+    Missing,
+    /// The token has expired.
+    #[error("the access token has expired")]
+    Expired,
+    /// The token is malformed, wrongly signed, or has the wrong claims.
+    #[error("the access token is invalid")]
+    Invalid,
+    /// The keys could not be fetched from auth; the token was not judged.
+    #[error("token keys are unavailable: {0}")]
+    KeysUnavailable(String),
+}
+
+impl VerifyError {
+    /// The API code for this failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::Missing => "missing_token",
+            VerifyError::Expired => "token_expired",
+            VerifyError::Invalid => "invalid_token",
+            VerifyError::KeysUnavailable(_) => "auth_unavailable",
+        }
+    }
+}
+
+/// Extracts the token from an `Authorization: Bearer <token>` value.
+pub fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Where a verifier gets the public keys.
+#[async_trait::async_trait]
+pub trait KeySource: Send + Sync + 'static {
+    /// The current JWK Set.
+    async fn keys(&self) -> Result<Vec<PublicJwk>, String>;
+}
+
+/// A fixed set of keys: for auth itself, which holds its keys, and for tests.
+#[derive(Debug, Clone)]
+pub struct StaticKeys(pub Vec<PublicJwk>);
+
+#[async_trait::async_trait]
+impl KeySource for StaticKeys {
+    async fn keys(&self) -> Result<Vec<PublicJwk>, String> {
+        Ok(self.0.clone())
+    }
+}
+
+/// Auth's JWK Set, fetched over gRPC (`AuthService/GetJwks`).
+#[derive(Debug, Clone)]
+pub struct AuthJwks {
+    client: pb::auth_service_client::AuthServiceClient<Channel>,
+}
+
+impl AuthJwks {
+    /// Fetches from the auth service behind `channel`.
+    pub fn new(channel: Channel) -> Self {
+        AuthJwks {
+            client: pb::auth_service_client::AuthServiceClient::new(channel),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl KeySource for AuthJwks {
+    async fn keys(&self) -> Result<Vec<PublicJwk>, String> {
+        let response = self
+            .client
+            .clone()
+            .get_jwks(pb::GetJwksRequest {})
+            .await
+            .map_err(|status| format!("{}: {}", status.code(), status.message()))?;
+        Ok(response
+            .into_inner()
+            .keys
+            .into_iter()
+            .map(PublicJwk::from)
+            .collect())
+    }
+}
+
+/// Verifies access tokens against a cached JWK Set.
+pub struct TokenVerifier {
+    validation: Validation,
+    source: Arc<dyn KeySource>,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    /// When the keys were last fetched; the lock also makes concurrent
+    /// misses wait for one fetch instead of each making their own.
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl std::fmt::Debug for TokenVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenVerifier")
+            .field("iss", &self.validation.iss)
+            .field("aud", &self.validation.aud)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An unknown `kid` refetches the keys at most this often, so a flood of
+/// forged `kid`s cannot turn into a flood of calls to auth.
+const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+impl TokenVerifier {
+    /// A verifier that accepts tokens from `issuer` for `audience`.
+    pub fn new(issuer: &str, audience: &str, source: Arc<dyn KeySource>) -> Self {
+        let mut validation = Validation::new(ALGORITHM);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        TokenVerifier {
+            validation,
+            source,
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Checks the signature, algorithm, issuer, audience and expiry of
+    /// `token` and returns who it speaks for.
+    pub async fn verify(&self, token: &str) -> Result<Caller, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Invalid)?;
+        if header.alg != ALGORITHM {
+            return Err(VerifyError::Invalid);
+        }
+        let kid = header.kid.ok_or(VerifyError::Invalid)?;
+        let key = match self.cached(&kid) {
+            Some(key) => key,
+            None => {
+                self.refetch(&kid).await?;
+                self.cached(&kid).ok_or(VerifyError::Invalid)?
+            }
+        };
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &key, &self.validation).map_err(|error| {
+                match error.kind() {
+                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => VerifyError::Expired,
+                    _ => VerifyError::Invalid,
+                }
+            })?;
+        Caller::try_from(data.claims)
+    }
+
+    fn cached(&self, kid: &str) -> Option<DecodingKey> {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(kid)
+            .cloned()
+    }
+
+    async fn refetch(&self, kid: &str) -> Result<(), VerifyError> {
+        let mut last_fetch = self.last_fetch.lock().await;
+        if self.cached(kid).is_some() {
+            return Ok(()); // another request fetched it while we waited
+        }
+        if last_fetch.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+            return Ok(()); // fetched a moment ago and the kid was not there
+        }
+        let jwks = self
+            .source
+            .keys()
+            .await
+            .map_err(VerifyError::KeysUnavailable)?;
+        let keys: HashMap<_, _> = jwks
+            .iter()
+            .filter_map(|jwk| Some((jwk.kid.clone(), jwk.decoding_key()?)))
+            .collect();
+        tracing::debug!(count = keys.len(), "fetched token keys");
+        *self
+            .keys
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
+        *last_fetch = Some(Instant::now());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUER: &str = "everytime-auth";
+    const AUDIENCE: &str = "everytime";
+
+    fn claims(exp_offset: i64) -> Claims {
+        let now = chrono_now();
+        Claims {
+            sub: "42".into(),
+            sid: "7".into(),
+            school_id: 3,
+            role: Role::User,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            exp: now + exp_offset,
+            iat: now,
+            jti: random_id(),
+        }
+    }
+
+    fn chrono_now() -> i64 {
+        i64::try_from(jsonwebtoken::get_current_timestamp()).expect("time fits in i64")
+    }
+
+    fn verifier_for(key: &SigningKey) -> TokenVerifier {
+        TokenVerifier::new(
+            ISSUER,
+            AUDIENCE,
+            Arc::new(StaticKeys(vec![key.public_jwk().clone()])),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_signed_token_verifies_to_its_caller() {
+        let key = SigningKey::generate();
+        let token = key.sign(&claims(900)).expect("signs");
+        let caller = verifier_for(&key).verify(&token).await.expect("verifies");
+        assert_eq!(
+            caller,
+            Caller {
+                user_id: 42,
+                session_id: 7,
+                school_id: 3,
+                role: Role::User
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_as_expired() {
+        let key = SigningKey::generate();
+        let token = key.sign(&claims(-3600)).expect("signs");
+        assert_eq!(
+            verifier_for(&key).verify(&token).await,
+            Err(VerifyError::Expired)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_signed_by_another_key_with_the_same_kid_is_refused() {
+        let trusted = SigningKey::generate();
+        let forger = SigningKey::generate();
+        let mut header = Header::new(ALGORITHM);
+        header.kid = Some(trusted.kid().to_owned());
+        let der = [PKCS8_ED25519_PREFIX.as_slice(), forger.seed()].concat();
+        let token = jsonwebtoken::encode(&header, &claims(900), &EncodingKey::from_ed_der(&der))
+            .expect("signs");
+        assert_eq!(
+            verifier_for(&trusted).verify(&token).await,
+            Err(VerifyError::Invalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn alg_none_and_hmac_tokens_are_refused() {
+        let key = SigningKey::generate();
+        let verifier = verifier_for(&key);
+        let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims(900)).expect("json"));
+        let none_header =
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","kid":"{}"}}"#, key.kid()));
+        let none_token = format!("{none_header}.{payload}.");
+        assert_eq!(
+            verifier.verify(&none_token).await,
+            Err(VerifyError::Invalid)
+        );
+
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key.kid().to_owned());
+        let hmac = jsonwebtoken::encode(
+            &header,
+            &claims(900),
+            &EncodingKey::from_secret(key.public_jwk().x.as_bytes()),
+        )
+        .expect("signs");
+        assert_eq!(verifier.verify(&hmac).await, Err(VerifyError::Invalid));
+    }
+
+    #[tokio::test]
+    async fn a_tampered_payload_is_refused() {
+        let key = SigningKey::generate();
+        let token = key.sign(&claims(900)).expect("signs");
+        let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+        let mut forged = claims(900);
+        forged.role = Role::Admin;
+        parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&forged).expect("json"));
+        assert_eq!(
+            verifier_for(&key).verify(&parts.join(".")).await,
+            Err(VerifyError::Invalid)
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_issuer_or_audience_is_refused() {
+        let key = SigningKey::generate();
+        let mut wrong_issuer = claims(900);
+        wrong_issuer.iss = "someone-else".into();
+        let mut wrong_audience = claims(900);
+        wrong_audience.aud = "another-app".into();
+        let verifier = verifier_for(&key);
+        for claims in [wrong_issuer, wrong_audience] {
+            let token = key.sign(&claims).expect("signs");
+            assert_eq!(verifier.verify(&token).await, Err(VerifyError::Invalid));
+        }
+    }
+
+    #[test]
+    fn pkcs8_pem_round_trips_to_the_same_key() {
+        let key = SigningKey::generate();
+        let der = [PKCS8_ED25519_PREFIX.as_slice(), key.seed()].concat();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(der)
+        );
+        let read = SigningKey::from_pkcs8_pem(&pem).expect("reads");
+        assert_eq!(read.kid(), key.kid());
+        assert!(SigningKey::from_pkcs8_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn kid_is_the_rfc_7638_thumbprint() {
+        // RFC 8037 appendix A.3: the thumbprint of its example public key.
+        let x = URL_SAFE_NO_PAD
+            .decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
+            .expect("base64");
+        let jwk = PublicJwk::ed25519(&x.try_into().expect("32 bytes"));
+        assert_eq!(jwk.kid, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    }
+
+    #[test]
+    fn bearer_accepts_any_case_and_refuses_other_schemes() {
+        assert_eq!(bearer("Bearer abc"), Some("abc"));
+        assert_eq!(bearer("bearer  abc "), Some("abc"));
+        assert_eq!(bearer("Basic abc"), None);
+        assert_eq!(bearer("Bearer "), None);
+    }
+}

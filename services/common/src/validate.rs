@@ -1,0 +1,163 @@
+//! The one shape every text limit of the API takes.
+//!
+//! Leading and trailing white space is trimmed, lengths count Unicode scalar
+//! values (characters), not bytes, and a value that is empty after trimming
+//! is invalid. Each service wraps this in its own newtypes (`Username`,
+//! `PostTitle`, ...), which carry the field name and the bounds.
+
+use std::fmt;
+
+/// One field that broke a rule, as it travels in `google.rpc.BadRequest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The request field, as the API names it (`nickname`, `school_id`).
+    pub field: String,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+/// Trims `value` and checks that it holds `min..=max` characters.
+pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let trimmed = value.trim();
+    let length = trimmed.chars().count();
+    if length == 0 {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if length < min || length > max {
+        return Err(FieldError::new(field, length_message(min, max)));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Checks the length of `value` exactly as given (passwords are never trimmed).
+pub fn untrimmed(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let length = value.chars().count();
+    if length < min || length > max {
+        return Err(FieldError::new(field, length_message(min, max)));
+    }
+    Ok(value.to_owned())
+}
+
+fn length_message(min: usize, max: usize) -> String {
+    if min == max {
+        format!("must be exactly {min} characters")
+    } else {
+        format!("must be {min} to {max} characters")
+    }
+}
+
+/// Collects the errors of several independent checks, so one response can
+/// name every bad field at once.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<FieldError>);
+
+impl Violations {
+    /// No violations yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the value of a passed check, records the error of a failed one.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// Records a violation directly.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// True when every check passed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok` when every check passed, else every error.
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_before_it_is_counted() {
+        assert_eq!(text("name", "  김철수 \n", 1, 3).as_deref(), Ok("김철수"));
+    }
+
+    #[test]
+    fn text_counts_characters_not_bytes() {
+        // Ten Hangul syllables are thirty bytes but ten characters.
+        let ten = "가나다라마바사아자차";
+        assert_eq!(ten.len(), 30);
+        assert!(text("nickname", ten, 2, 10).is_ok());
+        assert!(text("nickname", &format!("{ten}카"), 2, 10).is_err());
+    }
+
+    #[test]
+    fn text_that_is_only_white_space_is_empty() {
+        let error = text("title", " \t ", 1, 100).unwrap_err();
+        assert_eq!(error.field, "title");
+        assert_eq!(error.message, "must not be empty");
+    }
+
+    #[test]
+    fn text_below_the_minimum_names_the_bounds() {
+        let error = text("nickname", "가", 2, 10).unwrap_err();
+        assert_eq!(error.message, "must be 2 to 10 characters");
+    }
+
+    #[test]
+    fn untrimmed_keeps_white_space_and_counts_it() {
+        assert_eq!(
+            untrimmed("password", " pass word ", 8, 128).as_deref(),
+            Ok(" pass word ")
+        );
+        assert!(untrimmed("password", "       ", 8, 128).is_err());
+        assert!(untrimmed("password", "        ", 8, 128).is_ok());
+    }
+
+    #[test]
+    fn violations_collect_every_failed_check() {
+        let mut violations = Violations::new();
+        assert_eq!(
+            violations.check(text("a", "ok", 1, 5)).as_deref(),
+            Some("ok")
+        );
+        assert_eq!(violations.check(text("b", "", 1, 5)), None);
+        assert_eq!(violations.check(text("c", "toolong", 1, 5)), None);
+        let errors = violations.finish().unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["b", "c"]);
+    }
+}
