@@ -126,6 +126,13 @@ impl Config {
                 value: String::new(),
                 reason: "is required (or AUTH_DATABASE_URL)".into(),
             })?;
+        Self::from_env_with_database(database_url)
+    }
+
+    /// Reads the environment, with `database_url` unless `AUTH_DATABASE_URL`
+    /// overrides it.
+    pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
+        let database_url = config::var("AUTH_DATABASE_URL").unwrap_or(database_url);
         let mut config = Config::new(database_url);
         config.pool = PoolOptions::from_env()?;
         config.tokens = TokenSettings::from_env()?;

@@ -1,1 +1,65 @@
-fn main() {}
+//! `cargo run`: the whole backend in one process, on a private Postgres
+//! when `DATABASE_URL` is unset. Prints the URL to open; Ctrl-C stops it
+//! (the gateway first, then the services, then Postgres).
+
+use std::path::Path;
+
+use everytime::{Addrs, Stack, StackConfig, provision};
+use everytime_common::{config, shutdown_signal, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init("everytime");
+
+    let (cluster, urls) = match config::var("DATABASE_URL") {
+        Some(url) => (None, provision::ServiceUrls::shared(&url)),
+        None => {
+            let data_dir = Path::new(&config::var_or("DATA_DIR", ".data")).join("postgres");
+            let (cluster, urls) = provision::private_cluster(data_dir).await?;
+            (Some(cluster), urls)
+        }
+    };
+
+    let config = StackConfig {
+        addrs: Addrs {
+            gateway: config::listen_addr("GATEWAY_LISTEN_ADDR", "127.0.0.1:8080")?,
+            auth: config::listen_addr("AUTH_LISTEN_ADDR", "127.0.0.1:50051")?,
+        },
+        auth: everytime_auth::Config::from_env_with_database(urls.auth)?,
+        gateway: everytime_gateway::Config::from_env()?,
+    };
+    let mut stack = Stack::start(config).await?;
+
+    let url = stack.gateway_url();
+    #[allow(clippy::print_stdout)]
+    {
+        println!();
+        println!("  Everytime is running.");
+        println!();
+        println!("  Open      {url}/api/v1/openapi.json   (the API, described)");
+        println!("  REST API  {url}/api/v1");
+        println!("  gRPC      auth {}", stack.auth.addr);
+        match &cluster {
+            Some(cluster) => println!(
+                "  Postgres  private cluster in {} on 127.0.0.1:{}",
+                cluster.data_dir().display(),
+                cluster.port()
+            ),
+            None => println!("  Postgres  DATABASE_URL"),
+        }
+        println!();
+        println!("  Press Ctrl-C to stop.");
+        println!();
+    }
+
+    tokio::select! {
+        () = shutdown_signal() => {}
+        (name, result) = stack.failed() => {
+            tracing::error!(name, ?result, "a part of the stack stopped; shutting down");
+        }
+    }
+    stack.shutdown().await;
+    drop(cluster);
+    tracing::info!("stopped");
+    Ok(())
+}

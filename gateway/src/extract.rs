@@ -1,0 +1,372 @@
+//! Extractors whose every rejection is a problem+json.
+//!
+//! - [`ApiJson`]: `415` without a JSON content type, `413` over the body
+//!   limit, `400 malformed_json` for broken JSON, `400 invalid_input` naming
+//!   the field for a missing or mistyped one.
+//! - [`ApiPath`] and [`ApiQuery`]: `400` naming the parameter.
+//! - [`Auth`]: the verified caller, from `Authorization: Bearer` or the
+//!   `access_token` cookie; `401` otherwise.
+//! - [`ClientMeta`]: the client's address and User-Agent, passed to auth.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    body::Bytes,
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+};
+use axum_extra::extract::CookieJar;
+use everytime_common::token::{Caller, VerifyError, bearer};
+use serde::de::DeserializeOwned;
+
+use crate::{AppState, error::ApiError};
+
+/// The cookie that carries the access token for browsers.
+pub const ACCESS_COOKIE: &str = "access_token";
+/// The cookie that carries the refresh token for browsers.
+pub const REFRESH_COOKIE: &str = "refresh_token";
+
+/// A JSON body.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application"
+                && (mime.subtype() == "json" || mime.suffix().is_some_and(|suffix| suffix == "json"))
+        })
+}
+
+async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is larger than 64 KiB",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read")
+        }
+    })
+}
+
+/// Parses JSON, naming the offending field when the shape is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let inner = error.inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let path = error.path().to_string();
+                let message = inner.to_string();
+                let message = message
+                    .split(" at line ")
+                    .next()
+                    .unwrap_or(&message)
+                    .to_owned();
+                // "missing field `x`" is reported at the parent's path.
+                let field = message
+                    .strip_prefix("missing field `")
+                    .and_then(|rest| rest.split('`').next())
+                    .map(|missing| {
+                        if path == "." {
+                            missing.to_owned()
+                        } else {
+                            format!("{path}.{missing}")
+                        }
+                    })
+                    .unwrap_or(path);
+                // A body that is not an object at all blames the body.
+                let field = if field == "." || field.starts_with('[') {
+                    "body".to_owned()
+                } else {
+                    field
+                };
+                ApiError::invalid_field("invalid_input", field, message)
+            }
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "the request body is not valid JSON",
+            ),
+        }
+    })?;
+    deserializer.end().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            "the request body has trailing characters after the JSON value",
+        )
+    })?;
+    Ok(value)
+}
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = body_bytes(request, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// A JSON body that may be absent altogether (no body, or an empty one).
+#[derive(Debug, Clone, Default)]
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T, S> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = is_json(request.headers());
+        let bytes = body_bytes(request, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(None));
+        }
+        if !json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        parse_json(&bytes).map(|value| OptionalJson(Some(value)))
+    }
+}
+
+/// Path parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                use axum::extract::{RawPathParams, path::ErrorKind, rejection::PathRejection};
+                let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+                let param_named = |wanted: &dyn Fn(usize, &str, &str) -> bool| {
+                    raw.as_ref().and_then(|raw| {
+                        raw.iter()
+                            .enumerate()
+                            .find(|(index, (key, value))| wanted(*index, key, value))
+                            .map(|(_, (key, _))| key.to_owned())
+                    })
+                };
+                let field = match &rejection {
+                    PathRejection::FailedToDeserializePathParams(inner) => match inner.kind() {
+                        ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::InvalidUtf8InPathParam { key } => {
+                            Some(key.clone())
+                        }
+                        ErrorKind::ParseErrorAtIndex { index, .. } => param_named(&|i, _, _| i == *index),
+                        ErrorKind::ParseError { value, .. } => param_named(&|_, _, v| v == value),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                Err(ApiError::invalid_field(
+                    "invalid_input",
+                    field.unwrap_or_else(|| "path".to_owned()),
+                    "is not a valid id",
+                ))
+            }
+        }
+    }
+}
+
+/// Query parameters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(value)| ApiQuery(value))
+            .map_err(|rejection| {
+                let text = rejection.body_text();
+                let message = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text)
+                    .to_owned();
+                let field = message
+                    .split(':')
+                    .next()
+                    .filter(|field| !field.contains(' '))
+                    .unwrap_or("query")
+                    .to_owned();
+                ApiError::invalid_field("invalid_input", field, message)
+            })
+    }
+}
+
+/// The verified caller and the token they came with.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// Who is calling.
+    pub caller: Caller,
+    /// The raw access token, forwarded to the services.
+    pub token: String,
+}
+
+/// The access token of a request: the bearer header first, then the cookie.
+pub fn access_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        return value.to_str().ok().and_then(bearer).map(str::to_owned);
+    }
+    CookieJar::from_headers(headers)
+        .get(ACCESS_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+        .filter(|token| !token.is_empty())
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = access_token(&parts.headers).ok_or(VerifyError::Missing)?;
+        let caller = state.verifier.verify(&token).await?;
+        Ok(Auth { caller, token })
+    }
+}
+
+/// Where a request came from.
+#[derive(Debug, Clone)]
+pub struct ClientMeta {
+    /// The client's address (the first `X-Forwarded-For` hop when
+    /// `TRUST_FORWARDED_FOR` is on, else the peer).
+    pub ip: Option<IpAddr>,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl FromRequestParts<AppState> for ClientMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(client_meta(parts, state.config.trust_forwarded_for))
+    }
+}
+
+/// Reads [`ClientMeta`] from request parts.
+pub fn client_meta(parts: &Parts, trust_forwarded_for: bool) -> ClientMeta {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|value| value.to_str().ok())
+                .and_then(|value| value.split(',').next())
+                .and_then(|first| first.trim().parse::<IpAddr>().ok())
+        })
+        .flatten();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    ClientMeta {
+        ip: forwarded.or(peer),
+        user_agent: parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct SignUp {
+        username: String,
+        school_id: i64,
+        nested: Option<Nested>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Nested {
+        day: String,
+    }
+
+    fn field_of(body: &str) -> (u16, String, Vec<String>) {
+        let error = parse_json::<SignUp>(body.as_bytes()).unwrap_err();
+        let problem = error.problem();
+        (problem.status, problem.code, problem.errors.into_iter().map(|e| e.field).collect())
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        assert_eq!(field_of(r#"{"school_id": 1}"#), (400, "invalid_input".into(), vec!["username".into()]));
+    }
+
+    #[test]
+    fn a_mistyped_field_is_named() {
+        assert_eq!(
+            field_of(r#"{"username": "a", "school_id": "one"}"#),
+            (400, "invalid_input".into(), vec!["school_id".into()])
+        );
+        assert_eq!(
+            field_of(r#"{"username": "a", "school_id": 1, "nested": {"day": 3}}"#).2,
+            ["nested.day"]
+        );
+    }
+
+    #[test]
+    fn broken_json_is_malformed() {
+        assert_eq!(field_of(r#"{"username": "#).1, "malformed_json");
+        assert_eq!(field_of(r#"{"username": "a", "school_id": 1} trailing"#).1, "malformed_json");
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_blames_the_body() {
+        assert_eq!(field_of("[1, 2]").2, ["body"]);
+    }
+
+    #[test]
+    fn the_bearer_header_wins_over_the_cookie() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, "access_token=from-cookie".parse().unwrap());
+        assert_eq!(access_token(&headers).as_deref(), Some("from-cookie"));
+        headers.insert(header::AUTHORIZATION, "Bearer from-header".parse().unwrap());
+        assert_eq!(access_token(&headers).as_deref(), Some("from-header"));
+    }
+}

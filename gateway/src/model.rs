@@ -1,0 +1,83 @@
+//! JSON types shared by several routes. They are the public contract of
+//! `API.md`, written out on their own rather than serialized protos, so a
+//! proto change never moves the JSON.
+
+use chrono::{DateTime, SecondsFormat};
+use everytime_proto::auth::v1 as auth_pb;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 3339 in UTC, to the second (`2026-03-02T09:00:00Z`).
+pub fn rfc3339(timestamp: Option<&prost_types::Timestamp>) -> String {
+    timestamp
+        .and_then(|ts| DateTime::from_timestamp(ts.seconds, u32::try_from(ts.nanos).unwrap_or(0)))
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A school.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SchoolBody {
+    #[schema(example = 1)]
+    pub id: i64,
+    #[schema(example = "서울대학교")]
+    pub name: String,
+}
+
+impl From<auth_pb::School> for SchoolBody {
+    fn from(school: auth_pb::School) -> Self {
+        SchoolBody {
+            id: school.id,
+            name: school.name,
+        }
+    }
+}
+
+/// A user. `email` appears only on the caller's own user.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserBody {
+    pub id: i64,
+    #[schema(example = "minsu_01")]
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "minsu@snu.ac.kr")]
+    pub email: Option<String>,
+    #[schema(example = "새내기")]
+    pub nickname: String,
+    #[schema(example = "김민수")]
+    pub name: String,
+    pub school: SchoolBody,
+    /// `user` or `admin`.
+    #[schema(example = "user")]
+    pub role: String,
+    #[schema(example = "2026-03-02T09:00:00Z")]
+    pub created_at: String,
+}
+
+impl From<auth_pb::User> for UserBody {
+    fn from(user: auth_pb::User) -> Self {
+        let role = match user.role() {
+            auth_pb::Role::Admin => "admin",
+            _ => "user",
+        };
+        UserBody {
+            id: user.id,
+            username: user.username,
+            email: user.email,
+            nickname: user.nickname,
+            name: user.name,
+            school: user.school.map(SchoolBody::from).unwrap_or(SchoolBody {
+                id: 0,
+                name: String::new(),
+            }),
+            role: role.to_owned(),
+            created_at: rfc3339(user.create_time.as_ref()),
+        }
+    }
+}
+
+/// `{"items": [...]}` for lists that are not paginated.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}

@@ -1,0 +1,30 @@
+//! The routes of `API.md`, one module per area.
+
+pub mod admin;
+pub mod auth;
+pub mod system;
+pub mod users;
+
+use axum::Router;
+
+use crate::{AppState, extract::Auth};
+
+/// Every route, with its state.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(system::routes())
+        .merge(auth::routes(state.clone()))
+        .merge(users::routes())
+        .merge(admin::routes())
+        .with_state(state)
+}
+
+/// A gRPC request carrying the caller's access token, so the service
+/// verifies the caller itself.
+pub fn authed<T>(message: T, auth: &Auth) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(value) = format!("Bearer {}", auth.token).parse() {
+        request.metadata_mut().insert("authorization", value);
+    }
+    request
+}

@@ -1,0 +1,251 @@
+//! The whole Everytime backend in one process: every service and the
+//! gateway, each on its own port and talking real gRPC to the others, as
+//! they do when deployed apart.
+//!
+//! [`Stack`] starts them; the `everytime` binary (the README's first
+//! command) wraps it with a private Postgres, and the end-to-end tests start
+//! one per test on ports chosen by the system.
+
+pub mod provision;
+
+use std::{fmt::Display, future::Future, net::SocketAddr, pin::Pin, time::Duration};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+/// A shutdown signal handed to a server.
+pub type Shutdown = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// One running server.
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl Running {
+    /// Runs `serve(listener, shutdown)` in a task.
+    pub fn spawn<F, Fut, E>(listener: TcpListener, serve: F) -> std::io::Result<Running>
+    where
+        F: FnOnce(TcpListener, Shutdown) -> Fut,
+        Fut: Future<Output = Result<(), E>> + Send + 'static,
+        E: Display,
+    {
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let shutdown: Shutdown = Box::pin(async move {
+            let _ = stopped.await;
+        });
+        let served = serve(listener, shutdown);
+        let task = tokio::spawn(async move { served.await.map_err(|error| error.to_string()) });
+        Ok(Running {
+            addr,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// Asks it to stop and waits until in-flight requests are done.
+    pub async fn stop(&mut self) -> Result<(), String> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.map_err(|error| error.to_string())?,
+            None => Ok(()),
+        }
+    }
+
+    /// Resolves when the server ends on its own (it failed).
+    pub async fn exited(&mut self) -> Result<(), String> {
+        match self.task.as_mut() {
+            Some(task) => {
+                let result = task.await.map_err(|error| error.to_string()).and_then(|r| r);
+                self.task = None;
+                result
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Where each part listens; port 0 picks a free port.
+#[derive(Debug, Clone, Copy)]
+pub struct Addrs {
+    /// The gateway (HTTP).
+    pub gateway: SocketAddr,
+    /// The auth service (gRPC).
+    pub auth: SocketAddr,
+}
+
+impl Addrs {
+    /// Every part on a free port of 127.0.0.1.
+    pub fn ephemeral() -> Addrs {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Addrs {
+            gateway: any,
+            auth: any,
+        }
+    }
+}
+
+/// How to start the stack.
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    /// Listen addresses.
+    pub addrs: Addrs,
+    /// The auth service.
+    pub auth: everytime_auth::Config,
+    /// The gateway; its backend URLs are set to where the services listen.
+    pub gateway: everytime_gateway::Config,
+}
+
+impl StackConfig {
+    /// Defaults everywhere, every service on `database_url`, free ports.
+    pub fn new(database_url: &str) -> StackConfig {
+        StackConfig {
+            addrs: Addrs::ephemeral(),
+            auth: everytime_auth::Config::new(database_url),
+            gateway: everytime_gateway::Config::new(String::new()),
+        }
+    }
+}
+
+/// A part of the stack did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// A port could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A service did not report SERVING in time.
+    #[error("{0} did not become ready: {1}")]
+    NotReady(&'static str, String),
+}
+
+async fn bind(addr: SocketAddr) -> Result<TcpListener, StackError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StackError::Bind { addr, source })
+}
+
+/// Every service and the gateway, running.
+#[derive(Debug)]
+pub struct Stack {
+    config: StackConfig,
+    /// The auth service.
+    pub auth: Running,
+    /// The gateway.
+    pub gateway: Running,
+}
+
+impl Stack {
+    /// Binds every port, starts every part, and waits until each service
+    /// answers its health check.
+    pub async fn start(mut config: StackConfig) -> Result<Stack, StackError> {
+        let auth = Self::spawn_auth(&config.auth, config.addrs.auth).await?;
+        config.addrs.auth = auth.addr;
+        config.gateway.auth_url = format!("http://{}", auth.addr);
+
+        let gateway_config = config.gateway.clone();
+        let listener = bind(config.addrs.gateway).await?;
+        let gateway = Running::spawn(listener, move |listener, shutdown| {
+            everytime_gateway::serve(gateway_config, listener, shutdown)
+        })
+        .map_err(|source| StackError::Bind {
+            addr: config.addrs.gateway,
+            source,
+        })?;
+        config.addrs.gateway = gateway.addr;
+
+        let mut stack = Stack {
+            config,
+            auth,
+            gateway,
+        };
+        stack.wait_ready(Duration::from_secs(60)).await?;
+        Ok(stack)
+    }
+
+    async fn spawn_auth(config: &everytime_auth::Config, addr: SocketAddr) -> Result<Running, StackError> {
+        let listener = bind(addr).await?;
+        let config = config.clone();
+        Running::spawn(listener, move |listener, shutdown| everytime_auth::serve(config, listener, shutdown))
+            .map_err(|source| StackError::Bind { addr, source })
+    }
+
+    /// The gateway's base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.gateway.addr)
+    }
+
+    /// Waits until every service reports SERVING (migrations done).
+    pub async fn wait_ready(&mut self, timeout: Duration) -> Result<(), StackError> {
+        for (name, running) in [("auth", &mut self.auth)] {
+            let deadline = tokio::time::Instant::now() + timeout;
+            let url = format!("http://{}", running.addr);
+            let channel = everytime_common::grpc::channel(&url, Duration::from_secs(5))
+                .map_err(|error| StackError::NotReady(name, error.to_string()))?;
+            let mut client = HealthClient::new(channel);
+            loop {
+                let check = client.check(HealthCheckRequest { service: String::new() }).await;
+                if check.is_ok_and(|response| response.get_ref().status() == ServingStatus::Serving) {
+                    break;
+                }
+                if running.task.as_ref().is_some_and(JoinHandle::is_finished) {
+                    let cause = running.exited().await.err().unwrap_or_else(|| "exited".into());
+                    return Err(StackError::NotReady(name, cause));
+                }
+                if tokio::time::Instant::now() > deadline {
+                    return Err(StackError::NotReady(name, "timed out".into()));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the auth service (for tests of the gateway without it).
+    pub async fn stop_auth(&mut self) -> Result<(), String> {
+        self.auth.stop().await
+    }
+
+    /// Starts the auth service again on the same address.
+    pub async fn restart_auth(&mut self) -> Result<(), StackError> {
+        self.auth = Self::spawn_auth(&self.config.auth, self.config.addrs.auth).await?;
+        self.wait_ready(Duration::from_secs(30)).await
+    }
+
+    /// Resolves when any part stops on its own, with its name and cause.
+    pub async fn failed(&mut self) -> (&'static str, Result<(), String>) {
+        tokio::select! {
+            result = self.auth.exited() => ("auth", result),
+            result = self.gateway.exited() => ("gateway", result),
+        }
+    }
+
+    /// Stops the gateway first (no new work comes in), then the services.
+    pub async fn shutdown(mut self) {
+        for (name, running) in [("gateway", &mut self.gateway), ("auth", &mut self.auth)] {
+            if let Err(error) = running.stop().await {
+                tracing::warn!(name, %error, "stopped with an error");
+            }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Starts the whole stack on free ports with a fresh database, and calls
+//! the gateway over real HTTP.
+
+#![allow(dead_code)]
+
+use everytime::{Stack, StackConfig};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestStack {
+    pub stack: Stack,
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+/// A response: status, headers and the body as JSON (or `Null`).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Asserts a problem+json with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "content type of {}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "code of {}", self.text);
+        assert_eq!(self.body["status"], status, "status member of {}", self.text);
+        assert_eq!(self.body["type"], "about:blank");
+        assert!(self.body["title"].is_string());
+        assert!(self.body["detail"].is_string());
+        self
+    }
+
+    /// The fields named in `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter_map(|error| error["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every `Set-Cookie` header.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|value| value.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: Value,
+    pub id: i64,
+    pub token: String,
+    pub refresh: String,
+}
+
+impl TestStack {
+    pub async fn start() -> TestStack {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(configure: impl FnOnce(&mut StackConfig)) -> TestStack {
+        let url = everytime_common::postgres::test_database()
+            .await
+            .expect("a test database");
+        let mut config = StackConfig::new(&url);
+        // Tests sign many users up from one address; the limit has its own test.
+        config.gateway.auth_rate_limit_per_minute = 100_000;
+        configure(&mut config);
+        let stack = Stack::start(config).await.expect("the stack starts");
+        TestStack {
+            base: stack.gateway_url(),
+            stack,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("a client"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
+        let response = request.send().await.expect("the gateway answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            text,
+            body,
+        }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.call(Method::PUT, path, token, body).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    pub async fn sign_up_at(&self, username: &str, school_id: i64) -> Reply {
+        self.post("/api/v1/auth/sign-up", None, sign_up_body(username, school_id)).await
+    }
+
+    pub async fn sign_in_with(&self, username: &str, password: &str) -> Reply {
+        self.post(
+            "/api/v1/auth/sign-in",
+            None,
+            json!({"username": username, "password": password}),
+        )
+        .await
+    }
+
+    /// Signs an existing `username` in: a new session.
+    pub async fn sign_in(&self, username: &str) -> Session {
+        let signed_in = self.sign_in_with(username, PASSWORD).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+        Session {
+            id: signed_in.body["user"]["id"].as_i64().expect("an id"),
+            user: signed_in.body["user"].clone(),
+            token: signed_in.body["access_token"].as_str().expect("a token").to_owned(),
+            refresh: signed_in.body["refresh_token"].as_str().expect("a refresh token").to_owned(),
+        }
+    }
+
+    /// Signs `username` up at school 1 and in.
+    pub async fn user(&self, username: &str) -> Session {
+        self.user_at(username, 1).await
+    }
+
+    /// Signs `username` up at `school_id` and in.
+    pub async fn user_at(&self, username: &str, school_id: i64) -> Session {
+        let created = self.sign_up_at(username, school_id).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+        self.sign_in(username).await
+    }
+}
+
+/// A valid sign-up body; the nickname is derived from the username.
+pub fn sign_up_body(username: &str, school_id: i64) -> Value {
+    json!({
+        "username": username,
+        "email": format!("{username}@example.ac.kr"),
+        "password": PASSWORD,
+        "nickname": nickname_for(username),
+        "name": "김테스트",
+        "school_id": school_id,
+    })
+}
+
+/// A nickname of at most 10 characters derived from a username.
+pub fn nickname_for(username: &str) -> String {
+    format!("닉{}", &username[..username.len().min(9)])
+}
