@@ -5,7 +5,11 @@ use std::{env, path::PathBuf};
 
 use prost::Message;
 
-const PROTOS: &[&str] = &["everytime/auth/v1/auth.proto"];
+const PROTOS: &[&str] = &[
+    "everytime/auth/v1/auth.proto",
+    "everytime/community/v1/community.proto",
+    "everytime/timetable/v1/timetable.proto",
+];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     for proto in PROTOS {

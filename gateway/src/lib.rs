@@ -31,8 +31,13 @@ use everytime_common::{
     grpc,
     token::{AuthJwks, TokenSettings, TokenVerifier},
 };
-use everytime_proto::auth::v1::{
-    auth_service_client::AuthServiceClient, user_service_client::UserServiceClient,
+use everytime_proto::{
+    auth::v1::{auth_service_client::AuthServiceClient, user_service_client::UserServiceClient},
+    community::v1::community_service_client::CommunityServiceClient,
+    timetable::v1::{
+        catalog_service_client::CatalogServiceClient, friend_service_client::FriendServiceClient,
+        timetable_service_client::TimetableServiceClient,
+    },
 };
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
@@ -55,6 +60,10 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub struct Config {
     /// The auth service (`AUTH_URL`, default `http://127.0.0.1:50051`).
     pub auth_url: String,
+    /// The community service (`COMMUNITY_URL`, default `http://127.0.0.1:50052`).
+    pub community_url: String,
+    /// The timetable service (`TIMETABLE_URL`, default `http://127.0.0.1:50053`).
+    pub timetable_url: String,
     /// The deadline of every gRPC call (`GRPC_TIMEOUT_MS`, default 5000).
     pub grpc_timeout: Duration,
     /// The most a whole HTTP request may take (`REQUEST_TIMEOUT_MS`, default 15000).
@@ -74,11 +83,19 @@ pub struct Config {
     pub auth_rate_limit_per_minute: u32,
 }
 
+impl Default for Config {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Config {
-    /// Defaults with auth at `auth_url`: for tests and the launcher.
-    pub fn new(auth_url: impl Into<String>) -> Self {
+    /// Defaults with every backend at its default local address.
+    pub fn new() -> Self {
         Config {
-            auth_url: auth_url.into(),
+            auth_url: "http://127.0.0.1:50051".into(),
+            community_url: "http://127.0.0.1:50052".into(),
+            timetable_url: "http://127.0.0.1:50053".into(),
             grpc_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(15),
             tokens: TokenSettings::default(),
@@ -91,7 +108,10 @@ impl Config {
 
     /// Reads the environment; the README lists every variable.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut config = Config::new(config::var_or("AUTH_URL", "http://127.0.0.1:50051"));
+        let mut config = Config::new();
+        config.auth_url = config::var_or("AUTH_URL", &config.auth_url);
+        config.community_url = config::var_or("COMMUNITY_URL", &config.community_url);
+        config.timetable_url = config::var_or("TIMETABLE_URL", &config.timetable_url);
         config.grpc_timeout = config::millis_or("GRPC_TIMEOUT_MS", 5000)?;
         config.request_timeout = config::millis_or("REQUEST_TIMEOUT_MS", 15_000)?;
         config.tokens = TokenSettings::from_env()?;
@@ -129,6 +149,14 @@ pub struct Clients {
     pub auth: AuthServiceClient<Channel>,
     /// `everytime.auth.v1.UserService`.
     pub users: UserServiceClient<Channel>,
+    /// `everytime.community.v1.CommunityService`.
+    pub community: CommunityServiceClient<Channel>,
+    /// `everytime.timetable.v1.CatalogService`.
+    pub catalog: CatalogServiceClient<Channel>,
+    /// `everytime.timetable.v1.TimetableService`.
+    pub timetables: TimetableServiceClient<Channel>,
+    /// `everytime.timetable.v1.FriendService`.
+    pub friends: FriendServiceClient<Channel>,
     /// Every backend, for health checks.
     pub backends: Vec<Backend>,
 }
@@ -161,14 +189,21 @@ impl AppState {
     /// Builds the clients (lazily connecting) and the token verifier.
     pub fn new(config: Config) -> Result<Self, StartError> {
         let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
+        let community = grpc::channel(&config.community_url, config.grpc_timeout)?;
+        let timetable = grpc::channel(&config.timetable_url, config.grpc_timeout)?;
         let verifier = Arc::new(config.tokens.verifier(Arc::new(AuthJwks::new(auth.clone()))));
         let clients = Clients {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
-            backends: vec![Backend {
-                name: "auth",
-                channel: auth,
-            }],
+            community: CommunityServiceClient::new(community.clone()),
+            catalog: CatalogServiceClient::new(timetable.clone()),
+            timetables: TimetableServiceClient::new(timetable.clone()),
+            friends: FriendServiceClient::new(timetable.clone()),
+            backends: vec![
+                Backend { name: "auth", channel: auth },
+                Backend { name: "community", channel: community },
+                Backend { name: "timetable", channel: timetable },
+            ],
         };
         Ok(AppState {
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_rate_limit_per_minute)),

@@ -67,10 +67,19 @@ impl Modify for Security {
     }
 }
 
+/// The whole document: the core above plus each area's own part.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(crate::routes::community::CommunityApi::openapi());
+    document.merge(crate::routes::timetable::TimetableApi::openapi());
+    document.merge(crate::routes::friends::FriendsApi::openapi());
+    document
+}
+
 /// The document as JSON, built once.
 pub fn document() -> &'static str {
     static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
-        ApiDoc::openapi()
+        openapi()
             .to_pretty_json()
             .unwrap_or_else(|error| format!(r#"{{"error": "{error}"}}"#))
     });

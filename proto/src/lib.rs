@@ -16,3 +16,21 @@ pub mod auth {
         tonic::include_proto!("everytime.auth.v1");
     }
 }
+
+/// `everytime.community.v1`: boards, posts, comments, likes and scraps.
+pub mod community {
+    /// Version 1 of the community API.
+    pub mod v1 {
+        #![allow(clippy::all, missing_docs)]
+        tonic::include_proto!("everytime.community.v1");
+    }
+}
+
+/// `everytime.timetable.v1`: the course catalog, timetables and friends.
+pub mod timetable {
+    /// Version 1 of the timetable API.
+    pub mod v1 {
+        #![allow(clippy::all, missing_docs)]
+        tonic::include_proto!("everytime.timetable.v1");
+    }
+}

@@ -2,7 +2,10 @@
 
 pub mod admin;
 pub mod auth;
+pub mod community;
+pub mod friends;
 pub mod system;
+pub mod timetable;
 pub mod users;
 
 use axum::Router;
@@ -16,6 +19,9 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::routes(state.clone()))
         .merge(users::routes())
         .merge(admin::routes())
+        .merge(community::routes())
+        .merge(timetable::routes())
+        .merge(friends::routes())
         .with_state(state)
 }
 

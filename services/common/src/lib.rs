@@ -3,6 +3,7 @@
 //! - [`config`]: reading settings from the environment.
 //! - [`telemetry`]: logs and spans.
 //! - [`validate`]: the shared shape of input limits (trimmed, counted in characters).
+//! - [`page`]: page sizes and signed keyset cursors.
 //! - [`token`]: access-token claims and their verification against auth's JWK Set.
 //! - [`grpc`]: `google.rpc`-rich errors, the bearer-token layer, the server
 //!   runner with health and reflection, client channels with deadlines.
@@ -11,6 +12,7 @@
 
 pub mod config;
 pub mod grpc;
+pub mod page;
 pub mod telemetry;
 pub mod token;
 pub mod validate;

@@ -548,6 +548,12 @@ fn spawn_server(
         .args(["-c", "unix_socket_directories="])
         .args(["-c", "max_connections=300"]);
     if !durable {
+        // Test clusters track statements, so tests can count the queries a
+        // request runs (when the contrib module is installed).
+        let contrib = bin_dir.join("../lib/pg_stat_statements.so");
+        if contrib.exists() {
+            command.args(["-c", "shared_preload_libraries=pg_stat_statements"]);
+        }
         command.args([
             "-c",
             "fsync=off",

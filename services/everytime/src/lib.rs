@@ -88,6 +88,10 @@ pub struct Addrs {
     pub gateway: SocketAddr,
     /// The auth service (gRPC).
     pub auth: SocketAddr,
+    /// The community service (gRPC).
+    pub community: SocketAddr,
+    /// The timetable service (gRPC).
+    pub timetable: SocketAddr,
 }
 
 impl Addrs {
@@ -97,6 +101,8 @@ impl Addrs {
         Addrs {
             gateway: any,
             auth: any,
+            community: any,
+            timetable: any,
         }
     }
 }
@@ -108,6 +114,10 @@ pub struct StackConfig {
     pub addrs: Addrs,
     /// The auth service.
     pub auth: everytime_auth::Config,
+    /// The community service; its auth URL is set to where auth listens.
+    pub community: everytime_community::Config,
+    /// The timetable service; its auth URL is set to where auth listens.
+    pub timetable: everytime_timetable::Config,
     /// The gateway; its backend URLs are set to where the services listen.
     pub gateway: everytime_gateway::Config,
 }
@@ -118,7 +128,9 @@ impl StackConfig {
         StackConfig {
             addrs: Addrs::ephemeral(),
             auth: everytime_auth::Config::new(database_url),
-            gateway: everytime_gateway::Config::new(String::new()),
+            community: everytime_community::Config::new(database_url, String::new()),
+            timetable: everytime_timetable::Config::new(database_url, String::new()),
+            gateway: everytime_gateway::Config::new(),
         }
     }
 }
@@ -145,12 +157,27 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, StackError> {
         .map_err(|source| StackError::Bind { addr, source })
 }
 
+/// Binds `addr` and runs `serve` on it.
+async fn spawn<F, Fut, E>(addr: SocketAddr, serve: F) -> Result<Running, StackError>
+where
+    F: FnOnce(TcpListener, Shutdown) -> Fut,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Display,
+{
+    let listener = bind(addr).await?;
+    Running::spawn(listener, serve).map_err(|source| StackError::Bind { addr, source })
+}
+
 /// Every service and the gateway, running.
 #[derive(Debug)]
 pub struct Stack {
     config: StackConfig,
     /// The auth service.
     pub auth: Running,
+    /// The community service.
+    pub community: Running,
+    /// The timetable service.
+    pub timetable: Running,
     /// The gateway.
     pub gateway: Running,
 }
@@ -161,22 +188,39 @@ impl Stack {
     pub async fn start(mut config: StackConfig) -> Result<Stack, StackError> {
         let auth = Self::spawn_auth(&config.auth, config.addrs.auth).await?;
         config.addrs.auth = auth.addr;
-        config.gateway.auth_url = format!("http://{}", auth.addr);
+        let auth_url = format!("http://{}", auth.addr);
 
+        config.community.auth_url = auth_url.clone();
+        let community_config = config.community.clone();
+        let community = spawn(config.addrs.community, move |listener, shutdown| {
+            everytime_community::serve(community_config, listener, shutdown)
+        })
+        .await?;
+        config.addrs.community = community.addr;
+
+        config.timetable.auth_url = auth_url.clone();
+        let timetable_config = config.timetable.clone();
+        let timetable = spawn(config.addrs.timetable, move |listener, shutdown| {
+            everytime_timetable::serve(timetable_config, listener, shutdown)
+        })
+        .await?;
+        config.addrs.timetable = timetable.addr;
+
+        config.gateway.auth_url = auth_url;
+        config.gateway.community_url = format!("http://{}", community.addr);
+        config.gateway.timetable_url = format!("http://{}", timetable.addr);
         let gateway_config = config.gateway.clone();
-        let listener = bind(config.addrs.gateway).await?;
-        let gateway = Running::spawn(listener, move |listener, shutdown| {
+        let gateway = spawn(config.addrs.gateway, move |listener, shutdown| {
             everytime_gateway::serve(gateway_config, listener, shutdown)
         })
-        .map_err(|source| StackError::Bind {
-            addr: config.addrs.gateway,
-            source,
-        })?;
+        .await?;
         config.addrs.gateway = gateway.addr;
 
         let mut stack = Stack {
             config,
             auth,
+            community,
+            timetable,
             gateway,
         };
         stack.wait_ready(Duration::from_secs(60)).await?;
@@ -184,10 +228,8 @@ impl Stack {
     }
 
     async fn spawn_auth(config: &everytime_auth::Config, addr: SocketAddr) -> Result<Running, StackError> {
-        let listener = bind(addr).await?;
         let config = config.clone();
-        Running::spawn(listener, move |listener, shutdown| everytime_auth::serve(config, listener, shutdown))
-            .map_err(|source| StackError::Bind { addr, source })
+        spawn(addr, move |listener, shutdown| everytime_auth::serve(config, listener, shutdown)).await
     }
 
     /// The gateway's base URL, e.g. `http://127.0.0.1:8080`.
@@ -197,7 +239,11 @@ impl Stack {
 
     /// Waits until every service reports SERVING (migrations done).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Result<(), StackError> {
-        for (name, running) in [("auth", &mut self.auth)] {
+        for (name, running) in [
+            ("auth", &mut self.auth),
+            ("community", &mut self.community),
+            ("timetable", &mut self.timetable),
+        ] {
             let deadline = tokio::time::Instant::now() + timeout;
             let url = format!("http://{}", running.addr);
             let channel = everytime_common::grpc::channel(&url, Duration::from_secs(5))
@@ -236,13 +282,20 @@ impl Stack {
     pub async fn failed(&mut self) -> (&'static str, Result<(), String>) {
         tokio::select! {
             result = self.auth.exited() => ("auth", result),
+            result = self.community.exited() => ("community", result),
+            result = self.timetable.exited() => ("timetable", result),
             result = self.gateway.exited() => ("gateway", result),
         }
     }
 
     /// Stops the gateway first (no new work comes in), then the services.
     pub async fn shutdown(mut self) {
-        for (name, running) in [("gateway", &mut self.gateway), ("auth", &mut self.auth)] {
+        for (name, running) in [
+            ("gateway", &mut self.gateway),
+            ("community", &mut self.community),
+            ("timetable", &mut self.timetable),
+            ("auth", &mut self.auth),
+        ] {
             if let Err(error) = running.stop().await {
                 tracing::warn!(name, %error, "stopped with an error");
             }

@@ -24,8 +24,12 @@ async fn main() -> anyhow::Result<()> {
         addrs: Addrs {
             gateway: config::listen_addr("GATEWAY_LISTEN_ADDR", "127.0.0.1:8080")?,
             auth: config::listen_addr("AUTH_LISTEN_ADDR", "127.0.0.1:50051")?,
+            community: config::listen_addr("COMMUNITY_LISTEN_ADDR", "127.0.0.1:50052")?,
+            timetable: config::listen_addr("TIMETABLE_LISTEN_ADDR", "127.0.0.1:50053")?,
         },
         auth: everytime_auth::Config::from_env_with_database(urls.auth)?,
+        community: everytime_community::Config::from_env_with_database(urls.community)?,
+        timetable: everytime_timetable::Config::from_env_with_database(urls.timetable)?,
         gateway: everytime_gateway::Config::from_env()?,
     };
     let mut stack = Stack::start(config).await?;
@@ -38,7 +42,10 @@ async fn main() -> anyhow::Result<()> {
         println!();
         println!("  Open      {url}/api/v1/openapi.json   (the API, described)");
         println!("  REST API  {url}/api/v1");
-        println!("  gRPC      auth {}", stack.auth.addr);
+        println!(
+            "  gRPC      auth {}, community {}, timetable {}",
+            stack.auth.addr, stack.community.addr, stack.timetable.addr
+        );
         match &cluster {
             Some(cluster) => println!(
                 "  Postgres  private cluster in {} on 127.0.0.1:{}",
