@@ -21,14 +21,14 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
     http::{HeaderName, HeaderValue, Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
 use everytime_common::{
     config::{self, ConfigError},
-    grpc,
+    grpc, telemetry,
     token::{AuthJwks, TokenSettings, TokenVerifier},
 };
 use everytime_proto::{
@@ -47,7 +47,7 @@ use tower_http::{
     cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     sensitive_headers::SetSensitiveRequestHeadersLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 
 use crate::{error::ApiError, limit::RateLimiter};
@@ -230,6 +230,7 @@ pub fn app(state: AppState) -> Router {
             header::COOKIE,
         ]))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(middleware::from_fn(record_metrics))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let request_id = request
@@ -237,14 +238,26 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|value| value.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!(
+                let route = request
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map_or(request.uri().path(), MatchedPath::as_str);
+                let span = tracing::info_span!(
                     "http",
                     otel.kind = "server",
+                    otel.name = %format_args!("{} {route}", request.method()),
                     http.request.method = %request.method(),
+                    http.route = route,
                     url.path = %request.uri().path(),
                     request_id,
-                )
-            }),
+                    trace_id = tracing::field::Empty,
+                );
+                // A client may send its own traceparent; the trace continues.
+                telemetry::continue_trace(&span, request.headers());
+                span
+            })
+            // One access-log line per request, with status and latency.
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
@@ -269,6 +282,26 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600))
+}
+
+/// Counts and times every request by method, route template and status.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    if route != "/metrics" {
+        everytime_common::metrics::record_http(
+            method.as_str(),
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    response
 }
 
 /// Answers `504` problem+json when a request runs past `REQUEST_TIMEOUT_MS`.

@@ -16,7 +16,7 @@ use everytime_proto::auth::v1 as pb;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::authed;
+use super::{authed, traced};
 use crate::{
     AppState,
     error::{ApiError, ApiResult},
@@ -50,7 +50,7 @@ pub async fn list_schools(State(state): State<AppState>) -> ApiResult<Json<Items
         .clients
         .auth
         .clone()
-        .list_schools(pb::ListSchoolsRequest {})
+        .list_schools(traced(pb::ListSchoolsRequest {}))
         .await?
         .into_inner()
         .schools;
@@ -97,14 +97,14 @@ pub async fn sign_up(
         .clients
         .auth
         .clone()
-        .sign_up(pb::SignUpRequest {
+        .sign_up(traced(pb::SignUpRequest {
             username: body.username,
             email: body.email,
             password: body.password,
             nickname: body.nickname,
             name: body.name,
             school_id: body.school_id,
-        })
+        }))
         .await?
         .into_inner()
         .user
@@ -195,11 +195,11 @@ pub async fn sign_in(
         .clients
         .auth
         .clone()
-        .sign_in(pb::SignInRequest {
+        .sign_in(traced(pb::SignInRequest {
             username: body.username,
             password: body.password,
             client: client_info(&meta),
-        })
+        }))
         .await?
         .into_inner();
     token_response(&state, jar, response.user, response.tokens)
@@ -237,10 +237,10 @@ pub async fn refresh(
         .clients
         .auth
         .clone()
-        .refresh_token(pb::RefreshTokenRequest {
+        .refresh_token(traced(pb::RefreshTokenRequest {
             refresh_token,
             client: client_info(&meta),
-        })
+        }))
         .await?
         .into_inner();
     token_response(&state, jar, response.user, response.tokens)

@@ -26,11 +26,19 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A gRPC request carrying the caller's access token, so the service
-/// verifies the caller itself.
+/// verifies the caller itself, and the current trace context.
 pub fn authed<T>(message: T, auth: &Auth) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
+    let mut request = traced(message);
     if let Ok(value) = format!("Bearer {}", auth.token).parse() {
         request.metadata_mut().insert("authorization", value);
     }
+    request
+}
+
+/// A gRPC request carrying the current trace context (W3C `traceparent`),
+/// so the service's spans join the gateway's trace.
+pub fn traced<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    everytime_common::telemetry::inject(request.metadata_mut());
     request
 }

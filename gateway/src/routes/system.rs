@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/api/v1/openapi.json", get(openapi_json))
+        .route("/metrics", get(metrics))
 }
 
 /// `{"status": "ok"}`.
@@ -125,7 +126,7 @@ pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
         .clients
         .auth
         .clone()
-        .get_jwks(everytime_proto::auth::v1::GetJwksRequest {})
+        .get_jwks(super::traced(everytime_proto::auth::v1::GetJwksRequest {}))
         .await?
         .into_inner()
         .keys;
@@ -147,6 +148,15 @@ pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
         Json(body),
     )
         .into_response())
+}
+
+/// Prometheus metrics of the gateway (text exposition format).
+pub async fn metrics() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        everytime_common::metrics::render(),
+    )
+        .into_response()
 }
 
 /// The OpenAPI 3.1 document of this API, generated from the code.

@@ -43,6 +43,19 @@ impl PoolOptions {
     }
 }
 
+/// Pools made by [`connect_and_migrate`], by schema, so `/metrics` can read
+/// their gauges; closed pools fall out at the next scrape.
+static POOLS: std::sync::Mutex<Vec<(&'static str, PgPool)>> = std::sync::Mutex::new(Vec::new());
+
+/// Sets the gauges of every open pool (see [`crate::metrics`]).
+pub fn record_pools() {
+    let mut pools = POOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    pools.retain(|(_, pool)| !pool.is_closed());
+    for (schema, pool) in pools.iter() {
+        crate::metrics::record_pool(schema, pool.size(), pool.num_idle(), pool.options().get_max_connections());
+    }
+}
+
 /// Connects to `url` with `schema` first on the `search_path`, creates the
 /// schema when it is missing, and runs `migrator`.
 pub async fn connect_and_migrate(
@@ -78,5 +91,9 @@ pub async fn connect_and_migrate(
             .await?;
     }
     migrator.run(&pool).await?;
+    POOLS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push((schema, pool.clone()));
     Ok(pool)
 }

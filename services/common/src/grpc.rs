@@ -138,8 +138,13 @@ pub fn caller<T>(request: &Request<T>) -> Result<Caller, Status> {
         })
 }
 
-/// Method paths anyone may call without a token: health and reflection.
-const ALWAYS_PUBLIC_PREFIXES: [&str; 3] = [
+/// The Prometheus endpoint, served on the gRPC port over HTTP/1.1.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Method paths anyone may call without a token: health, reflection and
+/// metrics.
+const ALWAYS_PUBLIC_PREFIXES: [&str; 4] = [
+    METRICS_PATH,
     "/grpc.health.v1.Health/",
     "/grpc.reflection.v1.ServerReflection/",
     "/grpc.reflection.v1alpha.ServerReflection/",
@@ -255,8 +260,10 @@ pub struct ServeOptions {
 }
 
 /// Serves `routes` on `listener` with `grpc.health.v1`, server reflection
-/// (v1 and v1alpha), a span per RPC and [`RequireAuthLayer`], until
-/// `shutdown` resolves; in-flight RPCs then finish before it returns.
+/// (v1 and v1alpha), Prometheus metrics at `/metrics` (HTTP/1.1 on the same
+/// port), a span per RPC that continues the caller's trace, and
+/// [`RequireAuthLayer`], until `shutdown` resolves; in-flight RPCs then
+/// finish before it returns.
 pub async fn serve(
     routes: Routes,
     options: ServeOptions,
@@ -277,27 +284,112 @@ pub async fn serve(
         .register_encoded_file_descriptor_set(everytime_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
-    let routes = routes
+    let mut routes = routes
         .add_service(health)
         .add_service(reflection)
         .add_service(reflection_alpha);
+    let router = std::mem::take(routes.axum_router_mut());
+    *routes.axum_router_mut() = router.route(
+        METRICS_PATH,
+        axum::routing::get(|| async { crate::metrics::render_with_pools() }),
+    );
+    let service = service_label(options.health_services);
 
     Server::builder()
+        .accept_http1(true)
         .trace_fn(|request| {
-            tracing::info_span!(
+            let span = tracing::info_span!(
                 "grpc",
                 otel.kind = "server",
+                otel.name = %request.uri().path(),
+                rpc.system = "grpc",
                 rpc.method = %request.uri().path(),
-            )
+                trace_id = tracing::field::Empty,
+            );
+            crate::telemetry::continue_trace(&span, request.headers());
+            span
         })
-        .layer(RequireAuthLayer::new(
-            options.verifier,
-            options.public_methods,
-        ))
+        .layer(MetricsLayer { service })
+        .layer(RequireAuthLayer::new(options.verifier, options.public_methods))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;
     Ok(())
+}
+
+/// `auth` for `everytime.auth.v1.AuthService`: the label of a service's metrics.
+fn service_label(health_services: &[&'static str]) -> &'static str {
+    health_services
+        .first()
+        .and_then(|name| name.strip_prefix("everytime."))
+        .and_then(|rest| rest.split('.').next())
+        .unwrap_or("unknown")
+}
+
+/// Counts and times every RPC by method and status code.
+#[derive(Clone, Copy)]
+struct MetricsLayer {
+    service: &'static str,
+}
+
+impl<S> tower::Layer<S> for MetricsLayer {
+    type Service = Metrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Metrics {
+            inner,
+            service: self.service,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Metrics<S> {
+    inner: S,
+    service: &'static str,
+}
+
+impl<S, B, R> tower::Service<http::Request<B>> for Metrics<S>
+where
+    S: tower::Service<http::Request<B>, Response = http::Response<R>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    R: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let method = request.uri().path().to_owned();
+        let service = self.service;
+        let started = std::time::Instant::now();
+        let response = self.inner.call(request);
+        Box::pin(async move {
+            let response = response.await?;
+            if method != METRICS_PATH {
+                // Unary errors come back "trailers-only": the status is in the
+                // headers. No grpc-status header means the call succeeded.
+                let code = response
+                    .headers()
+                    .get("grpc-status")
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.parse::<i32>().ok())
+                    .map_or(Code::Ok, Code::from_i32);
+                crate::metrics::record_rpc(
+                    service,
+                    &method,
+                    &format!("{code:?}"),
+                    started.elapsed().as_secs_f64(),
+                );
+            }
+            Ok(response)
+        })
+    }
 }
 
 /// A channel to `url` (`http://host:port`) that connects lazily, gives up
@@ -338,6 +430,12 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!(fields, ["username", "email"]);
+    }
+
+    #[test]
+    fn metrics_are_labelled_by_the_short_service_name() {
+        assert_eq!(service_label(&["everytime.community.v1.CommunityService"]), "community");
+        assert_eq!(service_label(&[]), "unknown");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! What every Everytime service shares, and nothing more.
 //!
 //! - [`config`]: reading settings from the environment.
-//! - [`telemetry`]: logs and spans.
+//! - [`telemetry`]: logs, spans, OpenTelemetry traces and their propagation.
+//! - [`health`]: `<binary> healthcheck` for container health checks.
+//! - [`metrics`]: Prometheus metrics of RPCs, HTTP requests and pools.
 //! - [`validate`]: the shared shape of input limits (trimmed, counted in characters).
 //! - [`page`]: page sizes and signed keyset cursors.
 //! - [`token`]: access-token claims and their verification against auth's JWK Set.
@@ -12,6 +14,8 @@
 
 pub mod config;
 pub mod grpc;
+pub mod health;
+pub mod metrics;
 pub mod page;
 pub mod telemetry;
 pub mod token;

@@ -9,7 +9,7 @@ use everytime_common::{config, shutdown_signal, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init("everytime");
+    let telemetry = telemetry::init("everytime");
 
     let (cluster, urls) = match config::var("DATABASE_URL") {
         Some(url) => (None, provision::ServiceUrls::shared(&url)),
@@ -68,5 +68,6 @@ async fn main() -> anyhow::Result<()> {
     stack.shutdown().await;
     drop(cluster);
     tracing::info!("stopped");
+    telemetry.shutdown().await;
     Ok(())
 }

