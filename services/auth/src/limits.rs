@@ -59,6 +59,7 @@ impl AttemptKeys {
 }
 
 /// `Err(RateLimited)` when either key is over its limit in the current window.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn check(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
     let rows = sqlx::query!(
         r#"
@@ -91,6 +92,7 @@ pub async fn check(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> 
 
 /// Counts one failure against both keys, starting a new window where the
 /// old one has ended.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn record_failure(
     pool: &PgPool,
     keys: &AttemptKeys,
@@ -120,6 +122,7 @@ pub async fn record_failure(
 }
 
 /// Forgets the username's failures after a successful sign-in.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn clear_username(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
     sqlx::query!("delete from sign_in_failures where key = $1", keys.username)
         .execute(pool)
@@ -128,6 +131,7 @@ pub async fn clear_username(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
 }
 
 /// Deletes counters whose window has ended; run now and then.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn purge_expired(pool: &PgPool, limits: &SignInLimits) -> Result<u64> {
     let deleted = sqlx::query!(
         "delete from sign_in_failures where window_start <= now() - make_interval(secs => $1)",

@@ -71,6 +71,7 @@ pub struct NewUser<'a> {
 }
 
 /// Every school, by name.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn list_schools(db: impl PgExecutor<'_>) -> Result<Vec<School>> {
     Ok(
         sqlx::query_as!(School, "select id, name from schools order by name, id")
@@ -80,6 +81,7 @@ pub async fn list_schools(db: impl PgExecutor<'_>) -> Result<Vec<School>> {
 }
 
 /// Creates a school; a taken name is [`Error::Taken`].
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn insert_school(db: impl PgExecutor<'_>, name: &str) -> Result<School> {
     sqlx::query_as!(
         School,
@@ -92,6 +94,7 @@ pub async fn insert_school(db: impl PgExecutor<'_>, name: &str) -> Result<School
 }
 
 /// Whether a school exists.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn school_exists(db: impl PgExecutor<'_>, id: i64) -> Result<bool> {
     Ok(sqlx::query_scalar!(
         r#"select exists (select 1 from schools where id = $1) as "exists!""#,
@@ -102,6 +105,7 @@ pub async fn school_exists(db: impl PgExecutor<'_>, id: i64) -> Result<bool> {
 }
 
 /// Which of these values other users already have.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn taken(
     db: impl PgExecutor<'_>,
     username: &str,
@@ -134,6 +138,7 @@ pub async fn taken(
 }
 
 /// Creates a user and returns their id; a taken value is [`Error::Taken`].
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn insert_user(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> Result<i64> {
     sqlx::query_scalar!(
         r#"
@@ -154,6 +159,7 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> Result<
 }
 
 /// Creates or updates the bootstrap administrator (in the first school).
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn upsert_admin(
     db: impl PgExecutor<'_>,
     username: &str,
@@ -183,6 +189,7 @@ pub async fn upsert_admin(
 }
 
 /// A user by id.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<UserRow>> {
     Ok(sqlx::query_as!(
         UserRow,
@@ -200,6 +207,7 @@ pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> Result<Option<UserR
 }
 
 /// The id and password hash of a username.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn credentials(db: impl PgExecutor<'_>, username: &str) -> Result<Option<(i64, String)>> {
     Ok(sqlx::query!(
         "select id, password_hash from users where username = $1",
@@ -211,6 +219,7 @@ pub async fn credentials(db: impl PgExecutor<'_>, username: &str) -> Result<Opti
 }
 
 /// The password hash of a user.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn password_hash(db: impl PgExecutor<'_>, user_id: i64) -> Result<Option<String>> {
     Ok(
         sqlx::query_scalar!("select password_hash from users where id = $1", user_id)
@@ -220,6 +229,7 @@ pub async fn password_hash(db: impl PgExecutor<'_>, user_id: i64) -> Result<Opti
 }
 
 /// Changes a user's nickname and/or name; `None` keeps the current value.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn update_profile(
     db: impl PgExecutor<'_>,
     user_id: i64,
@@ -245,6 +255,7 @@ pub async fn update_profile(
 }
 
 /// Replaces a user's password hash.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn set_password_hash(db: &mut PgConnection, user_id: i64, hash: &str) -> Result<()> {
     sqlx::query!(
         "update users set password_hash = $2, updated_at = now() where id = $1",
@@ -257,6 +268,7 @@ pub async fn set_password_hash(db: &mut PgConnection, user_id: i64, hash: &str) 
 }
 
 /// Public profiles of users of `school_id` among `ids`.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn profiles(
     db: impl PgExecutor<'_>,
     ids: &[i64],
@@ -273,6 +285,7 @@ pub async fn profiles(
 }
 
 /// The public profile of a username in `school_id`.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn profile_by_username(
     db: impl PgExecutor<'_>,
     username: &str,
@@ -289,6 +302,7 @@ pub async fn profile_by_username(
 }
 
 /// Starts a session and returns its id.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn insert_session(
     db: &mut PgConnection,
     user_id: i64,
@@ -306,6 +320,7 @@ pub async fn insert_session(
 }
 
 /// Stores a refresh token's hash.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn insert_refresh_token(
     db: &mut PgConnection,
     session_id: i64,
@@ -324,6 +339,7 @@ pub async fn insert_refresh_token(
 }
 
 /// The refresh token with this hash, locked with its session for rotation.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn refresh_token_for_update(
     db: &mut PgConnection,
     token_hash: &[u8],
@@ -346,6 +362,7 @@ pub async fn refresh_token_for_update(
 }
 
 /// Marks a refresh token spent.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn spend_refresh_token(db: &mut PgConnection, id: i64) -> Result<()> {
     sqlx::query!(
         "update refresh_tokens set spent_at = now() where id = $1",
@@ -357,6 +374,7 @@ pub async fn spend_refresh_token(db: &mut PgConnection, id: i64) -> Result<()> {
 }
 
 /// Records a session's use and extends it to `expires_at`.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn touch_session(
     db: &mut PgConnection,
     id: i64,
@@ -373,6 +391,7 @@ pub async fn touch_session(
 }
 
 /// Revokes a session (and so every refresh token of it).
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn revoke_session(db: impl PgExecutor<'_>, id: i64) -> Result<()> {
     sqlx::query!(
         "update sessions set revoked_at = now() where id = $1 and revoked_at is null",
@@ -384,6 +403,7 @@ pub async fn revoke_session(db: impl PgExecutor<'_>, id: i64) -> Result<()> {
 }
 
 /// Revokes a session of `user_id`; false when the user has no such session.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn revoke_session_of(db: impl PgExecutor<'_>, id: i64, user_id: i64) -> Result<bool> {
     let row = sqlx::query!(
         r#"
@@ -400,6 +420,7 @@ pub async fn revoke_session_of(db: impl PgExecutor<'_>, id: i64, user_id: i64) -
 }
 
 /// The session a refresh token belongs to, if it is `user_id`'s.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn session_of_refresh_token(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
@@ -420,6 +441,7 @@ pub async fn session_of_refresh_token(
 }
 
 /// Revokes every live session of `user_id` but `keep`.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn revoke_other_sessions(db: &mut PgConnection, user_id: i64, keep: i64) -> Result<u64> {
     Ok(sqlx::query!(
         r#"
@@ -435,6 +457,7 @@ pub async fn revoke_other_sessions(db: &mut PgConnection, user_id: i64, keep: i6
 }
 
 /// A user's live sessions, newest first (at most 100).
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn live_sessions(db: impl PgExecutor<'_>, user_id: i64) -> Result<Vec<SessionRow>> {
     Ok(sqlx::query_as!(
         SessionRow,

@@ -19,7 +19,8 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The process-wide recorder, installed on first use.
+/// The process-wide recorder, installed on first use (every `record_*`
+/// makes sure it is, so nothing is recorded into the void before it).
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
@@ -49,6 +50,7 @@ pub fn render_with_pools() -> String {
 
 /// Records one finished RPC.
 pub fn record_rpc(service: &'static str, method: &str, code: &str, seconds: f64) {
+    handle();
     let method = method.to_owned();
     metrics::counter!(
         "grpc_server_requests_total",
@@ -67,6 +69,7 @@ pub fn record_rpc(service: &'static str, method: &str, code: &str, seconds: f64)
 
 /// Records one finished HTTP request of the gateway.
 pub fn record_http(method: &str, route: &str, status: u16, seconds: f64) {
+    handle();
     metrics::counter!(
         "http_server_requests_total",
         "method" => method.to_owned(),
@@ -84,6 +87,7 @@ pub fn record_http(method: &str, route: &str, status: u16, seconds: f64) {
 
 /// Sets the pool gauges of `service`.
 pub fn record_pool(service: &'static str, size: u32, idle: usize, max: u32) {
+    handle();
     let idle = idle as f64;
     let in_use = (f64::from(size) - idle).max(0.0);
     metrics::gauge!("db_pool_connections", "service" => service, "state" => "idle").set(idle);
@@ -97,7 +101,6 @@ mod tests {
 
     #[test]
     fn recorded_rpcs_and_pools_show_up_in_the_exposition() {
-        handle();
         record_rpc("test", "/pkg.Svc/Method", "OK", 0.003);
         record_pool("test", 4, 3, 10);
         let page = render();

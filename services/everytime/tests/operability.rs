@@ -98,7 +98,9 @@ fn grpcurl() -> Option<std::path::PathBuf> {
         })
 }
 
-#[tokio::test]
+// Multi-threaded: grpcurl runs as a blocking child process while the
+// in-process servers keep serving on the other worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpcurl_lists_describes_and_calls_every_service() {
     let Some(grpcurl) = grpcurl() else {
         // The reflection test above covers the same ground with a Rust client;

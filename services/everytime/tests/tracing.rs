@@ -99,7 +99,14 @@ async fn one_trace_id_covers_the_gateway_request_and_the_service_rpc() {
         .find(|span| span.attributes.get("rpc.method").is_some_and(|m| m == "/everytime.auth.v1.UserService/GetMe"))
         .unwrap_or_else(|| panic!("the service's span was exported: {spans:#?}"));
 
+    let sql_in_trace = spans.iter().any(|span| {
+        span.name == "user_by_id"
+            && span.attributes.get("db.system").map(String::as_str) == Some("postgresql")
+            && span.trace_id == gateway.trace_id
+    });
+
     assert_eq!(gateway.trace_id.len(), 16);
+    assert!(sql_in_trace, "the trace goes down to the SQL: {spans:#?}");
     assert_eq!(rpc.trace_id, gateway.trace_id, "one trace across the gateway and auth");
     assert!(!rpc.parent_span_id.is_empty(), "the RPC span has a parent in the gateway");
     assert!(gateway.name.contains("/api/v1/users/me"), "{}", gateway.name);
