@@ -73,7 +73,11 @@ pub struct ApiError {
 
 impl ApiError {
     /// A problem with this status, code and detail.
-    pub fn new(status: StatusCode, code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
             code: code.into(),
@@ -85,10 +89,15 @@ impl ApiError {
     }
 
     /// `400` blaming `field`.
-    pub fn invalid_field(code: &'static str, field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid_field(
+        code: &'static str,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let field = field.into();
         let message = message.into();
-        ApiError::new(StatusCode::BAD_REQUEST, code, format!("{field} {message}")).with_field(field, message)
+        ApiError::new(StatusCode::BAD_REQUEST, code, format!("{field} {message}"))
+            .with_field(field, message)
     }
 
     /// `401`: a token is needed or was refused.
@@ -113,7 +122,11 @@ impl ApiError {
     /// A `500` whose cause is logged and kept out of the body.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error",
+        )
     }
 
     /// Adds a field violation.
@@ -151,11 +164,7 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         Problem {
             type_: "about:blank".into(),
-            title: self
-                .status
-                .canonical_reason()
-                .unwrap_or("Error")
-                .to_owned(),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
             code: self.code.to_string(),
@@ -184,7 +193,9 @@ impl IntoResponse for ApiError {
 pub fn http_status(code: Code) -> StatusCode {
     match code {
         Code::Ok => StatusCode::OK,
-        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => StatusCode::BAD_REQUEST,
+        Code::InvalidArgument | Code::FailedPrecondition | Code::OutOfRange => {
+            StatusCode::BAD_REQUEST
+        }
         Code::Unauthenticated => StatusCode::UNAUTHORIZED,
         Code::PermissionDenied => StatusCode::FORBIDDEN,
         Code::NotFound => StatusCode::NOT_FOUND,
@@ -192,11 +203,9 @@ pub fn http_status(code: Code) -> StatusCode {
         Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
         Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
-        Code::Cancelled
-        | Code::Unknown
-        | Code::Unimplemented
-        | Code::Internal
-        | Code::DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Cancelled | Code::Unknown | Code::Unimplemented | Code::Internal | Code::DataLoss => {
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
     }
 }
 
@@ -223,12 +232,20 @@ impl From<tonic::Status> for ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 tracing::warn!(message = status.message(), "backend unavailable");
-                return ApiError::new(http, "service_unavailable", "a backend service is unavailable; try again shortly")
-                    .with_retry_after(1);
+                return ApiError::new(
+                    http,
+                    "service_unavailable",
+                    "a backend service is unavailable; try again shortly",
+                )
+                .with_retry_after(1);
             }
             StatusCode::GATEWAY_TIMEOUT => {
                 tracing::warn!(message = status.message(), "backend deadline exceeded");
-                return ApiError::new(http, "backend_timeout", "a backend service did not answer in time");
+                return ApiError::new(
+                    http,
+                    "backend_timeout",
+                    "a backend service did not answer in time",
+                );
             }
             _ => {}
         }
@@ -312,21 +329,35 @@ mod tests {
         let problem = ApiError::from(status).problem();
         assert_eq!(problem.status, 409);
         assert_eq!(problem.code, "username_taken");
-        assert_eq!(problem.errors, [FieldProblem { field: "username".into(), message: "is already taken".into() }]);
+        assert_eq!(
+            problem.errors,
+            [FieldProblem {
+                field: "username".into(),
+                message: "is already taken".into()
+            }]
+        );
     }
 
     #[test]
     fn retry_info_becomes_retry_after() {
-        let status = grpc::rate_limited("too_many_attempts", "slow down", Duration::from_millis(41_200));
+        let status = grpc::rate_limited(
+            "too_many_attempts",
+            "slow down",
+            Duration::from_millis(41_200),
+        );
         let response = ApiError::from(status).into_response();
         assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(response.headers()[header::RETRY_AFTER], "42");
-        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/problem+json");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
     }
 
     #[test]
     fn internal_statuses_hide_their_message() {
-        let problem = ApiError::from(tonic::Status::internal("relation \"users\" does not exist")).problem();
+        let problem =
+            ApiError::from(tonic::Status::internal("relation \"users\" does not exist")).problem();
         assert_eq!(problem.status, 500);
         assert_eq!(problem.detail, "internal server error");
         assert_eq!(problem.code, "internal");
@@ -341,7 +372,8 @@ mod tests {
 
     #[test]
     fn an_unavailable_backend_is_503_with_retry_after() {
-        let response = ApiError::from(tonic::Status::unavailable("connection refused")).into_response();
+        let response =
+            ApiError::from(tonic::Status::unavailable("connection refused")).into_response();
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(response.headers().contains_key(header::RETRY_AFTER));
     }

@@ -37,22 +37,29 @@ fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|value| value.parse::<mime::Mime>().ok())
         .is_some_and(|mime| {
             mime.type_() == "application"
-                && (mime.subtype() == "json" || mime.suffix().is_some_and(|suffix| suffix == "json"))
+                && (mime.subtype() == "json"
+                    || mime.suffix().is_some_and(|suffix| suffix == "json"))
         })
 }
 
 async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
-    Bytes::from_request(request, state).await.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "the request body is larger than 64 KiB",
-            )
-        } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", "the request body could not be read")
-        }
-    })
+    Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is larger than 64 KiB",
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "unreadable_body",
+                    "the request body could not be read",
+                )
+            }
+        })
 }
 
 /// Parses JSON, naming the offending field when the shape is wrong.
@@ -181,10 +188,11 @@ where
                 };
                 let field = match &rejection {
                     PathRejection::FailedToDeserializePathParams(inner) => match inner.kind() {
-                        ErrorKind::ParseErrorAtKey { key, .. } | ErrorKind::InvalidUtf8InPathParam { key } => {
-                            Some(key.clone())
+                        ErrorKind::ParseErrorAtKey { key, .. }
+                        | ErrorKind::InvalidUtf8InPathParam { key } => Some(key.clone()),
+                        ErrorKind::ParseErrorAtIndex { index, .. } => {
+                            param_named(&|i, _, _| i == *index)
                         }
-                        ErrorKind::ParseErrorAtIndex { index, .. } => param_named(&|i, _, _| i == *index),
                         ErrorKind::ParseError { value, .. } => param_named(&|_, _, v| v == value),
                         _ => None,
                     },
@@ -255,7 +263,10 @@ pub fn access_token(headers: &HeaderMap) -> Option<String> {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = access_token(&parts.headers).ok_or(VerifyError::Missing)?;
         let caller = state.verifier.verify(&token).await?;
         Ok(Auth { caller, token })
@@ -275,7 +286,10 @@ pub struct ClientMeta {
 impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(client_meta(parts, state.config.trust_forwarded_for))
     }
 }
@@ -330,12 +344,19 @@ mod tests {
     fn field_of(body: &str) -> (u16, String, Vec<String>) {
         let error = parse_json::<SignUp>(body.as_bytes()).unwrap_err();
         let problem = error.problem();
-        (problem.status, problem.code, problem.errors.into_iter().map(|e| e.field).collect())
+        (
+            problem.status,
+            problem.code,
+            problem.errors.into_iter().map(|e| e.field).collect(),
+        )
     }
 
     #[test]
     fn a_missing_field_is_named() {
-        assert_eq!(field_of(r#"{"school_id": 1}"#), (400, "invalid_input".into(), vec!["username".into()]));
+        assert_eq!(
+            field_of(r#"{"school_id": 1}"#),
+            (400, "invalid_input".into(), vec!["username".into()])
+        );
     }
 
     #[test]
@@ -353,7 +374,10 @@ mod tests {
     #[test]
     fn broken_json_is_malformed() {
         assert_eq!(field_of(r#"{"username": "#).1, "malformed_json");
-        assert_eq!(field_of(r#"{"username": "a", "school_id": 1} trailing"#).1, "malformed_json");
+        assert_eq!(
+            field_of(r#"{"username": "a", "school_id": 1} trailing"#).1,
+            "malformed_json"
+        );
     }
 
     #[test]

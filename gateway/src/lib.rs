@@ -191,7 +191,11 @@ impl AppState {
         let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
         let community = grpc::channel(&config.community_url, config.grpc_timeout)?;
         let timetable = grpc::channel(&config.timetable_url, config.grpc_timeout)?;
-        let verifier = Arc::new(config.tokens.verifier(Arc::new(AuthJwks::new(auth.clone()))));
+        let verifier = Arc::new(
+            config
+                .tokens
+                .verifier(Arc::new(AuthJwks::new(auth.clone()))),
+        );
         let clients = Clients {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
@@ -200,9 +204,18 @@ impl AppState {
             timetables: TimetableServiceClient::new(timetable.clone()),
             friends: FriendServiceClient::new(timetable.clone()),
             backends: vec![
-                Backend { name: "auth", channel: auth },
-                Backend { name: "community", channel: community },
-                Backend { name: "timetable", channel: timetable },
+                Backend {
+                    name: "auth",
+                    channel: auth,
+                },
+                Backend {
+                    name: "community",
+                    channel: community,
+                },
+                Backend {
+                    name: "timetable",
+                    channel: timetable,
+                },
             ],
         };
         Ok(AppState {
@@ -232,37 +245,40 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(middleware::from_fn(record_metrics))
         .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &Request| {
-                let request_id = request
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|value| value.to_str().ok())
-                    .unwrap_or_default();
-                let route = request
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map_or(request.uri().path(), MatchedPath::as_str);
-                let span = tracing::info_span!(
-                    "http",
-                    otel.kind = "server",
-                    otel.name = %format_args!("{} {route}", request.method()),
-                    http.request.method = %request.method(),
-                    http.route = route,
-                    url.path = %request.uri().path(),
-                    request_id,
-                    trace_id = tracing::field::Empty,
-                );
-                // A client may send its own traceparent; the trace continues.
-                telemetry::continue_trace(&span, request.headers());
-                span
-            })
-            // One access-log line per request, with status and latency.
-            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let request_id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or_default();
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or(request.uri().path(), MatchedPath::as_str);
+                    let span = tracing::info_span!(
+                        "http",
+                        otel.kind = "server",
+                        otel.name = %format_args!("{} {route}", request.method()),
+                        http.request.method = %request.method(),
+                        http.route = route,
+                        url.path = %request.uri().path(),
+                        request_id,
+                        trace_id = tracing::field::Empty,
+                    );
+                    // A client may send its own traceparent; the trace continues.
+                    telemetry::continue_trace(&span, request.headers());
+                    span
+                })
+                // One access-log line per request, with status and latency.
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
-        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
-            ApiError::internal("a handler panicked").into_response()
-        }))
+        .layer(CatchPanicLayer::custom(
+            |_: Box<dyn std::any::Any + Send>| {
+                ApiError::internal("a handler panicked").into_response()
+            },
+        ))
 }
 
 fn cors_layer(origins: &[String]) -> CorsLayer {

@@ -55,7 +55,8 @@ impl RateLimiter {
         if buckets.len() >= MAX_TRACKED {
             let (capacity, per_second) = (self.capacity, self.per_second);
             buckets.retain(|_, bucket| {
-                bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * per_second < capacity
+                bucket.tokens + now.duration_since(bucket.updated).as_secs_f64() * per_second
+                    < capacity
             });
         }
         let bucket = buckets.entry(client).or_insert(Bucket {
@@ -69,7 +70,9 @@ impl RateLimiter {
             bucket.tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64(
+                (1.0 - bucket.tokens) / self.per_second,
+            ))
         }
     }
 }
@@ -107,8 +110,14 @@ mod tests {
             assert!(limiter.check(CLIENT, now).is_ok());
         }
         let wait = limiter.check(CLIENT, now).unwrap_err();
-        assert!(wait > Duration::from_secs(19) && wait <= Duration::from_secs(20), "{wait:?}");
-        assert!(limiter.check(OTHER, now).is_ok(), "clients have their own buckets");
+        assert!(
+            wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert!(
+            limiter.check(OTHER, now).is_ok(),
+            "clients have their own buckets"
+        );
     }
 
     #[test]
@@ -119,6 +128,10 @@ mod tests {
             assert!(limiter.check(CLIENT, start).is_ok());
         }
         assert!(limiter.check(CLIENT, start).is_err());
-        assert!(limiter.check(CLIENT, start + Duration::from_secs(1)).is_ok());
+        assert!(
+            limiter
+                .check(CLIENT, start + Duration::from_secs(1))
+                .is_ok()
+        );
     }
 }

@@ -136,7 +136,13 @@ pub struct TokenBody {
     pub expires_in: i64,
 }
 
-fn token_cookie(name: &'static str, value: String, path: &'static str, max_age: i64, secure: bool) -> Cookie<'static> {
+fn token_cookie(
+    name: &'static str,
+    value: String,
+    path: &'static str,
+    max_age: i64,
+    secure: bool,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .http_only(true)
         .same_site(SameSite::Lax)
@@ -147,13 +153,24 @@ fn token_cookie(name: &'static str, value: String, path: &'static str, max_age: 
 }
 
 /// The sign-in/refresh answer: the JSON body plus the two HttpOnly cookies.
-fn token_response(state: &AppState, jar: CookieJar, user: Option<pb::User>, tokens: Option<pb::TokenPair>) -> ApiResult<Response> {
+fn token_response(
+    state: &AppState,
+    jar: CookieJar,
+    user: Option<pb::User>,
+    tokens: Option<pb::TokenPair>,
+) -> ApiResult<Response> {
     let (Some(user), Some(tokens)) = (user, tokens) else {
         return Err(ApiError::internal("auth returned no user or tokens"));
     };
     let secure = state.config.cookie_secure;
     let jar = jar
-        .add(token_cookie(ACCESS_COOKIE, tokens.access_token.clone(), "/", tokens.access_token_expires_in, secure))
+        .add(token_cookie(
+            ACCESS_COOKIE,
+            tokens.access_token.clone(),
+            "/",
+            tokens.access_token_expires_in,
+            secure,
+        ))
         .add(token_cookie(
             REFRESH_COOKIE,
             tokens.refresh_token.clone(),
@@ -214,7 +231,10 @@ pub struct RefreshBody {
 fn refresh_token_of(body: Option<RefreshBody>, jar: &CookieJar) -> Option<String> {
     body.and_then(|body| body.refresh_token)
         .filter(|token| !token.trim().is_empty())
-        .or_else(|| jar.get(REFRESH_COOKIE).map(|cookie| cookie.value().to_owned()))
+        .or_else(|| {
+            jar.get(REFRESH_COOKIE)
+                .map(|cookie| cookie.value().to_owned())
+        })
         .filter(|token| !token.trim().is_empty())
 }
 
@@ -297,7 +317,10 @@ pub struct SessionBody {
         (status = 200, description = "The caller's live sessions", body = Items<SessionBody>),
         (status = 401, description = "Not signed in", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_sessions(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<Items<SessionBody>>> {
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> ApiResult<Json<Items<SessionBody>>> {
     let sessions = state
         .clients
         .auth

@@ -11,10 +11,16 @@ use axum::{
 };
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
 use utoipa::ToSchema;
 
-use crate::{AppState, error::{ApiError, ApiResult}, openapi};
+use crate::{
+    AppState,
+    error::{ApiError, ApiResult},
+    openapi,
+};
 
 /// How long `/readyz` waits for each backend's health check.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -39,7 +45,9 @@ pub struct HealthBody {
 #[utoipa::path(get, path = "/healthz", tag = "system", security(()),
     responses((status = 200, description = "The gateway process runs", body = HealthBody)))]
 pub async fn healthz() -> Json<HealthBody> {
-    Json(HealthBody { status: "ok".into() })
+    Json(HealthBody {
+        status: "ok".into(),
+    })
 }
 
 /// Readiness: every backend answers its gRPC health check.
@@ -61,7 +69,9 @@ pub struct ReadyBody {
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let checks = state.clients.backends.iter().map(|backend| async move {
         let mut client = HealthClient::new(backend.channel.clone());
-        let check = client.check(HealthCheckRequest { service: String::new() });
+        let check = client.check(HealthCheckRequest {
+            service: String::new(),
+        });
         let status = match tokio::time::timeout(READY_TIMEOUT, check).await {
             Ok(Ok(response)) if response.get_ref().status() == ServingStatus::Serving => "serving",
             Ok(Ok(_)) => "not_serving",
@@ -80,7 +90,11 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         .map(|(name, status)| ((*name).to_owned(), Value::from(*status)))
         .collect();
     if failing.is_empty() {
-        Json(ReadyBody { status: "ready".into(), services }).into_response()
+        Json(ReadyBody {
+            status: "ready".into(),
+            services,
+        })
+        .into_response()
     } else {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -143,11 +157,7 @@ pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
             })
             .collect(),
     };
-    Ok((
-        [(header::CACHE_CONTROL, "public, max-age=300")],
-        Json(body),
-    )
-        .into_response())
+    Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response())
 }
 
 /// Prometheus metrics of the gateway (text exposition format).

@@ -49,10 +49,17 @@ static POOLS: std::sync::Mutex<Vec<(&'static str, PgPool)>> = std::sync::Mutex::
 
 /// Sets the gauges of every open pool (see [`crate::metrics`]).
 pub fn record_pools() {
-    let mut pools = POOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut pools = POOLS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     pools.retain(|(_, pool)| !pool.is_closed());
     for (schema, pool) in pools.iter() {
-        crate::metrics::record_pool(schema, pool.size(), pool.num_idle(), pool.options().get_max_connections());
+        crate::metrics::record_pool(
+            schema,
+            pool.size(),
+            pool.num_idle(),
+            pool.options().get_max_connections(),
+        );
     }
 }
 

@@ -21,11 +21,18 @@ pub fn dial_addr(listen: SocketAddr) -> SocketAddr {
 
 /// `grpc.health.v1` reports SERVING for the whole server.
 pub async fn check_grpc(listen: SocketAddr) -> Result<(), String> {
-    use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient};
-    let channel = crate::grpc::channel(&format!("http://{}", dial_addr(listen)), Duration::from_secs(3))
-        .map_err(|error| error.to_string())?;
+    use tonic_health::pb::{
+        HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+    };
+    let channel = crate::grpc::channel(
+        &format!("http://{}", dial_addr(listen)),
+        Duration::from_secs(3),
+    )
+    .map_err(|error| error.to_string())?;
     let response = HealthClient::new(channel)
-        .check(HealthCheckRequest { service: String::new() })
+        .check(HealthCheckRequest {
+            service: String::new(),
+        })
         .await
         .map_err(|status| status.to_string())?;
     match response.into_inner().status() {
@@ -39,7 +46,10 @@ pub async fn check_http(listen: SocketAddr, path: &str) -> Result<(), String> {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(dial_addr(listen)).await?;
         stream
-            .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
             .await?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).await?;
@@ -78,9 +88,18 @@ mod tests {
 
     #[test]
     fn unspecified_listen_addresses_are_dialled_on_loopback() {
-        assert_eq!(dial_addr("0.0.0.0:50051".parse().unwrap()), "127.0.0.1:50051".parse().unwrap());
-        assert_eq!(dial_addr("[::]:8080".parse().unwrap()), "[::1]:8080".parse().unwrap());
-        assert_eq!(dial_addr("10.0.0.7:8080".parse().unwrap()), "10.0.0.7:8080".parse().unwrap());
+        assert_eq!(
+            dial_addr("0.0.0.0:50051".parse().unwrap()),
+            "127.0.0.1:50051".parse().unwrap()
+        );
+        assert_eq!(
+            dial_addr("[::]:8080".parse().unwrap()),
+            "[::1]:8080".parse().unwrap()
+        );
+        assert_eq!(
+            dial_addr("10.0.0.7:8080".parse().unwrap()),
+            "10.0.0.7:8080".parse().unwrap()
+        );
     }
 
     #[tokio::test]

@@ -104,8 +104,19 @@ mod tests {
         record_rpc("test", "/pkg.Svc/Method", "OK", 0.003);
         record_pool("test", 4, 3, 10);
         let page = render();
-        assert!(page.contains(r#"grpc_server_requests_total{service="test",method="/pkg.Svc/Method",code="OK"} 1"#), "{page}");
-        assert!(page.contains("grpc_server_request_duration_seconds_bucket"), "{page}");
-        assert!(page.contains(r#"db_pool_connections{service="test",state="in_use"} 1"#), "{page}");
+        assert!(
+            page.contains(
+                r#"grpc_server_requests_total{service="test",method="/pkg.Svc/Method",code="OK"} 1"#
+            ),
+            "{page}"
+        );
+        assert!(
+            page.contains("grpc_server_request_duration_seconds_bucket"),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"db_pool_connections{service="test",state="in_use"} 1"#),
+            "{page}"
+        );
     }
 }

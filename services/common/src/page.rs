@@ -82,7 +82,11 @@ impl Cursors {
     pub fn encode<T: Serialize>(&self, scope: &str, position: &T) -> String {
         let payload = serde_json::to_vec(position).expect("positions serialize");
         let tag = self.mac(scope, &payload).finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&payload), URL_SAFE_NO_PAD.encode(tag))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
     }
 
     /// The position in `cursor`, if it was made by [`Cursors::encode`] for
@@ -99,7 +103,11 @@ impl Cursors {
     }
 
     /// Decodes `cursor` when present and non-empty.
-    pub fn decode_opt<T: DeserializeOwned>(&self, scope: &str, cursor: Option<&str>) -> Result<Option<T>, FieldError> {
+    pub fn decode_opt<T: DeserializeOwned>(
+        &self,
+        scope: &str,
+        cursor: Option<&str>,
+    ) -> Result<Option<T>, FieldError> {
         match cursor.map(str::trim).filter(|cursor| !cursor.is_empty()) {
             None => Ok(None),
             Some(cursor) => self.decode(scope, cursor).map(Some),
@@ -125,14 +133,20 @@ mod tests {
     fn a_cursor_round_trips_in_its_own_scope() {
         let cursors = Cursors::new(b"secret");
         let cursor = cursors.encode("board:7", &(1_700_000_000_i64, 42_i64));
-        assert_eq!(cursors.decode::<(i64, i64)>("board:7", &cursor), Ok((1_700_000_000, 42)));
+        assert_eq!(
+            cursors.decode::<(i64, i64)>("board:7", &cursor),
+            Ok((1_700_000_000, 42))
+        );
     }
 
     #[test]
     fn a_cursor_from_another_query_is_refused() {
         let cursors = Cursors::new(b"secret");
         let cursor = cursors.encode("board:7", &42_i64);
-        assert_eq!(cursors.decode::<i64>("board:8", &cursor).unwrap_err().field, "cursor");
+        assert_eq!(
+            cursors.decode::<i64>("board:8", &cursor).unwrap_err().field,
+            "cursor"
+        );
     }
 
     #[test]

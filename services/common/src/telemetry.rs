@@ -108,8 +108,8 @@ pub fn init_with(service: &str, endpoint: Option<String>) -> Telemetry {
 
 fn try_init_subscriber(tracer: Tracer) -> bool {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = crate::config::var("LOG_FORMAT")
-        .is_some_and(|format| format.eq_ignore_ascii_case("json"));
+    let json =
+        crate::config::var("LOG_FORMAT").is_some_and(|format| format.eq_ignore_ascii_case("json"));
     let fmt = if json {
         tracing_subscriber::fmt::layer()
             .json()
