@@ -1,9 +1,20 @@
 //! The community service: per-school boards, posts, comments, 공감, scraps, HOT and BEST, search.
 //!
+//! It owns the `community` schema. Authors and schools are plain ids from
+//! the verified access token; everything is scoped to the caller's school,
+//! and the user id of anonymous content never leaves the service. Counters
+//! (likes, comments, scraps) change in the same transaction as the rows
+//! they count, guarded by unique constraints, so they stay exact when
+//! requests race. Lists are keyset-paginated with signed cursors.
+//!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
 
+pub mod domain;
+pub mod error;
+pub mod lists;
 pub mod service;
+pub mod store;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -14,6 +25,7 @@ use everytime_common::{
     page::Cursors,
     token::{AuthJwks, TokenSettings, TokenVerifier},
 };
+use everytime_proto::community::v1::community_service_server::CommunityServiceServer;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -78,7 +90,10 @@ impl Config {
     /// overrides it.
     pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
         let database_url = config::var("COMMUNITY_DATABASE_URL").unwrap_or(database_url);
-        let mut config = Config::new(database_url, config::var_or("AUTH_URL", "http://127.0.0.1:50051"));
+        let mut config = Config::new(
+            database_url,
+            config::var_or("AUTH_URL", "http://127.0.0.1:50051"),
+        );
         config.pool = PoolOptions::from_env()?;
         config.tokens = TokenSettings::from_env()?;
         config.grpc_timeout = config::millis_or("GRPC_TIMEOUT_MS", 5000)?;
@@ -129,12 +144,13 @@ pub async fn serve_with_verifier(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let pool = db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
+    let pool =
+        db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
     let state = Arc::new(State {
         pool: pool.clone(),
         cursors: config.cursors.clone(),
     });
-    let routes = Routes::new(everytime_proto::community::v1::community_service_server::CommunityServiceServer::new(service::CommunityApi(state)));
+    let routes = Routes::new(CommunityServiceServer::new(service::CommunityApi(state)));
     let served = grpc::serve(
         routes,
         ServeOptions {

@@ -64,7 +64,10 @@ impl Running {
     pub async fn exited(&mut self) -> Result<(), String> {
         match self.task.as_mut() {
             Some(task) => {
-                let result = task.await.map_err(|error| error.to_string()).and_then(|r| r);
+                let result = task
+                    .await
+                    .map_err(|error| error.to_string())
+                    .and_then(|r| r);
                 self.task = None;
                 result
             }
@@ -227,9 +230,15 @@ impl Stack {
         Ok(stack)
     }
 
-    async fn spawn_auth(config: &everytime_auth::Config, addr: SocketAddr) -> Result<Running, StackError> {
+    async fn spawn_auth(
+        config: &everytime_auth::Config,
+        addr: SocketAddr,
+    ) -> Result<Running, StackError> {
         let config = config.clone();
-        spawn(addr, move |listener, shutdown| everytime_auth::serve(config, listener, shutdown)).await
+        spawn(addr, move |listener, shutdown| {
+            everytime_auth::serve(config, listener, shutdown)
+        })
+        .await
     }
 
     /// The gateway's base URL, e.g. `http://127.0.0.1:8080`.
@@ -250,12 +259,21 @@ impl Stack {
                 .map_err(|error| StackError::NotReady(name, error.to_string()))?;
             let mut client = HealthClient::new(channel);
             loop {
-                let check = client.check(HealthCheckRequest { service: String::new() }).await;
-                if check.is_ok_and(|response| response.get_ref().status() == ServingStatus::Serving) {
+                let check = client
+                    .check(HealthCheckRequest {
+                        service: String::new(),
+                    })
+                    .await;
+                if check.is_ok_and(|response| response.get_ref().status() == ServingStatus::Serving)
+                {
                     break;
                 }
                 if running.task.as_ref().is_some_and(JoinHandle::is_finished) {
-                    let cause = running.exited().await.err().unwrap_or_else(|| "exited".into());
+                    let cause = running
+                        .exited()
+                        .await
+                        .err()
+                        .unwrap_or_else(|| "exited".into());
                     return Err(StackError::NotReady(name, cause));
                 }
                 if tokio::time::Instant::now() > deadline {

@@ -95,7 +95,9 @@ pub async fn provision_roles(admin_url: &str) -> Result<ServiceUrls, ProvisionEr
                 .fetch_one(&mut connection)
                 .await?;
         if !exists {
-            connection.execute(format!("create role {role} login").as_str()).await?;
+            connection
+                .execute(format!("create role {role} login").as_str())
+                .await?;
         }
         // Identifiers are our own constants and the password is alphanumeric.
         connection
@@ -109,7 +111,8 @@ pub async fn provision_roles(admin_url: &str) -> Result<ServiceUrls, ProvisionEr
                 .as_str(),
             )
             .await?;
-        let mut url = url::Url::parse(admin_url).map_err(|error| ProvisionError::Url(error.to_string()))?;
+        let mut url =
+            url::Url::parse(admin_url).map_err(|error| ProvisionError::Url(error.to_string()))?;
         url.set_username(&role)
             .and_then(|()| url.set_password(Some(&password)))
             .map_err(|()| ProvisionError::Url("cannot set credentials".into()))?;

@@ -41,7 +41,10 @@ async fn sign_up_returns_201_with_the_user_and_korean_text_round_trips() {
     assert_eq!(user["role"], "user");
     assert!(user["id"].is_i64());
     let created_at = user["created_at"].as_str().expect("a timestamp");
-    assert!(created_at.ends_with('Z') && created_at.len() == 20, "{created_at}");
+    assert!(
+        created_at.ends_with('Z') && created_at.len() == 20,
+        "{created_at}"
+    );
 }
 
 #[tokio::test]
@@ -71,8 +74,14 @@ async fn sign_up_limits_are_400_naming_each_field() {
         assert_eq!(reply.error_fields(), [field], "{field} = {value}");
     }
     // Nothing was created along the way.
-    stack.sign_in_with("valid_user", PASSWORD).await.assert_problem(401, "invalid_credentials");
-    assert_eq!(stack.sign_up_at("valid_user", 1).await.status, StatusCode::CREATED);
+    stack
+        .sign_in_with("valid_user", PASSWORD)
+        .await
+        .assert_problem(401, "invalid_credentials");
+    assert_eq!(
+        stack.sign_up_at("valid_user", 1).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -86,7 +95,13 @@ async fn limits_count_characters_not_bytes() {
     let reply = stack.post("/api/v1/auth/sign-up", None, body).await;
 
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    assert_eq!(stack.sign_in_with("hangul", "비밀번호비밀번호").await.status, StatusCode::OK);
+    assert_eq!(
+        stack
+            .sign_in_with("hangul", "비밀번호비밀번호")
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -141,8 +156,14 @@ async fn sign_in_returns_the_token_body_and_httponly_cookies() {
     assert_eq!(access.split('.').count(), 3, "a JWT");
 
     let cookies = reply.cookies();
-    let access_cookie = cookies.iter().find(|c| c.starts_with("access_token=")).expect("access cookie");
-    let refresh_cookie = cookies.iter().find(|c| c.starts_with("refresh_token=")).expect("refresh cookie");
+    let access_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("access_token="))
+        .expect("access cookie");
+    let refresh_cookie = cookies
+        .iter()
+        .find(|c| c.starts_with("refresh_token="))
+        .expect("refresh cookie");
     for cookie in [access_cookie, refresh_cookie] {
         assert!(cookie.contains("HttpOnly"), "{cookie}");
         assert!(cookie.contains("SameSite=Lax"), "{cookie}");
@@ -152,7 +173,12 @@ async fn sign_in_returns_the_token_body_and_httponly_cookies() {
 
     // The cookie alone authenticates a browser.
     let me = stack
-        .send(stack.http.get(stack.url("/api/v1/users/me")).header("cookie", format!("access_token={access}")))
+        .send(
+            stack
+                .http
+                .get(stack.url("/api/v1/users/me"))
+                .header("cookie", format!("access_token={access}")),
+        )
         .await;
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["username"], "cookie");
@@ -169,7 +195,10 @@ async fn unknown_user_and_wrong_password_get_identical_401s() {
     wrong_password.assert_problem(401, "invalid_credentials");
     assert_eq!(wrong_password.status, unknown_user.status);
     assert_eq!(wrong_password.text, unknown_user.text);
-    assert_eq!(wrong_password.header("content-type"), unknown_user.header("content-type"));
+    assert_eq!(
+        wrong_password.header("content-type"),
+        unknown_user.header("content-type")
+    );
 }
 
 #[tokio::test]
@@ -180,10 +209,14 @@ async fn unknown_usernames_take_about_as_long_as_wrong_passwords() {
     let mut unknown = Vec::new();
     for round in 0..4 {
         let start = Instant::now();
-        stack.sign_in_with("timing", &format!("wrong password {round}")).await;
+        stack
+            .sign_in_with("timing", &format!("wrong password {round}"))
+            .await;
         known.push(start.elapsed());
         let start = Instant::now();
-        stack.sign_in_with(&format!("ghost_{round}"), "wrong password").await;
+        stack
+            .sign_in_with(&format!("ghost_{round}"), "wrong password")
+            .await;
         unknown.push(start.elapsed());
     }
     known.sort();
@@ -192,7 +225,10 @@ async fn unknown_usernames_take_about_as_long_as_wrong_passwords() {
     // Both paths hash once: medians within a factor of three, not the
     // orders of magnitude between hashing and not hashing.
     let (known, unknown) = (known[2], unknown[2]);
-    assert!(unknown * 3 > known && known * 3 > unknown, "known {known:?}, unknown {unknown:?}");
+    assert!(
+        unknown * 3 > known && known * 3 > unknown,
+        "known {known:?}, unknown {unknown:?}"
+    );
 }
 
 #[tokio::test]
@@ -200,24 +236,50 @@ async fn refresh_rotates_and_a_spent_token_revokes_the_session() {
     let stack = TestStack::start().await;
     let session = stack.user("rotate").await;
 
-    let first = stack.post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh})).await;
+    let first = stack
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh}),
+        )
+        .await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.text);
-    let second_refresh = first.body["refresh_token"].as_str().expect("new refresh").to_owned();
+    let second_refresh = first.body["refresh_token"]
+        .as_str()
+        .expect("new refresh")
+        .to_owned();
     assert_ne!(second_refresh, session.refresh);
     assert!(first.body["access_token"].is_string());
     assert_eq!(first.body["user"]["username"], "rotate");
 
-    let second = stack.post("/api/v1/auth/refresh", None, json!({"refresh_token": second_refresh})).await;
+    let second = stack
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": second_refresh}),
+        )
+        .await;
     assert_eq!(second.status, StatusCode::OK);
-    let newest = second.body["refresh_token"].as_str().expect("newest").to_owned();
+    let newest = second.body["refresh_token"]
+        .as_str()
+        .expect("newest")
+        .to_owned();
 
     // The spent first token comes back: 401, and the whole session ends.
     stack
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh}),
+        )
         .await
         .assert_problem(401, "refresh_token_reused");
     stack
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": newest}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": newest}),
+        )
         .await
         .assert_problem(401, "invalid_refresh_token");
 }
@@ -236,9 +298,16 @@ async fn refresh_accepts_the_cookie_and_needs_a_token() {
         )
         .await;
     assert_eq!(with_cookie.status, StatusCode::OK, "{}", with_cookie.text);
-    assert!(with_cookie.cookies().iter().any(|c| c.starts_with("refresh_token=")));
+    assert!(
+        with_cookie
+            .cookies()
+            .iter()
+            .any(|c| c.starts_with("refresh_token="))
+    );
 
-    let without = stack.send(stack.http.post(stack.url("/api/v1/auth/refresh"))).await;
+    let without = stack
+        .send(stack.http.post(stack.url("/api/v1/auth/refresh")))
+        .await;
     without.assert_problem(400, "invalid_input");
     assert_eq!(without.error_fields(), ["refresh_token"]);
 }
@@ -248,17 +317,36 @@ async fn sign_out_revokes_the_session_and_clears_the_cookies() {
     let stack = TestStack::start().await;
     let session = stack.user("goodbye").await;
 
-    let reply = stack.post("/api/v1/auth/sign-out", Some(&session.token), json!({})).await;
+    let reply = stack
+        .post("/api/v1/auth/sign-out", Some(&session.token), json!({}))
+        .await;
 
     assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text);
     let cookies = reply.cookies();
-    assert!(cookies.iter().any(|c| c.starts_with("access_token=;") && c.contains("Max-Age=0")), "{cookies:?}");
-    assert!(cookies.iter().any(|c| c.starts_with("refresh_token=;") && c.contains("Max-Age=0")), "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("access_token=;") && c.contains("Max-Age=0")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("refresh_token=;") && c.contains("Max-Age=0")),
+        "{cookies:?}"
+    );
     stack
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": session.refresh}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": session.refresh}),
+        )
         .await
         .assert_problem(401, "invalid_refresh_token");
-    stack.post("/api/v1/auth/sign-out", None, json!({})).await.assert_problem(401, "missing_token");
+    stack
+        .post("/api/v1/auth/sign-out", None, json!({}))
+        .await
+        .assert_problem(401, "missing_token");
 }
 
 /// An unsigned token (`alg: none`).
@@ -301,22 +389,38 @@ async fn forged_tampered_and_expired_tokens_are_401() {
 
     // Control: a token we mint with the real key is accepted, so each case
     // below fails for its own reason.
-    let mut good = key.sign(&serde_json::from_value(claims_for(&session, 600)).expect("claims")).expect("signs");
-    assert_eq!(stack.get("/api/v1/users/me", Some(&good)).await.status, StatusCode::OK);
+    let mut good = key
+        .sign(&serde_json::from_value(claims_for(&session, 600)).expect("claims"))
+        .expect("signs");
+    assert_eq!(
+        stack.get("/api/v1/users/me", Some(&good)).await.status,
+        StatusCode::OK
+    );
 
-    let none = unsigned_jwt(&json!({"alg": "none", "typ": "JWT", "kid": kid}), &claims_for(&session, 600));
-    let own_key = SigningKey::generate().sign(&serde_json::from_value(claims_for(&session, 600)).expect("claims")).expect("signs");
+    let none = unsigned_jwt(
+        &json!({"alg": "none", "typ": "JWT", "kid": kid}),
+        &claims_for(&session, 600),
+    );
+    let own_key = SigningKey::generate()
+        .sign(&serde_json::from_value(claims_for(&session, 600)).expect("claims"))
+        .expect("signs");
     let mut own_key_real_kid = own_key.split('.').map(str::to_owned).collect::<Vec<_>>();
-    own_key_real_kid[0] = URL_SAFE_NO_PAD.encode(json!({"alg": "EdDSA", "typ": "JWT", "kid": kid}).to_string());
+    own_key_real_kid[0] =
+        URL_SAFE_NO_PAD.encode(json!({"alg": "EdDSA", "typ": "JWT", "kid": kid}).to_string());
     let own_key_real_kid = own_key_real_kid.join(".");
     let mut tampered_parts: Vec<String> = good.split('.').map(str::to_owned).collect();
     let mut tampered_claims = claims_for(&session, 600);
     tampered_claims["role"] = json!(Role::Admin.as_str());
     tampered_parts[1] = URL_SAFE_NO_PAD.encode(tampered_claims.to_string());
     let tampered = tampered_parts.join(".");
-    let expired = key.sign(&serde_json::from_value(claims_for(&session, -3600)).expect("claims")).expect("signs");
+    let expired = key
+        .sign(&serde_json::from_value(claims_for(&session, -3600)).expect("claims"))
+        .expect("signs");
     let hmac = jsonwebtoken::encode(
-        &jsonwebtoken::Header { kid: Some(kid.clone()), ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256) },
+        &jsonwebtoken::Header {
+            kid: Some(kid.clone()),
+            ..jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256)
+        },
         &claims_for(&session, 600),
         &jsonwebtoken::EncodingKey::from_secret(key.public_jwk().x.as_bytes()),
     )
@@ -325,19 +429,34 @@ async fn forged_tampered_and_expired_tokens_are_401() {
     for (name, token, code) in [
         ("alg none", none, "invalid_token"),
         ("a key of our own", own_key, "invalid_token"),
-        ("our key under the real kid", own_key_real_kid, "invalid_token"),
+        (
+            "our key under the real kid",
+            own_key_real_kid,
+            "invalid_token",
+        ),
         ("a tampered payload", tampered, "invalid_token"),
         ("HS256 with the public key as secret", hmac, "invalid_token"),
         ("an expired exp", expired, "token_expired"),
         ("garbage", "garbage".to_owned(), "invalid_token"),
     ] {
         let reply = stack.get("/api/v1/users/me", Some(&token)).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{name}: {}",
+            reply.text
+        );
         reply.assert_problem(401, code);
     }
-    stack.get("/api/v1/users/me", None).await.assert_problem(401, "missing_token");
+    stack
+        .get("/api/v1/users/me", None)
+        .await
+        .assert_problem(401, "missing_token");
     good.push('x');
-    stack.get("/api/v1/users/me", Some(&good)).await.assert_problem(401, "invalid_token");
+    stack
+        .get("/api/v1/users/me", Some(&good))
+        .await
+        .assert_problem(401, "invalid_token");
 }
 
 #[tokio::test]
@@ -346,12 +465,19 @@ async fn repeated_sign_in_failures_are_429_with_retry_after() {
     stack.sign_up_at("guarded", 1).await;
 
     for _ in 0..5 {
-        stack.sign_in_with("guarded", "wrong password").await.assert_problem(401, "invalid_credentials");
+        stack
+            .sign_in_with("guarded", "wrong password")
+            .await
+            .assert_problem(401, "invalid_credentials");
     }
     let reply = stack.sign_in_with("guarded", PASSWORD).await;
 
     reply.assert_problem(429, "too_many_attempts");
-    let retry_after: u64 = reply.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    let retry_after: u64 = reply
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("seconds");
     assert!((800..=900).contains(&retry_after), "{retry_after}");
 }
 
@@ -383,22 +509,51 @@ async fn only_admins_may_create_schools() {
     let user = stack.user("student").await;
     let admin = stack.sign_in_with("admin", "admin password").await;
     assert_eq!(admin.body["user"]["role"], "admin");
-    let admin_token = admin.body["access_token"].as_str().expect("token").to_owned();
+    let admin_token = admin.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
 
     stack
-        .post("/api/v1/admin/schools", Some(&user.token), json!({"name": "몰래대학교"}))
+        .post(
+            "/api/v1/admin/schools",
+            Some(&user.token),
+            json!({"name": "몰래대학교"}),
+        )
         .await
         .assert_problem(403, "admin_only");
-    let created = stack.post("/api/v1/admin/schools", Some(&admin_token), json!({"name": "새로운대학교"})).await;
+    let created = stack
+        .post(
+            "/api/v1/admin/schools",
+            Some(&admin_token),
+            json!({"name": "새로운대학교"}),
+        )
+        .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_eq!(created.body["name"], "새로운대학교");
     stack
-        .post("/api/v1/admin/schools", Some(&admin_token), json!({"name": "새로운대학교"}))
+        .post(
+            "/api/v1/admin/schools",
+            Some(&admin_token),
+            json!({"name": "새로운대학교"}),
+        )
         .await
         .assert_problem(409, "school_name_taken");
     let schools = stack.get("/api/v1/schools", None).await;
-    assert!(schools.body["items"].as_array().expect("items").iter().any(|s| s["name"] == "새로운대학교"));
-    assert!(!schools.body["items"].as_array().expect("items").iter().any(|s| s["name"] == "몰래대학교"));
+    assert!(
+        schools.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["name"] == "새로운대학교")
+    );
+    assert!(
+        !schools.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|s| s["name"] == "몰래대학교")
+    );
 }
 
 #[tokio::test]
@@ -411,24 +566,50 @@ async fn users_me_reads_and_patches_the_caller() {
     assert_eq!(me.body["email"], "patcher@example.ac.kr");
 
     let patched = stack
-        .patch("/api/v1/users/me", Some(&session.token), json!({"nickname": " 바뀐닉 ", "name": "박지성"}))
+        .patch(
+            "/api/v1/users/me",
+            Some(&session.token),
+            json!({"nickname": " 바뀐닉 ", "name": "박지성"}),
+        )
         .await;
     assert_eq!(patched.status, StatusCode::OK, "{}", patched.text);
     assert_eq!(patched.body["nickname"], "바뀐닉");
     assert_eq!(patched.body["name"], "박지성");
 
-    let only_name = stack.patch("/api/v1/users/me", Some(&session.token), json!({"name": "손흥민"})).await;
+    let only_name = stack
+        .patch(
+            "/api/v1/users/me",
+            Some(&session.token),
+            json!({"name": "손흥민"}),
+        )
+        .await;
     assert_eq!(only_name.body["nickname"], "바뀐닉");
 
     let taken = stack
-        .patch("/api/v1/users/me", Some(&session.token), json!({"nickname": nickname_for("other")}))
+        .patch(
+            "/api/v1/users/me",
+            Some(&session.token),
+            json!({"nickname": nickname_for("other")}),
+        )
         .await;
     taken.assert_problem(409, "nickname_taken");
     assert_eq!(taken.error_fields(), ["nickname"]);
-    let invalid = stack.patch("/api/v1/users/me", Some(&session.token), json!({"nickname": "x"})).await;
+    let invalid = stack
+        .patch(
+            "/api/v1/users/me",
+            Some(&session.token),
+            json!({"nickname": "x"}),
+        )
+        .await;
     invalid.assert_problem(400, "invalid_input");
     assert_eq!(invalid.error_fields(), ["nickname"]);
-    assert_eq!(stack.get("/api/v1/users/me", Some(&session.token)).await.body["nickname"], "바뀐닉");
+    assert_eq!(
+        stack
+            .get("/api/v1/users/me", Some(&session.token))
+            .await
+            .body["nickname"],
+        "바뀐닉"
+    );
 }
 
 #[tokio::test]
@@ -436,8 +617,14 @@ async fn changing_the_password_revokes_the_other_sessions() {
     let stack = TestStack::start().await;
     let phone = stack.user("mover").await;
     let laptop = stack.sign_in_with("mover", PASSWORD).await;
-    let laptop_token = laptop.body["access_token"].as_str().expect("token").to_owned();
-    let laptop_refresh = laptop.body["refresh_token"].as_str().expect("refresh").to_owned();
+    let laptop_token = laptop.body["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let laptop_refresh = laptop.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
 
     stack
         .put(
@@ -456,13 +643,29 @@ async fn changing_the_password_revokes_the_other_sessions() {
         .await;
     assert_eq!(changed.status, StatusCode::NO_CONTENT, "{}", changed.text);
 
-    stack.sign_in_with("mover", PASSWORD).await.assert_problem(401, "invalid_credentials");
-    assert_eq!(stack.sign_in_with("mover", "new password 1").await.status, StatusCode::OK);
     stack
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": phone.refresh}))
+        .sign_in_with("mover", PASSWORD)
+        .await
+        .assert_problem(401, "invalid_credentials");
+    assert_eq!(
+        stack.sign_in_with("mover", "new password 1").await.status,
+        StatusCode::OK
+    );
+    stack
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": phone.refresh}),
+        )
         .await
         .assert_problem(401, "invalid_refresh_token");
-    let kept = stack.post("/api/v1/auth/refresh", None, json!({"refresh_token": laptop_refresh})).await;
+    let kept = stack
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": laptop_refresh}),
+        )
+        .await;
     assert_eq!(kept.status, StatusCode::OK);
 }
 
@@ -473,29 +676,49 @@ async fn sessions_are_listed_and_revoked_and_others_are_404() {
     let second = stack.sign_in("devices").await;
     let stranger = stack.user("stranger").await;
 
-    let list = stack.get("/api/v1/auth/sessions", Some(&second.token)).await;
+    let list = stack
+        .get("/api/v1/auth/sessions", Some(&second.token))
+        .await;
     assert_eq!(list.status, StatusCode::OK);
     let items = list.body["items"].as_array().expect("items").clone();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["current"], true);
     assert_eq!(items[1]["current"], false);
     for item in &items {
-        assert!(item["id"].is_i64() && item["created_at"].is_string() && item["last_used_at"].is_string());
+        assert!(
+            item["id"].is_i64()
+                && item["created_at"].is_string()
+                && item["last_used_at"].is_string()
+        );
         assert!(item["user_agent"].is_string());
     }
     let older = items[1]["id"].as_i64().expect("id");
 
     stack
-        .delete(&format!("/api/v1/auth/sessions/{older}"), Some(&stranger.token))
+        .delete(
+            &format!("/api/v1/auth/sessions/{older}"),
+            Some(&stranger.token),
+        )
         .await
         .assert_problem(404, "session_not_found");
-    let revoked = stack.delete(&format!("/api/v1/auth/sessions/{older}"), Some(&second.token)).await;
+    let revoked = stack
+        .delete(
+            &format!("/api/v1/auth/sessions/{older}"),
+            Some(&second.token),
+        )
+        .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     stack
-        .post("/api/v1/auth/refresh", None, json!({"refresh_token": first.refresh}))
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": first.refresh}),
+        )
         .await
         .assert_problem(401, "invalid_refresh_token");
-    let after = stack.get("/api/v1/auth/sessions", Some(&second.token)).await;
+    let after = stack
+        .get("/api/v1/auth/sessions", Some(&second.token))
+        .await;
     assert_eq!(after.body["items"].as_array().map(Vec::len), Some(1));
 }
 
@@ -515,7 +738,9 @@ async fn errors_are_problem_json_for_400_401_404_405_413_415() {
         .await;
     malformed.assert_problem(400, "malformed_json");
 
-    let missing_field = stack.post("/api/v1/auth/sign-in", None, json!({"username": "probe"})).await;
+    let missing_field = stack
+        .post("/api/v1/auth/sign-in", None, json!({"username": "probe"}))
+        .await;
     missing_field.assert_problem(400, "invalid_input");
     assert_eq!(missing_field.error_fields(), ["password"]);
 
@@ -523,13 +748,28 @@ async fn errors_are_problem_json_for_400_401_404_405_413_415() {
     wrong_type.assert_problem(400, "invalid_input");
     assert_eq!(wrong_type.error_fields(), ["school_id"]);
 
-    stack.get("/api/v1/users/me", None).await.assert_problem(401, "missing_token");
-    stack.get("/api/v1/no/such/route", None).await.assert_problem(404, "not_found");
-    stack.get("/nothing-here", None).await.assert_problem(404, "not_found");
-    stack.delete("/api/v1/schools", None).await.assert_problem(405, "method_not_allowed");
+    stack
+        .get("/api/v1/users/me", None)
+        .await
+        .assert_problem(401, "missing_token");
+    stack
+        .get("/api/v1/no/such/route", None)
+        .await
+        .assert_problem(404, "not_found");
+    stack
+        .get("/nothing-here", None)
+        .await
+        .assert_problem(404, "not_found");
+    stack
+        .delete("/api/v1/schools", None)
+        .await
+        .assert_problem(405, "method_not_allowed");
 
     let huge = json!({"username": "probe", "password": "x".repeat(70 * 1024)});
-    stack.post("/api/v1/auth/sign-in", None, huge).await.assert_problem(413, "payload_too_large");
+    stack
+        .post("/api/v1/auth/sign-in", None, huge)
+        .await
+        .assert_problem(413, "payload_too_large");
 
     let form = stack
         .send(
@@ -543,7 +783,9 @@ async fn errors_are_problem_json_for_400_401_404_405_413_415() {
         .await;
     form.assert_problem(415, "unsupported_media_type");
 
-    let bad_id = stack.delete("/api/v1/auth/sessions/abc", Some(&session.token)).await;
+    let bad_id = stack
+        .delete("/api/v1/auth/sessions/abc", Some(&session.token))
+        .await;
     bad_id.assert_problem(400, "invalid_input");
     assert_eq!(bad_id.error_fields(), ["id"]);
 }
@@ -553,7 +795,10 @@ async fn health_openapi_and_jwks_are_public() {
     let stack = TestStack::start().await;
 
     let health = stack.get("/healthz", None).await;
-    assert_eq!((health.status, health.body.clone()), (StatusCode::OK, json!({"status": "ok"})));
+    assert_eq!(
+        (health.status, health.body.clone()),
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
 
     let ready = stack.get("/readyz", None).await;
     assert_eq!(ready.status, StatusCode::OK);
@@ -561,7 +806,12 @@ async fn health_openapi_and_jwks_are_public() {
 
     let openapi = stack.get("/api/v1/openapi.json", None).await;
     assert_eq!(openapi.status, StatusCode::OK);
-    assert!(openapi.body["openapi"].as_str().expect("version").starts_with("3.1"));
+    assert!(
+        openapi.body["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.1")
+    );
     let paths = openapi.body["paths"].as_object().expect("paths");
     for path in [
         "/api/v1/schools",
@@ -584,7 +834,14 @@ async fn health_openapi_and_jwks_are_public() {
     let jwks = stack.get("/.well-known/jwks.json", None).await;
     assert_eq!(jwks.status, StatusCode::OK);
     let key = &jwks.body["keys"][0];
-    assert_eq!((key["kty"].as_str(), key["crv"].as_str(), key["alg"].as_str()), (Some("OKP"), Some("Ed25519"), Some("EdDSA")));
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
     let session = stack.user("jwks").await;
     let header = jsonwebtoken::decode_header(&session.token).expect("header");
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
@@ -604,8 +861,14 @@ async fn with_auth_down_the_gateway_answers_503_quickly_and_recovers() {
     let started = Instant::now();
     let me = stack.get("/api/v1/users/me", Some(&session.token)).await;
     me.assert_problem(503, "service_unavailable");
-    assert!(started.elapsed() < Duration::from_secs(5), "answered within the deadline");
-    stack.get("/api/v1/schools", None).await.assert_problem(503, "service_unavailable");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered within the deadline"
+    );
+    stack
+        .get("/api/v1/schools", None)
+        .await
+        .assert_problem(503, "service_unavailable");
 
     stack.stack.restart_auth().await.expect("auth restarts");
 

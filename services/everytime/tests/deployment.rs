@@ -38,18 +38,27 @@ fn variables_set_in(text: &str) -> BTreeSet<String> {
     for line in text.lines() {
         let trimmed = line.trim();
         if let Some(name) = trimmed.strip_prefix("- name: ") {
-            if name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') {
+            if name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            {
                 names.insert(name.to_owned());
             }
             continue;
         }
-        if trimmed == "environment:" || trimmed.starts_with("environment: &") || trimmed == "data:" {
+        if trimmed == "environment:" || trimmed.starts_with("environment: &") || trimmed == "data:"
+        {
             in_block = true;
             continue;
         }
         if in_block {
             match trimmed.split_once(':') {
-                Some((key, _)) if !key.is_empty() && key.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') => {
+                Some((key, _))
+                    if !key.is_empty()
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_') =>
+                {
                     names.insert(key.to_owned());
                 }
                 _ if trimmed.starts_with("<<:") || trimmed.starts_with('#') => {}
@@ -75,8 +84,15 @@ fn every_variable_the_deployment_sets_is_documented() {
         "COLLECTOR_OTLP_ENABLED",
     ];
     let mut files = vec!["docker-compose.yml".to_owned()];
-    for entry in std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/k8s")).expect("deploy/k8s") {
-        let name = entry.expect("entry").file_name().into_string().expect("utf-8");
+    for entry in
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/k8s"))
+            .expect("deploy/k8s")
+    {
+        let name = entry
+            .expect("entry")
+            .file_name()
+            .into_string()
+            .expect("utf-8");
         if name.ends_with(".yaml") && name != "kustomization.yaml" {
             files.push(format!("deploy/k8s/{name}"));
         }
@@ -88,7 +104,10 @@ fn every_variable_the_deployment_sets_is_documented() {
                 continue;
             }
             checked += 1;
-            assert!(readme.contains(&format!("`{variable}`")), "{file} sets {variable}, which the README does not document");
+            assert!(
+                readme.contains(&format!("`{variable}`")),
+                "{file} sets {variable}, which the README does not document"
+            );
         }
     }
     assert!(checked > 20, "the scan found the variables ({checked})");
@@ -101,7 +120,9 @@ async fn the_init_script_gives_each_service_a_role_that_reaches_only_its_schema(
         eprintln!("DATABASE_URL is set; skipping the role test");
         return;
     }
-    let admin = everytime_common::postgres::test_database().await.expect("a database");
+    let admin = everytime_common::postgres::test_database()
+        .await
+        .expect("a database");
     let url = url::Url::parse(&admin).expect("a URL");
     let database = url.path().trim_start_matches('/').to_owned();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -117,7 +138,11 @@ async fn the_init_script_gives_each_service_a_role_that_reaches_only_its_schema(
         .env("TIMETABLE_DB_PASSWORD", "timetable-secret")
         .output()
         .expect("bash runs the script");
-    assert!(output.status.success(), "init.sh failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "init.sh failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     let as_role = |role: &str, password: &str| {
         let mut url = url.clone();
@@ -143,16 +168,41 @@ async fn the_init_script_gives_each_service_a_role_that_reaches_only_its_schema(
     })
     .await;
     let session = stack.user("roles").await;
-    assert_eq!(stack.get("/api/v1/users/me", Some(&session.token)).await.status, StatusCode::OK);
-    assert_eq!(stack.get("/api/v1/boards", Some(&session.token)).await.status, StatusCode::OK);
+    assert_eq!(
+        stack
+            .get("/api/v1/users/me", Some(&session.token))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        stack
+            .get("/api/v1/boards", Some(&session.token))
+            .await
+            .status,
+        StatusCode::OK
+    );
 
     // ...and cannot read another's schema.
-    let mut community = PgConnection::connect(&urls.community).await.expect("community connects");
-    let denied = sqlx::query("select count(*) from auth.users").fetch_one(&mut community).await.unwrap_err();
+    let mut community = PgConnection::connect(&urls.community)
+        .await
+        .expect("community connects");
+    let denied = sqlx::query("select count(*) from auth.users")
+        .fetch_one(&mut community)
+        .await
+        .unwrap_err();
     assert!(denied.to_string().contains("permission denied"), "{denied}");
-    let mut timetable = PgConnection::connect(&urls.timetable).await.expect("timetable connects");
-    let denied = sqlx::query("create table community.intruder (id int)").execute(&mut timetable).await.unwrap_err();
+    let mut timetable = PgConnection::connect(&urls.timetable)
+        .await
+        .expect("timetable connects");
+    let denied = sqlx::query("create table community.intruder (id int)")
+        .execute(&mut timetable)
+        .await
+        .unwrap_err();
     assert!(denied.to_string().contains("permission denied"), "{denied}");
-    let denied = sqlx::query("create table public.intruder (id int)").execute(&mut timetable).await.unwrap_err();
+    let denied = sqlx::query("create table public.intruder (id int)")
+        .execute(&mut timetable)
+        .await
+        .unwrap_err();
     assert!(denied.to_string().contains("permission denied"), "{denied}");
 }

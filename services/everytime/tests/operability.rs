@@ -21,7 +21,13 @@ use tonic_reflection::pb::v1::{
 
 /// The fully qualified services each backend must list.
 const SERVICES: [(&str, &[&str]); 3] = [
-    ("auth", &["everytime.auth.v1.AuthService", "everytime.auth.v1.UserService"]),
+    (
+        "auth",
+        &[
+            "everytime.auth.v1.AuthService",
+            "everytime.auth.v1.UserService",
+        ],
+    ),
     ("community", &["everytime.community.v1.CommunityService"]),
     (
         "timetable",
@@ -42,7 +48,9 @@ fn addr_of(stack: &TestStack, name: &str) -> SocketAddr {
 }
 
 async fn reflect(addr: SocketAddr, request: MessageRequest) -> MessageResponse {
-    let channel = everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("channel");
+    let channel =
+        everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(5))
+            .expect("channel");
     let mut client = ServerReflectionClient::new(channel);
     let mut stream = client
         .server_reflection_info(futures::stream::iter([ServerReflectionRequest {
@@ -66,20 +74,36 @@ async fn every_service_lists_and_describes_itself_through_reflection_without_a_t
 
     for (name, expected) in SERVICES {
         let addr = addr_of(&stack, name);
-        let MessageResponse::ListServicesResponse(list) = reflect(addr, MessageRequest::ListServices(String::new())).await else {
+        let MessageResponse::ListServicesResponse(list) =
+            reflect(addr, MessageRequest::ListServices(String::new())).await
+        else {
             panic!("{name}: not a service list");
         };
-        let listed: Vec<_> = list.service.iter().map(|service| service.name.as_str()).collect();
+        let listed: Vec<_> = list
+            .service
+            .iter()
+            .map(|service| service.name.as_str())
+            .collect();
         for service in expected.iter().chain(&["grpc.health.v1.Health"]) {
-            assert!(listed.contains(service), "{name} lists {service}: {listed:?}");
+            assert!(
+                listed.contains(service),
+                "{name} lists {service}: {listed:?}"
+            );
         }
 
-        let MessageResponse::FileDescriptorResponse(files) =
-            reflect(addr, MessageRequest::FileContainingSymbol(expected[0].to_owned())).await
+        let MessageResponse::FileDescriptorResponse(files) = reflect(
+            addr,
+            MessageRequest::FileContainingSymbol(expected[0].to_owned()),
+        )
+        .await
         else {
             panic!("{name}: no descriptor for {}", expected[0]);
         };
-        assert!(!files.file_descriptor_proto.is_empty(), "{name} describes {}", expected[0]);
+        assert!(
+            !files.file_descriptor_proto.is_empty(),
+            "{name} describes {}",
+            expected[0]
+        );
     }
 }
 
@@ -111,7 +135,10 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
     let stack = TestStack::start().await;
     let session = stack.user("grpcurl").await;
     let run = |args: Vec<String>| {
-        let output = Command::new(&grpcurl).args(&args).output().expect("grpcurl runs");
+        let output = Command::new(&grpcurl)
+            .args(&args)
+            .output()
+            .expect("grpcurl runs");
         assert!(
             output.status.success(),
             "grpcurl {args:?} failed: {}",
@@ -126,14 +153,27 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
         for service in expected {
             assert!(listed.contains(service), "{name}: {listed}");
         }
-        let described = run(vec!["-plaintext".into(), addr.clone(), "describe".into(), expected[0].into()]);
+        let described = run(vec![
+            "-plaintext".into(),
+            addr.clone(),
+            "describe".into(),
+            expected[0].into(),
+        ]);
         assert!(described.contains("rpc "), "{name}: {described}");
-        let health = run(vec!["-plaintext".into(), addr, "grpc.health.v1.Health/Check".into()]);
+        let health = run(vec![
+            "-plaintext".into(),
+            addr,
+            "grpc.health.v1.Health/Check".into(),
+        ]);
         assert!(health.contains("SERVING"), "{name}: {health}");
     }
 
     let auth = stack.stack.auth.addr.to_string();
-    let schools = run(vec!["-plaintext".into(), auth.clone(), "everytime.auth.v1.AuthService/ListSchools".into()]);
+    let schools = run(vec![
+        "-plaintext".into(),
+        auth.clone(),
+        "everytime.auth.v1.AuthService/ListSchools".into(),
+    ]);
     assert!(schools.contains("서울대학교"), "{schools}");
     let me = run(vec![
         "-plaintext".into(),
@@ -154,17 +194,30 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
 #[tokio::test]
 async fn a_protected_rpc_without_a_token_is_unauthenticated_on_every_service() {
     let stack = TestStack::start().await;
-    let channel = |name| everytime_common::grpc::channel(&format!("http://{}", addr_of(&stack, name)), Duration::from_secs(5)).expect("channel");
+    let channel = |name| {
+        everytime_common::grpc::channel(
+            &format!("http://{}", addr_of(&stack, name)),
+            Duration::from_secs(5),
+        )
+        .expect("channel")
+    };
 
-    let auth = everytime_proto::auth::v1::user_service_client::UserServiceClient::new(channel("auth"))
-        .get_me(auth_pb::GetMeRequest {})
-        .await
-        .unwrap_err();
-    let community = everytime_proto::community::v1::community_service_client::CommunityServiceClient::new(channel("community"))
+    let auth =
+        everytime_proto::auth::v1::user_service_client::UserServiceClient::new(channel("auth"))
+            .get_me(auth_pb::GetMeRequest {})
+            .await
+            .unwrap_err();
+    let community =
+        everytime_proto::community::v1::community_service_client::CommunityServiceClient::new(
+            channel("community"),
+        )
         .list_boards(everytime_proto::community::v1::ListBoardsRequest {})
         .await
         .unwrap_err();
-    let timetable = everytime_proto::timetable::v1::friend_service_client::FriendServiceClient::new(channel("timetable"))
+    let timetable =
+        everytime_proto::timetable::v1::friend_service_client::FriendServiceClient::new(channel(
+            "timetable",
+        ))
         .list_friends(everytime_proto::timetable::v1::ListFriendsRequest {})
         .await
         .unwrap_err();
@@ -183,14 +236,26 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
 
     let gateway = stack.get("/metrics", None).await;
     assert_eq!(gateway.status, StatusCode::OK);
-    assert!(gateway.header("content-type").is_some_and(|t| t.starts_with("text/plain")));
+    assert!(
+        gateway
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain"))
+    );
     let page = gateway.text;
     assert!(
-        page.contains(r#"http_server_requests_total{method="GET",route="/api/v1/users/me",status="200"}"#),
+        page.contains(
+            r#"http_server_requests_total{method="GET",route="/api/v1/users/me",status="200"}"#
+        ),
         "{page}"
     );
-    assert!(page.contains(r#"route="/api/v1/users/me",status="401""#), "{page}");
-    assert!(page.contains("http_server_request_duration_seconds_bucket"), "{page}");
+    assert!(
+        page.contains(r#"route="/api/v1/users/me",status="401""#),
+        "{page}"
+    );
+    assert!(
+        page.contains("http_server_request_duration_seconds_bucket"),
+        "{page}"
+    );
 
     // The services serve /metrics on their gRPC port, over HTTP/1.1.
     let auth = stack
@@ -205,18 +270,33 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
         page.contains(r#"grpc_server_requests_total{service="auth",method="/everytime.auth.v1.UserService/GetMe",code="Ok"}"#),
         "{page}"
     );
-    assert!(page.contains(r#"code="Unauthenticated""#) || page.contains(r#"status="401""#), "{page}");
-    assert!(page.contains(r#"db_pool_connections{service="auth",state="idle"}"#), "{page}");
-    assert!(page.contains(r#"db_pool_max_connections{service="auth"}"#), "{page}");
+    assert!(
+        page.contains(r#"code="Unauthenticated""#) || page.contains(r#"status="401""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"db_pool_connections{service="auth",state="idle"}"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"db_pool_max_connections{service="auth"}"#),
+        "{page}"
+    );
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("binds").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("binds")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
-    let url = everytime_common::postgres::test_database().await.expect("a database");
+    let url = everytime_common::postgres::test_database()
+        .await
+        .expect("a database");
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
     let gateway = format!("127.0.0.1:{}", ports[0]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_everytime"))
@@ -233,7 +313,12 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         .spawn()
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("stdout");
-    let lines = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
+    let lines = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
 
     let http = reqwest::Client::new();
     let base = format!("http://{gateway}");
@@ -244,13 +329,19 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "the stack never became ready");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the stack never became ready"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
     // Hold a lock that ListSchools must wait for: the request stays in flight.
     let mut blocker = PgConnection::connect(&url).await.expect("connects");
-    sqlx::query("begin").execute(&mut blocker).await.expect("begins");
+    sqlx::query("begin")
+        .execute(&mut blocker)
+        .await
+        .expect("begins");
     sqlx::query("lock table auth.schools in access exclusive mode")
         .execute(&mut blocker)
         .await
@@ -264,26 +355,54 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
     assert!(!in_flight.is_finished(), "the request is held by the lock");
 
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs").success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs")
+            .success()
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // Draining: new connections are refused, the old request still waits.
-    assert!(std::net::TcpStream::connect(&gateway).is_err(), "no new connections after SIGTERM");
-    assert!(!in_flight.is_finished(), "the in-flight request is still running");
-    assert!(child.try_wait().expect("waits").is_none(), "the process waits for it");
+    assert!(
+        std::net::TcpStream::connect(&gateway).is_err(),
+        "no new connections after SIGTERM"
+    );
+    assert!(
+        !in_flight.is_finished(),
+        "the in-flight request is still running"
+    );
+    assert!(
+        child.try_wait().expect("waits").is_none(),
+        "the process waits for it"
+    );
 
-    sqlx::query("rollback").execute(&mut blocker).await.expect("unlocks");
-    let response = in_flight.await.expect("joins").expect("the in-flight request completes");
+    sqlx::query("rollback")
+        .execute(&mut blocker)
+        .await
+        .expect("unlocks");
+    let response = in_flight
+        .await
+        .expect("joins")
+        .expect("the in-flight request completes");
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.expect("json");
-    assert!(body["items"].as_array().is_some_and(|items| items.len() >= 10));
+    assert!(
+        body["items"]
+            .as_array()
+            .is_some_and(|items| items.len() >= 10)
+    );
 
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = child.try_wait().expect("waits") {
             break status;
         }
-        assert!(Instant::now() < deadline, "the process exits after draining");
+        assert!(
+            Instant::now() < deadline,
+            "the process exits after draining"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert!(status.success(), "exit status {status:?}");

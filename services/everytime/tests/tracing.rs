@@ -59,21 +59,26 @@ impl TraceService for Collector {
                 }
             }
         }
-        Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_trace_id_covers_the_gateway_request_and_the_service_rpc() {
     let collector = Collector::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(
         tonic::transport::Server::builder()
             .add_service(TraceServiceServer::new(collector.clone()))
             .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
     );
-    let telemetry = everytime_common::telemetry::init_with("everytime-test", Some(format!("http://{addr}")));
+    let telemetry =
+        everytime_common::telemetry::init_with("everytime-test", Some(format!("http://{addr}")));
 
     let stack = TestStack::start().await;
     let session = stack.user("traced").await;
@@ -84,7 +89,11 @@ async fn one_trace_id_covers_the_gateway_request_and_the_service_rpc() {
     let mut spans = Vec::new();
     for _ in 0..50 {
         spans = collector.0.lock().await.clone();
-        if spans.iter().any(|span| span.attributes.get("rpc.method").is_some_and(|m| m.ends_with("/GetMe"))) {
+        if spans.iter().any(|span| {
+            span.attributes
+                .get("rpc.method")
+                .is_some_and(|m| m.ends_with("/GetMe"))
+        }) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -92,11 +101,17 @@ async fn one_trace_id_covers_the_gateway_request_and_the_service_rpc() {
     }
     let gateway = spans
         .iter()
-        .find(|span| span.attributes.get("http.route").map(String::as_str) == Some("/api/v1/users/me"))
+        .find(|span| {
+            span.attributes.get("http.route").map(String::as_str) == Some("/api/v1/users/me")
+        })
         .unwrap_or_else(|| panic!("the gateway's span was exported: {spans:#?}"));
     let rpc = spans
         .iter()
-        .find(|span| span.attributes.get("rpc.method").is_some_and(|m| m == "/everytime.auth.v1.UserService/GetMe"))
+        .find(|span| {
+            span.attributes
+                .get("rpc.method")
+                .is_some_and(|m| m == "/everytime.auth.v1.UserService/GetMe")
+        })
         .unwrap_or_else(|| panic!("the service's span was exported: {spans:#?}"));
 
     let sql_in_trace = spans.iter().any(|span| {
@@ -107,8 +122,18 @@ async fn one_trace_id_covers_the_gateway_request_and_the_service_rpc() {
 
     assert_eq!(gateway.trace_id.len(), 16);
     assert!(sql_in_trace, "the trace goes down to the SQL: {spans:#?}");
-    assert_eq!(rpc.trace_id, gateway.trace_id, "one trace across the gateway and auth");
-    assert!(!rpc.parent_span_id.is_empty(), "the RPC span has a parent in the gateway");
-    assert!(gateway.name.contains("/api/v1/users/me"), "{}", gateway.name);
+    assert_eq!(
+        rpc.trace_id, gateway.trace_id,
+        "one trace across the gateway and auth"
+    );
+    assert!(
+        !rpc.parent_span_id.is_empty(),
+        "the RPC span has a parent in the gateway"
+    );
+    assert!(
+        gateway.name.contains("/api/v1/users/me"),
+        "{}",
+        gateway.name
+    );
     telemetry.shutdown().await;
 }

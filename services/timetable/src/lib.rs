@@ -1,9 +1,24 @@
-//! The timetable service: the course catalog, timetables that never clash, friends, the timetable picture.
+//! The timetable service: the course catalog, timetables that never clash,
+//! friends, the timetable picture.
+//!
+//! It owns the `timetable` schema. A timetable's courses occupy rows of
+//! `timetable_slots`, whose exclusion constraint makes two overlapping
+//! sessions in one timetable impossible even when adds race; course search
+//! is answered by a GIN index over character grams, so one- and
+//! two-character Korean queries are index-backed too. Users and schools are
+//! plain ids from the access token; the gateway adds nicknames.
 //!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
+//! [`catalog::import`] also loads catalogs from outside the service (the
+//! launcher's demo data).
 
+pub mod catalog;
+pub mod domain;
+pub mod error;
+pub mod render;
 pub mod service;
+pub mod store;
 
 use std::{future::Future, sync::Arc, time::Duration};
 
@@ -25,9 +40,11 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const SCHEMA: &str = "timetable";
 
 /// The services reported by `grpc.health.v1`.
-pub const HEALTH_SERVICES: &[&str] = &["everytime.timetable.v1.CatalogService",
+pub const HEALTH_SERVICES: &[&str] = &[
+    "everytime.timetable.v1.CatalogService",
     "everytime.timetable.v1.TimetableService",
-    "everytime.timetable.v1.FriendService",];
+    "everytime.timetable.v1.FriendService",
+];
 
 /// Every RPC needs a token.
 pub const PUBLIC_METHODS: &[&str] = &[];
@@ -80,7 +97,10 @@ impl Config {
     /// overrides it.
     pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
         let database_url = config::var("TIMETABLE_DATABASE_URL").unwrap_or(database_url);
-        let mut config = Config::new(database_url, config::var_or("AUTH_URL", "http://127.0.0.1:50051"));
+        let mut config = Config::new(
+            database_url,
+            config::var_or("AUTH_URL", "http://127.0.0.1:50051"),
+        );
         config.pool = PoolOptions::from_env()?;
         config.tokens = TokenSettings::from_env()?;
         config.grpc_timeout = config::millis_or("GRPC_TIMEOUT_MS", 5000)?;
@@ -131,14 +151,27 @@ pub async fn serve_with_verifier(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let pool = db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
+    let pool =
+        db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
     let state = Arc::new(State {
         pool: pool.clone(),
         cursors: config.cursors.clone(),
     });
-    let routes = Routes::new(everytime_proto::timetable::v1::catalog_service_server::CatalogServiceServer::new(service::CatalogApi(state.clone())))
-        .add_service(everytime_proto::timetable::v1::timetable_service_server::TimetableServiceServer::new(service::TimetableApi(state.clone())))
-        .add_service(everytime_proto::timetable::v1::friend_service_server::FriendServiceServer::new(service::FriendApi(state)));
+    let routes = Routes::new(
+        everytime_proto::timetable::v1::catalog_service_server::CatalogServiceServer::new(
+            service::CatalogApi(state.clone()),
+        ),
+    )
+    .add_service(
+        everytime_proto::timetable::v1::timetable_service_server::TimetableServiceServer::new(
+            service::TimetableApi(state.clone()),
+        ),
+    )
+    .add_service(
+        everytime_proto::timetable::v1::friend_service_server::FriendServiceServer::new(
+            service::FriendApi(state),
+        ),
+    );
     let served = grpc::serve(
         routes,
         ServeOptions {

@@ -40,7 +40,11 @@ impl Reply {
             self.text
         );
         assert_eq!(self.body["code"], code, "code of {}", self.text);
-        assert_eq!(self.body["status"], status, "status member of {}", self.text);
+        assert_eq!(
+            self.body["status"], status,
+            "status member of {}",
+            self.text
+        );
         assert_eq!(self.body["type"], "about:blank");
         assert!(self.body["title"].is_string());
         assert!(self.body["detail"].is_string());
@@ -121,7 +125,13 @@ impl TestStack {
         }
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -153,7 +163,12 @@ impl TestStack {
     }
 
     pub async fn sign_up_at(&self, username: &str, school_id: i64) -> Reply {
-        self.post("/api/v1/auth/sign-up", None, sign_up_body(username, school_id)).await
+        self.post(
+            "/api/v1/auth/sign-up",
+            None,
+            sign_up_body(username, school_id),
+        )
+        .await
     }
 
     pub async fn sign_in_with(&self, username: &str, password: &str) -> Reply {
@@ -172,8 +187,14 @@ impl TestStack {
         Session {
             id: signed_in.body["user"]["id"].as_i64().expect("an id"),
             user: signed_in.body["user"].clone(),
-            token: signed_in.body["access_token"].as_str().expect("a token").to_owned(),
-            refresh: signed_in.body["refresh_token"].as_str().expect("a refresh token").to_owned(),
+            token: signed_in.body["access_token"]
+                .as_str()
+                .expect("a token")
+                .to_owned(),
+            refresh: signed_in.body["refresh_token"]
+                .as_str()
+                .expect("a refresh token")
+                .to_owned(),
         }
     }
 

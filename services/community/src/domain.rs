@@ -1,0 +1,333 @@
+//! Validated input: every limit of the community API, once, next to its tests.
+//!
+//! Text is trimmed and counted in Unicode characters, not bytes (see
+//! [`everytime_common::validate`]); each error names the API's field, so a
+//! violation reaches the client as a `400` blaming that field.
+
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use everytime_common::validate::{self, FieldError};
+
+/// A board's name: 1–30 characters, unique in its school.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardName(String);
+
+impl BoardName {
+    /// Validates a board name.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("name", value, 1, 30).map(BoardName)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A board's description: at most 200 characters, may be empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardDescription(String);
+
+impl BoardDescription {
+    /// The most characters a description may have.
+    pub const MAX: usize = 200;
+
+    /// Validates a description; blank is allowed and becomes empty.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let trimmed = value.trim();
+        if trimmed.chars().count() > Self::MAX {
+            return Err(FieldError::new(
+                "description",
+                format!("must be at most {} characters", Self::MAX),
+            ));
+        }
+        Ok(BoardDescription(trimmed.to_owned()))
+    }
+
+    /// The description.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A post's title: 1–100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostTitle(String);
+
+impl PostTitle {
+    /// Validates a title.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("title", value, 1, 100).map(PostTitle)
+    }
+
+    /// The title.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A post's body: 1–10,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostContent(String);
+
+impl PostContent {
+    /// Validates a post body.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("content", value, 1, 10_000).map(PostContent)
+    }
+
+    /// The body.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A comment: 1–300 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentContent(String);
+
+impl CommentContent {
+    /// Validates a comment.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("content", value, 1, 300).map(CommentContent)
+    }
+
+    /// The comment.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What to search for: 2–50 characters (the API's `q`).
+///
+/// Two is the floor because search matches character bigrams: a single
+/// character would match nearly every post and no index could help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery(String);
+
+impl SearchQuery {
+    /// Validates a search query.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("q", value, 2, 50).map(SearchQuery)
+    }
+
+    /// The query, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Korea time, in which seasons are reckoned (no daylight saving since 1988).
+fn kst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
+}
+
+/// A BEST게시판 season: one half of a year in Korea time, `YYYY-H1`
+/// (January–June) or `YYYY-H2` (July–December).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Season {
+    year: i32,
+    half: u8,
+}
+
+impl Season {
+    /// Parses `YYYY-H1` or `YYYY-H2` (years 1970–9999).
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        let invalid = || FieldError::new("season", "must be YYYY-H1 or YYYY-H2, e.g. 2026-H1");
+        let (year, half) = value.trim().split_once("-H").ok_or_else(invalid)?;
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(invalid());
+        }
+        let year: i32 = year.parse().map_err(|_| invalid())?;
+        let half = match half {
+            "1" => 1,
+            "2" => 2,
+            _ => return Err(invalid()),
+        };
+        if year < 1970 {
+            return Err(invalid());
+        }
+        Ok(Season { year, half })
+    }
+
+    /// The season `at` falls in.
+    pub fn of(at: DateTime<Utc>) -> Self {
+        let local = at.with_timezone(&kst());
+        Season {
+            year: local.year(),
+            half: if local.month() <= 6 { 1 } else { 2 },
+        }
+    }
+
+    /// The season now.
+    pub fn current() -> Self {
+        Self::of(Utc::now())
+    }
+
+    /// The key stored with each post (`season_of()` in the migration):
+    /// year × 10 + half.
+    pub fn key(self) -> i32 {
+        self.year * 10 + i32::from(self.half)
+    }
+}
+
+impl std::fmt::Display for Season {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-H{}", self.year, self.half)
+    }
+}
+
+/// The first `max` characters of `text`.
+pub fn preview(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn board_name_is_1_to_30_characters_after_trimming() {
+        assert_eq!(
+            BoardName::parse("  자유게시판 ").unwrap().as_str(),
+            "자유게시판"
+        );
+        assert!(BoardName::parse(&"가".repeat(30)).is_ok());
+        assert_eq!(
+            BoardName::parse(&"가".repeat(31)).unwrap_err().field,
+            "name"
+        );
+        assert_eq!(
+            BoardName::parse(" \n ").unwrap_err().message,
+            "must not be empty"
+        );
+    }
+
+    #[test]
+    fn board_description_may_be_empty_but_not_over_200_characters() {
+        assert_eq!(BoardDescription::parse("   ").unwrap().as_str(), "");
+        assert!(BoardDescription::parse(&"설".repeat(200)).is_ok());
+        assert_eq!(
+            BoardDescription::parse(&"설".repeat(201))
+                .unwrap_err()
+                .field,
+            "description"
+        );
+        assert_eq!(
+            BoardDescription::parse(&format!("  {}  ", "설".repeat(200)))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            200
+        );
+    }
+
+    #[test]
+    fn post_title_is_1_to_100_characters_counted_in_unicode() {
+        // 100 Hangul syllables are 300 bytes but 100 characters.
+        assert!(PostTitle::parse(&"제".repeat(100)).is_ok());
+        assert_eq!(
+            PostTitle::parse(&"제".repeat(101)).unwrap_err().field,
+            "title"
+        );
+        assert!(PostTitle::parse("").is_err());
+        assert_eq!(
+            PostTitle::parse("\t질문 있어요 ").unwrap().as_str(),
+            "질문 있어요"
+        );
+    }
+
+    #[test]
+    fn post_content_is_1_to_10000_characters() {
+        assert!(PostContent::parse(&"내".repeat(10_000)).is_ok());
+        assert_eq!(
+            PostContent::parse(&"내".repeat(10_001)).unwrap_err().field,
+            "content"
+        );
+        assert!(PostContent::parse("    ").is_err());
+        // White space around the limit does not count.
+        assert!(PostContent::parse(&format!("  {}  ", "내".repeat(10_000))).is_ok());
+    }
+
+    #[test]
+    fn comment_content_is_1_to_300_characters() {
+        assert!(CommentContent::parse(&"댓".repeat(300)).is_ok());
+        assert_eq!(
+            CommentContent::parse(&"댓".repeat(301)).unwrap_err().field,
+            "content"
+        );
+        assert!(CommentContent::parse(" ").is_err());
+        assert_eq!(CommentContent::parse(" ㅋㅋ ").unwrap().as_str(), "ㅋㅋ");
+    }
+
+    #[test]
+    fn search_query_is_2_to_50_characters_on_field_q() {
+        assert_eq!(SearchQuery::parse(" 족보 ").unwrap().as_str(), "족보");
+        assert!(SearchQuery::parse(&"가".repeat(50)).is_ok());
+        for bad in ["", "  ", "족", " 족 ", &"가".repeat(51)] {
+            assert_eq!(SearchQuery::parse(bad).unwrap_err().field, "q", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn season_parses_both_halves() {
+        let first = Season::parse("2026-H1").unwrap();
+        let second = Season::parse(" 2026-H2 ").unwrap();
+        assert_eq!((first.key(), second.key()), (20261, 20262));
+        assert_eq!(first.to_string(), "2026-H1");
+        assert_eq!(second.to_string(), "2026-H2");
+    }
+
+    #[test]
+    fn malformed_seasons_are_refused_on_field_season() {
+        for bad in [
+            "",
+            "2026",
+            "2026-H3",
+            "2026-H0",
+            "2026-h1",
+            "26-H1",
+            "20266-H1",
+            "2026H1",
+            "2026-H12",
+            "+026-H1",
+            "abcd-H1",
+            "1969-H2",
+            "2026-H1 x",
+        ] {
+            assert_eq!(Season::parse(bad).unwrap_err().field, "season", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn seasons_turn_at_midnight_korea_time() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // 2026-06-30 23:59 KST is still the first half; 2026-07-01 00:00 KST is the second.
+        assert_eq!(
+            Season::of(at("2026-06-30T14:59:59Z")).to_string(),
+            "2026-H1"
+        );
+        assert_eq!(
+            Season::of(at("2026-06-30T15:00:00Z")).to_string(),
+            "2026-H2"
+        );
+        // New Year's in Korea comes nine hours before UTC's.
+        assert_eq!(
+            Season::of(at("2025-12-31T15:00:00Z")).to_string(),
+            "2026-H1"
+        );
+    }
+
+    #[test]
+    fn the_current_season_round_trips_through_its_text() {
+        let current = Season::current();
+        assert_eq!(Season::parse(&current.to_string()), Ok(current));
+    }
+
+    #[test]
+    fn preview_takes_characters_not_bytes() {
+        assert_eq!(preview("가나다라", 2), "가나");
+        assert_eq!(preview("ab", 100), "ab");
+        assert_eq!(preview(&"한".repeat(150), 100).chars().count(), 100);
+    }
+}

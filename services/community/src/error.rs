@@ -1,0 +1,209 @@
+//! The community service's errors and how each becomes a gRPC status.
+//!
+//! Every client mistake maps to a precise code with a `google.rpc.ErrorInfo`
+//! reason (the REST API's `code`) and, where a field is to blame, a
+//! `BadRequest` violation. Database failures are logged and answered with a
+//! generic `INTERNAL`.
+
+use everytime_common::{grpc, validate::FieldError};
+use tonic::{Code, Status};
+
+/// What can go wrong in community.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input broke one or more limits.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The board, post or comment does not exist, or is another school's.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The school already has a board with this name.
+    #[error("board name taken")]
+    BoardNameTaken,
+    /// The school has as many boards as it may.
+    #[error("too many boards")]
+    TooManyBoards,
+    /// The post has as many comments as it may.
+    #[error("too many comments")]
+    TooManyComments,
+    /// Only the author (or, to delete a post, an administrator) may do this.
+    #[error("not the author of this {0}")]
+    NotAuthor(&'static str),
+    /// Liking or scrapping one's own post, or liking one's own comment.
+    #[error("own {0}")]
+    Own(&'static str),
+    /// A like (공감) is once per user and post or comment.
+    #[error("already liked")]
+    AlreadyLiked,
+    /// `parent_id` names a reply: replies go one level deep.
+    #[error("reply to a reply")]
+    ReplyToReply,
+    /// `parent_id` names no live comment of this post.
+    #[error("unknown parent comment")]
+    UnknownParent,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl Error {
+    /// Turns violations of our named constraints into the errors they mean:
+    /// a taken board name, or a post that vanished (deleted meanwhile)
+    /// under a like, scrap or comment.
+    pub fn from_db(error: sqlx::Error) -> Error {
+        let constraint = error
+            .as_database_error()
+            .and_then(|db| db.constraint())
+            .map(str::to_owned);
+        match constraint.as_deref() {
+            Some("boards_school_id_name_key") => Error::BoardNameTaken,
+            Some(
+                "post_likes_post_id_fkey"
+                | "scraps_post_id_fkey"
+                | "comments_post_id_fkey"
+                | "commenters_post_id_fkey",
+            ) => Error::NotFound("post"),
+            Some("comment_likes_comment_id_fkey") => Error::NotFound("comment"),
+            _ => Error::Database(error),
+        }
+    }
+
+    /// A single field error.
+    pub fn field(error: FieldError) -> Error {
+        Error::Invalid(vec![error])
+    }
+}
+
+impl From<Vec<FieldError>> for Error {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Error::Invalid(errors)
+    }
+}
+
+impl From<Error> for Status {
+    fn from(error: Error) -> Status {
+        match error {
+            Error::Invalid(errors) => grpc::invalid_input(&errors),
+            Error::NotFound(what) => grpc::status(
+                Code::NotFound,
+                &format!("{what}_not_found"),
+                format!("{what} not found"),
+            ),
+            Error::BoardNameTaken => grpc::field_status(
+                Code::AlreadyExists,
+                "board_name_taken",
+                "name",
+                "is already the name of a board of this school",
+            ),
+            Error::TooManyBoards => grpc::status(
+                Code::FailedPrecondition,
+                "too_many_boards",
+                format!(
+                    "a school may have at most {} boards",
+                    crate::service::MAX_BOARDS_PER_SCHOOL
+                ),
+            ),
+            Error::TooManyComments => grpc::status(
+                Code::FailedPrecondition,
+                "too_many_comments",
+                format!(
+                    "a post may have at most {} comments",
+                    crate::service::MAX_COMMENTS_PER_POST
+                ),
+            ),
+            Error::NotAuthor(what) => grpc::status(
+                Code::PermissionDenied,
+                "not_author",
+                format!("only the author may change this {what}"),
+            ),
+            Error::Own(what) => grpc::status(
+                Code::PermissionDenied,
+                "own_post",
+                format!("you cannot do this to your own {what}"),
+            ),
+            Error::AlreadyLiked => grpc::status(
+                Code::AlreadyExists,
+                "already_liked",
+                "you already liked this; a like cannot be taken back",
+            ),
+            Error::ReplyToReply => grpc::field_status(
+                Code::InvalidArgument,
+                "reply_to_reply",
+                "parent_id",
+                "is a reply; replies cannot have replies",
+            ),
+            Error::UnknownParent => grpc::field_status(
+                Code::InvalidArgument,
+                "invalid_input",
+                "parent_id",
+                "is not a comment of this post",
+            ),
+            Error::Database(error) => grpc::internal(error),
+        }
+    }
+}
+
+/// The result type of community's handlers.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use tonic_types::StatusExt;
+
+    use super::*;
+
+    fn reason(status: &Status) -> String {
+        status
+            .get_error_details()
+            .error_info()
+            .map(|info| info.reason.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn likes_and_ownership_carry_the_api_codes() {
+        let again = Status::from(Error::AlreadyLiked);
+        assert_eq!(
+            (again.code(), reason(&again).as_str()),
+            (Code::AlreadyExists, "already_liked")
+        );
+        let own = Status::from(Error::Own("comment"));
+        assert_eq!(
+            (own.code(), reason(&own).as_str()),
+            (Code::PermissionDenied, "own_post")
+        );
+    }
+
+    #[test]
+    fn a_taken_board_name_blames_the_name_field() {
+        let status = Status::from(Error::BoardNameTaken);
+        assert_eq!(status.code(), Code::AlreadyExists);
+        let fields: Vec<_> = status
+            .get_error_details()
+            .bad_request()
+            .map(|bad| {
+                bad.field_violations
+                    .iter()
+                    .map(|v| v.field.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(fields, ["name"]);
+    }
+
+    #[test]
+    fn not_found_names_what_is_missing() {
+        let status = Status::from(Error::NotFound("post"));
+        assert_eq!(
+            (status.code(), reason(&status).as_str()),
+            (Code::NotFound, "post_not_found")
+        );
+    }
+
+    #[test]
+    fn database_errors_do_not_leak() {
+        let status = Status::from(Error::Database(sqlx::Error::PoolTimedOut));
+        assert_eq!(status.code(), Code::Internal);
+        assert_eq!(status.message(), "internal error");
+    }
+}

@@ -1,0 +1,373 @@
+//! Starts a real community service on 127.0.0.1:0 with a fresh database and
+//! fixed token keys, and talks to it with the generated tonic client as
+//! users of any school minted on the spot.
+
+#![allow(dead_code)]
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use chrono::Utc;
+use everytime_common::token::{Claims, Role, SigningKey, StaticKeys, TokenSettings, random_id};
+use everytime_community::Config;
+use everytime_proto::community::v1::{
+    self as pb, community_service_client::CommunityServiceClient,
+};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use tokio::{sync::oneshot, task::JoinHandle};
+use tonic::{Request, Status, transport::Channel};
+
+pub struct TestCommunity {
+    pub addr: SocketAddr,
+    pub channel: Channel,
+    /// The test's own database.
+    pub database_url: String,
+    key: SigningKey,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestCommunity {
+    pub async fn start() -> TestCommunity {
+        let database_url = everytime_common::postgres::test_database()
+            .await
+            .expect("a test database");
+        let key = SigningKey::generate();
+        let settings = TokenSettings::default();
+        let verifier =
+            Arc::new(settings.verifier(Arc::new(StaticKeys(vec![key.public_jwk().clone()]))));
+        let config = Config::new(database_url.clone(), "http://127.0.0.1:9");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let addr = listener.local_addr().expect("has an address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            everytime_community::serve_with_verifier(config, verifier, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("community runs");
+        });
+        let channel =
+            everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30))
+                .expect("a channel");
+        let community = TestCommunity {
+            addr,
+            channel,
+            database_url,
+            key,
+            stop: Some(stop),
+            task: Some(task),
+        };
+        community.wait_ready().await;
+        community
+    }
+
+    /// Waits until migrations are done and the service answers.
+    async fn wait_ready(&self) {
+        let user = self.user(1, 1);
+        for _ in 0..600 {
+            if user
+                .client()
+                .list_boards(user.authed(pb::ListBoardsRequest {}))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the community service did not start");
+    }
+
+    pub fn token(&self, user_id: i64, school_id: i64, role: Role) -> String {
+        let settings = TokenSettings::default();
+        let now = Utc::now().timestamp();
+        self.key
+            .sign(&Claims {
+                sub: user_id.to_string(),
+                sid: "1".into(),
+                school_id,
+                role,
+                iss: settings.issuer,
+                aud: settings.audience,
+                exp: now + 900,
+                iat: now,
+                jti: random_id(),
+            })
+            .expect("signs")
+    }
+
+    /// A user of `school_id`.
+    pub fn user(&self, user_id: i64, school_id: i64) -> User {
+        User {
+            id: user_id,
+            token: self.token(user_id, school_id, Role::User),
+            channel: self.channel.clone(),
+        }
+    }
+
+    /// An administrator of `school_id`.
+    pub fn admin(&self, user_id: i64, school_id: i64) -> User {
+        User {
+            id: user_id,
+            token: self.token(user_id, school_id, Role::Admin),
+            channel: self.channel.clone(),
+        }
+    }
+
+    /// A pool on the service's schema, for seeding and inspection.
+    pub async fn pool(&self) -> PgPool {
+        let options: sqlx::postgres::PgConnectOptions = self.database_url.parse().expect("a URL");
+        PgPoolOptions::new()
+            .max_connections(2)
+            .connect_with(options.options([("search_path", "community,public")]))
+            .await
+            .expect("connects")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("community stops cleanly");
+        }
+    }
+}
+
+impl Drop for TestCommunity {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A signed-in user and shortcuts for the calls tests make most.
+#[derive(Clone)]
+pub struct User {
+    pub id: i64,
+    pub token: String,
+    channel: Channel,
+}
+
+impl User {
+    pub fn client(&self) -> CommunityServiceClient<Channel> {
+        CommunityServiceClient::new(self.channel.clone())
+    }
+
+    pub fn authed<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.token).parse().expect("ascii"),
+        );
+        request
+    }
+
+    pub async fn boards(&self) -> Vec<pb::Board> {
+        self.client()
+            .list_boards(self.authed(pb::ListBoardsRequest {}))
+            .await
+            .expect("lists boards")
+            .into_inner()
+            .boards
+    }
+
+    /// The id of the school's board with this name.
+    pub async fn board(&self, name: &str) -> i64 {
+        self.boards()
+            .await
+            .into_iter()
+            .find(|board| board.name == name)
+            .map(|board| board.id)
+            .expect("the board exists")
+    }
+
+    pub async fn try_post(
+        &self,
+        board_id: i64,
+        title: &str,
+        content: &str,
+        anonymous: bool,
+    ) -> Result<pb::Post, Status> {
+        self.client()
+            .create_post(self.authed(pb::CreatePostRequest {
+                board_id,
+                title: title.into(),
+                content: content.into(),
+                anonymous,
+            }))
+            .await
+            .map(|response| response.into_inner().post.expect("a post"))
+    }
+
+    pub async fn post(
+        &self,
+        board_id: i64,
+        title: &str,
+        content: &str,
+        anonymous: bool,
+    ) -> pb::Post {
+        self.try_post(board_id, title, content, anonymous)
+            .await
+            .expect("posts")
+    }
+
+    pub async fn get(&self, post_id: i64) -> Result<pb::Post, Status> {
+        self.client()
+            .get_post(self.authed(pb::GetPostRequest { post_id }))
+            .await
+            .map(|response| response.into_inner().post.expect("a post"))
+    }
+
+    pub async fn try_comment(
+        &self,
+        post_id: i64,
+        content: &str,
+        anonymous: bool,
+        parent_id: Option<i64>,
+    ) -> Result<pb::Comment, Status> {
+        self.client()
+            .create_comment(self.authed(pb::CreateCommentRequest {
+                post_id,
+                content: content.into(),
+                anonymous,
+                parent_id,
+            }))
+            .await
+            .map(|response| response.into_inner().comment.expect("a comment"))
+    }
+
+    pub async fn comment(&self, post_id: i64, content: &str, anonymous: bool) -> pb::Comment {
+        self.try_comment(post_id, content, anonymous, None)
+            .await
+            .expect("comments")
+    }
+
+    /// A comment whose outcome the caller inspects.
+    pub async fn comment_result(&self, post_id: i64) -> Result<(), Status> {
+        self.try_comment(post_id, "경쟁 댓글", true, None)
+            .await
+            .map(|_| ())
+    }
+
+    pub async fn reply(
+        &self,
+        post_id: i64,
+        parent_id: i64,
+        content: &str,
+        anonymous: bool,
+    ) -> pb::Comment {
+        self.try_comment(post_id, content, anonymous, Some(parent_id))
+            .await
+            .expect("replies")
+    }
+
+    pub async fn like(&self, post_id: i64) -> Result<pb::LikePostResponse, Status> {
+        self.client()
+            .like_post(self.authed(pb::LikePostRequest { post_id }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn like_comment(&self, comment_id: i64) -> Result<pb::LikeCommentResponse, Status> {
+        self.client()
+            .like_comment(self.authed(pb::LikeCommentRequest { comment_id }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn scrap(&self, post_id: i64) -> Result<pb::ScrapPostResponse, Status> {
+        self.client()
+            .scrap_post(self.authed(pb::ScrapPostRequest { post_id }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn board_page(
+        &self,
+        board_id: i64,
+        page_size: Option<i32>,
+        page_token: &str,
+    ) -> Result<pb::ListBoardPostsResponse, Status> {
+        self.client()
+            .list_board_posts(self.authed(pb::ListBoardPostsRequest {
+                board_id,
+                page_size,
+                page_token: page_token.into(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    pub async fn search(
+        &self,
+        query: &str,
+        board_id: Option<i64>,
+    ) -> Result<Vec<pb::PostSummary>, Status> {
+        self.client()
+            .search_posts(self.authed(pb::SearchPostsRequest {
+                query: query.into(),
+                board_id,
+                page_size: Some(100),
+                page_token: String::new(),
+            }))
+            .await
+            .map(|response| response.into_inner().posts)
+    }
+}
+
+/// The `ErrorInfo` reason and the `BadRequest` fields of a status.
+pub fn reason_and_fields(status: &Status) -> (String, Vec<String>) {
+    use tonic_types::StatusExt;
+    let details = status.get_error_details();
+    let reason = details
+        .error_info()
+        .map(|info| info.reason.clone())
+        .unwrap_or_default();
+    let fields = details
+        .bad_request()
+        .map(|bad| {
+            bad.field_violations
+                .iter()
+                .map(|v| v.field.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    (reason, fields)
+}
+
+/// The ids of a list of posts.
+pub fn ids(posts: &[pb::PostSummary]) -> Vec<i64> {
+    posts.iter().map(|post| post.id).collect()
+}
+
+/// The display name of an author as the tests compare them: anonymous
+/// names as shown, named authors as `user <id>`, no author as `-`.
+pub fn author_name(author: Option<&pb::Author>) -> String {
+    match author {
+        None => "-".to_owned(),
+        Some(author) if author.anonymous => author.display_name.clone(),
+        Some(author) => format!("user {}", author.user_id.unwrap_or_default()),
+    }
+}
+
+/// How many statements the service has run in this database so far, if
+/// `pg_stat_statements` is loaded (the private test cluster loads it).
+pub async fn statements_run(pool: &PgPool) -> Option<i64> {
+    sqlx::query("create extension if not exists pg_stat_statements with schema public")
+        .execute(pool)
+        .await
+        .ok()?;
+    // Our own counting statements are left out: only the service's count.
+    sqlx::query_scalar(
+        "select coalesce(sum(calls), 0)::bigint from pg_stat_statements \
+         where dbid = (select oid from pg_database where datname = current_database()) \
+           and query not like '%pg_stat_statements%'",
+    )
+    .fetch_one(pool)
+    .await
+    .ok()
+}

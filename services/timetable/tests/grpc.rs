@@ -1,0 +1,1106 @@
+//! The timetable service over real gRPC, with a fresh database per test.
+
+mod support;
+
+use everytime_proto::timetable::v1::{self as pb, Day::*, Visibility};
+use everytime_timetable::error::conflicts_of;
+use support::{SEMESTER, TestTimetable, User, authed, course, reason_and_fields, session};
+use tonic::Code;
+
+/// A small catalog for school 1: 자료구조 MON/WED 09:00–10:15, 운영체제 right
+/// after it, 알고리즘 overlapping it on WED, 미적분학 on TUE/THU, 실험 on SAT.
+fn catalog() -> Vec<pb::CourseInput> {
+    vec![
+        course(
+            "CSE2010-01",
+            "자료구조",
+            "김민준",
+            3,
+            vec![
+                session(Monday, "09:00", "10:15", "301동 101호"),
+                session(Wednesday, "09:00", "10:15", "301동 101호"),
+            ],
+        ),
+        course(
+            "CSE3020-01",
+            "운영체제",
+            "이서연",
+            3,
+            vec![
+                session(Monday, "10:15", "11:30", "302동 208호"),
+                session(Wednesday, "10:15", "11:30", "302동 208호"),
+            ],
+        ),
+        course(
+            "CSE3030-01",
+            "알고리즘",
+            "Park Jisoo",
+            3,
+            vec![session(Wednesday, "10:00", "11:00", "301동 118호")],
+        ),
+        course(
+            "MAT1010-02",
+            "미적분학",
+            "최지우",
+            3,
+            vec![
+                session(Tuesday, "13:00", "14:15", "27동 220호"),
+                session(Thursday, "13:00", "14:15", "27동 220호"),
+            ],
+        ),
+        course(
+            "PHY1020-01",
+            "물리학실험",
+            "정하늘",
+            1,
+            vec![session(Saturday, "09:00", "11:50", "56동 실험실")],
+        ),
+    ]
+}
+
+async fn with_catalog() -> (TestTimetable, User) {
+    let service = TestTimetable::start().await;
+    service.import(1, catalog()).await.expect("imports");
+    let user = service.user(1, 1);
+    (service, user)
+}
+
+#[tokio::test]
+async fn only_admins_may_import() {
+    let service = TestTimetable::start().await;
+    let user = service.user(1, 1);
+
+    let status = service
+        .catalog()
+        .import_courses(authed(
+            pb::ImportCoursesRequest {
+                school_id: 1,
+                semester: SEMESTER.into(),
+                courses: catalog(),
+            },
+            &user.token,
+        ))
+        .await
+        .unwrap_err();
+
+    assert_eq!(status.code(), Code::PermissionDenied);
+    assert_eq!(reason_and_fields(&status).0, "admin_only");
+    assert!(service.search(&user, "").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_bad_course_names_its_field_and_imports_nothing() {
+    let service = TestTimetable::start().await;
+    let user = service.user(1, 1);
+    let mut courses = catalog();
+    courses[3].sessions[0].start = "13:75".into();
+
+    let status = service.import(1, courses).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(
+        reason_and_fields(&status),
+        (
+            "invalid_input".into(),
+            vec!["courses[3].sessions[0].start".into()]
+        )
+    );
+    assert!(
+        service.search(&user, "").await.is_empty(),
+        "nothing of the batch was imported"
+    );
+    let status = service
+        .import_for(1, "2026-3", catalog())
+        .await
+        .unwrap_err();
+    assert_eq!(reason_and_fields(&status).1, ["semester"]);
+}
+
+#[tokio::test]
+async fn importing_again_updates_by_code_and_keeps_ids() {
+    let (service, user) = with_catalog().await;
+    let before = service.course_id(&user, "CSE2010-01").await;
+    let mut courses = catalog();
+    courses[0].name = "자료구조및실습".into();
+    courses[0].credits = 4;
+    courses[0].sessions = vec![session(Friday, "15:00", "17:45", "302동 310호")];
+
+    assert_eq!(service.import(1, courses).await.expect("imports"), 5);
+
+    let all = service.search(&user, "").await;
+    assert_eq!(all.len(), 5, "an update, not a second course");
+    let updated = all
+        .iter()
+        .find(|course| course.code == "CSE2010-01")
+        .expect("still there");
+    assert_eq!(updated.id, before);
+    assert_eq!(
+        (updated.name.as_str(), updated.credits),
+        ("자료구조및실습", 4)
+    );
+    assert_eq!(updated.sessions.len(), 1);
+    assert_eq!(
+        (
+            updated.sessions[0].day(),
+            updated.sessions[0].start.as_str(),
+            updated.sessions[0].room.as_str()
+        ),
+        (Friday, "15:00", "302동 310호")
+    );
+}
+
+#[tokio::test]
+async fn a_course_whose_new_times_clash_leaves_the_timetables_it_clashes_in() {
+    let (service, user) = with_catalog().await;
+    let timetable = service.create_timetable(&user, None).await;
+    let data_structures = service.course_id(&user, "CSE2010-01").await;
+    let calculus = service.course_id(&user, "MAT1010-02").await;
+    service
+        .add(&user, timetable.id, data_structures)
+        .await
+        .expect("adds");
+    service
+        .add(&user, timetable.id, calculus)
+        .await
+        .expect("adds");
+    let mut courses = catalog();
+    // 자료구조 moves onto 미적분학's Tuesday slot.
+    courses[0].sessions = vec![session(Tuesday, "13:30", "14:45", "301동 101호")];
+
+    service.import(1, courses).await.expect("imports");
+
+    let after = service.get(&user, timetable.id).await.expect("reads");
+    let codes: Vec<&str> = after
+        .courses
+        .iter()
+        .map(|course| course.code.as_str())
+        .collect();
+    assert_eq!(codes, ["MAT1010-02"]);
+    // The freed Monday time is free again: 운영체제 right after it still fits.
+    let os = service.course_id(&user, "CSE3020-01").await;
+    service.add(&user, timetable.id, os).await.expect("adds");
+}
+
+#[tokio::test]
+async fn search_matches_name_professor_and_code_case_insensitively() {
+    let (service, user) = with_catalog().await;
+    let codes = |courses: Vec<pb::Course>| {
+        courses
+            .into_iter()
+            .map(|course| course.code)
+            .collect::<Vec<_>>()
+    };
+
+    assert_eq!(codes(service.search(&user, "구조").await), ["CSE2010-01"]);
+    assert_eq!(codes(service.search(&user, "자").await), ["CSE2010-01"]);
+    assert_eq!(codes(service.search(&user, "이서연").await), ["CSE3020-01"]);
+    assert_eq!(codes(service.search(&user, "park").await), ["CSE3030-01"]);
+    assert_eq!(
+        codes(service.search(&user, "cse30").await),
+        ["CSE3020-01", "CSE3030-01"]
+    );
+    assert_eq!(codes(service.search(&user, "실험").await), ["PHY1020-01"]);
+    assert!(service.search(&user, "구조자").await.is_empty());
+    assert!(service.search(&user, "없는과목").await.is_empty());
+    // Another school sees none of it.
+    assert!(service.search(&service.user(2, 2), "구조").await.is_empty());
+}
+
+#[tokio::test]
+async fn search_filters_by_day_and_pages_by_code() {
+    let (service, user) = with_catalog().await;
+    let search = |day: Option<pb::Day>, page_size: i32, page_token: String| {
+        let mut catalog = service.catalog();
+        let token = user.token.clone();
+        async move {
+            catalog
+                .search_courses(authed(
+                    pb::SearchCoursesRequest {
+                        semester: SEMESTER.into(),
+                        query: String::new(),
+                        day: day.map(Into::into),
+                        page_size: Some(page_size),
+                        page_token,
+                    },
+                    &token,
+                ))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+
+    let wednesday = search(Some(Wednesday), 10, String::new())
+        .await
+        .expect("searches");
+    let codes: Vec<&str> = wednesday
+        .courses
+        .iter()
+        .map(|course| course.code.as_str())
+        .collect();
+    assert_eq!(codes, ["CSE2010-01", "CSE3020-01", "CSE3030-01"]);
+    assert!(wednesday.next_page_token.is_empty());
+
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = search(None, 2, token).await.expect("pages");
+        assert!(page.courses.len() <= 2);
+        seen.extend(page.courses.into_iter().map(|course| course.code));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(
+        seen,
+        [
+            "CSE2010-01",
+            "CSE3020-01",
+            "CSE3030-01",
+            "MAT1010-02",
+            "PHY1020-01"
+        ]
+    );
+
+    let first = search(None, 2, String::new()).await.expect("pages");
+    let reused = search(Some(Monday), 2, first.next_page_token)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        reason_and_fields(&reused).1,
+        ["cursor"],
+        "a cursor is bound to its query"
+    );
+    let bad_day = search(Some(Unspecified), 2, String::new())
+        .await
+        .unwrap_err();
+    assert_eq!(reason_and_fields(&bad_day).1, ["day"]);
+    let bad_size = search(None, 0, String::new()).await.unwrap_err();
+    assert_eq!(reason_and_fields(&bad_size).1, ["limit"]);
+}
+
+#[tokio::test]
+async fn search_needs_a_valid_semester() {
+    let (service, user) = with_catalog().await;
+    for semester in ["", "2026", "2026-5"] {
+        let status = service
+            .catalog()
+            .search_courses(authed(
+                pb::SearchCoursesRequest {
+                    semester: semester.into(),
+                    ..Default::default()
+                },
+                &user.token,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(reason_and_fields(&status).1, ["semester"], "{semester:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_first_timetable_is_primary_and_default_names_count_up() {
+    let (service, user) = with_catalog().await;
+
+    let first = service.create_timetable(&user, None).await;
+    let second = service.create_timetable(&user, None).await;
+    let named = service.create_timetable(&user, Some("  플랜 B ")).await;
+    let third = service.create_timetable(&user, None).await;
+
+    assert!(first.is_primary);
+    assert!(!second.is_primary && !named.is_primary && !third.is_primary);
+    assert_eq!(
+        [&first.name, &second.name, &named.name, &third.name],
+        ["시간표 1", "시간표 2", "플랜 B", "시간표 3"]
+    );
+    assert_eq!(first.owner_id, user.id);
+    assert_eq!(first.visibility(), Visibility::Friends);
+    assert_eq!(first.total_credits, 0);
+    assert!(first.create_time.is_some());
+}
+
+#[tokio::test]
+async fn racing_first_timetables_still_make_exactly_one_primary() {
+    let service = TestTimetable::start().await;
+    let user = service.user(5, 1);
+
+    let created =
+        futures::future::join_all((0..6).map(|_| service.create_timetable(&user, None))).await;
+
+    assert_eq!(
+        created
+            .iter()
+            .filter(|timetable| timetable.is_primary)
+            .count(),
+        1
+    );
+    let mut names: Vec<String> = created
+        .into_iter()
+        .map(|timetable| timetable.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 6, "default names never repeat");
+}
+
+#[tokio::test]
+async fn making_one_primary_demotes_the_other_and_deleting_the_primary_promotes_the_oldest() {
+    let (service, user) = with_catalog().await;
+    let first = service.create_timetable(&user, None).await;
+    let second = service.create_timetable(&user, None).await;
+    let third = service.create_timetable(&user, None).await;
+    let update = |id, is_primary| {
+        let mut timetables = service.timetables();
+        let token = user.token.clone();
+        async move {
+            timetables
+                .update_timetable(authed(
+                    pb::UpdateTimetableRequest {
+                        timetable_id: id,
+                        name: None,
+                        is_primary: Some(is_primary),
+                        visibility: None,
+                    },
+                    &token,
+                ))
+                .await
+        }
+    };
+
+    let made = update(third.id, true)
+        .await
+        .expect("updates")
+        .into_inner()
+        .timetable
+        .expect("timetable");
+    assert!(made.is_primary);
+    assert!(
+        !service
+            .get(&user, first.id)
+            .await
+            .expect("reads")
+            .is_primary
+    );
+
+    let status = update(third.id, false).await.unwrap_err();
+    assert_eq!(
+        reason_and_fields(&status),
+        ("primary_required".into(), vec!["is_primary".into()])
+    );
+
+    service
+        .timetables()
+        .delete_timetable(authed(
+            pb::DeleteTimetableRequest {
+                timetable_id: third.id,
+            },
+            &user.token,
+        ))
+        .await
+        .expect("deletes");
+    let listed = service
+        .timetables()
+        .list_timetables(authed(
+            pb::ListTimetablesRequest {
+                semester: Some(SEMESTER.into()),
+            },
+            &user.token,
+        ))
+        .await
+        .expect("lists")
+        .into_inner()
+        .timetables;
+    let primaries: Vec<i64> = listed
+        .iter()
+        .filter(|t| t.is_primary)
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(primaries, [first.id], "the oldest remaining one");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().any(|t| t.id == second.id));
+}
+
+#[tokio::test]
+async fn a_clash_is_already_exists_with_the_clashing_courses() {
+    let (service, user) = with_catalog().await;
+    let timetable = service.create_timetable(&user, None).await;
+    let data_structures = service.course_id(&user, "CSE2010-01").await;
+    let os = service.course_id(&user, "CSE3020-01").await;
+    let algorithms = service.course_id(&user, "CSE3030-01").await;
+    service
+        .add(&user, timetable.id, data_structures)
+        .await
+        .expect("adds");
+    // Back to back: 10:15 is where 자료구조 ends and 운영체제 starts.
+    let both = service
+        .add(&user, timetable.id, os)
+        .await
+        .expect("back-to-back is fine");
+    assert_eq!(both.total_credits, 6);
+
+    // 알고리즘 meets only on Wednesday 10:00–11:00, clashing with both.
+    let status = service
+        .add(&user, timetable.id, algorithms)
+        .await
+        .unwrap_err();
+
+    assert_eq!(status.code(), Code::AlreadyExists);
+    assert_eq!(reason_and_fields(&status).0, "time_conflict");
+    let conflicts = conflicts_of(&status).expect("a TimeConflict detail");
+    let codes: Vec<&str> = conflicts
+        .iter()
+        .map(|course| course.code.as_str())
+        .collect();
+    assert_eq!(codes, ["CSE2010-01", "CSE3020-01"]);
+    assert_eq!(
+        conflicts[0].sessions.len(),
+        2,
+        "conflicts are whole courses"
+    );
+    let after = service.get(&user, timetable.id).await.expect("reads");
+    assert_eq!(after.courses.len(), 2, "the timetable is unchanged");
+}
+
+#[tokio::test]
+async fn adding_twice_another_semester_another_school_or_nothing_is_refused() {
+    let (service, user) = with_catalog().await;
+    service
+        .import_for(
+            1,
+            "2027-1",
+            vec![course(
+                "NEXT-01",
+                "다음학기",
+                "교수",
+                3,
+                vec![session(Friday, "09:00", "10:00", "")],
+            )],
+        )
+        .await
+        .expect("imports");
+    service
+        .import(
+            2,
+            vec![course(
+                "OTHER-01",
+                "남의학교",
+                "교수",
+                3,
+                vec![session(Friday, "09:00", "10:00", "")],
+            )],
+        )
+        .await
+        .expect("imports");
+    let timetable = service.create_timetable(&user, None).await;
+    let calculus = service.course_id(&user, "MAT1010-02").await;
+    let other_school = service.course_id(&service.user(2, 2), "OTHER-01").await;
+    let next_semester = service
+        .catalog()
+        .search_courses(authed(
+            pb::SearchCoursesRequest {
+                semester: "2027-1".into(),
+                ..Default::default()
+            },
+            &user.token,
+        ))
+        .await
+        .expect("searches")
+        .into_inner()
+        .courses[0]
+        .id;
+    service
+        .add(&user, timetable.id, calculus)
+        .await
+        .expect("adds");
+
+    let twice = service
+        .add(&user, timetable.id, calculus)
+        .await
+        .unwrap_err();
+    let semester = service
+        .add(&user, timetable.id, next_semester)
+        .await
+        .unwrap_err();
+    let school = service
+        .add(&user, timetable.id, other_school)
+        .await
+        .unwrap_err();
+    let unknown_course = service.add(&user, timetable.id, 987_654).await.unwrap_err();
+    let unknown_timetable = service.add(&user, 987_654, calculus).await.unwrap_err();
+
+    assert_eq!(
+        (twice.code(), reason_and_fields(&twice).0.as_str()),
+        (Code::AlreadyExists, "already_added")
+    );
+    assert_eq!(semester.code(), Code::InvalidArgument);
+    assert_eq!(reason_and_fields(&semester).1, ["course_id"]);
+    assert_eq!(school.code(), Code::InvalidArgument);
+    assert_eq!(reason_and_fields(&school).1, ["course_id"]);
+    assert_eq!(unknown_course.code(), Code::NotFound);
+    assert_eq!(unknown_timetable.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn a_course_meeting_on_several_days_is_checked_on_each() {
+    let service = TestTimetable::start().await;
+    let user = service.user(1, 1);
+    service
+        .import(
+            1,
+            vec![
+                course(
+                    "A-01",
+                    "월요일만",
+                    "교수",
+                    2,
+                    vec![session(Monday, "15:00", "16:00", "")],
+                ),
+                course(
+                    "B-01",
+                    "화목과목",
+                    "교수",
+                    3,
+                    vec![
+                        session(Tuesday, "15:00", "16:00", ""),
+                        session(Thursday, "15:30", "16:30", ""),
+                    ],
+                ),
+                course(
+                    "C-01",
+                    "목요일만",
+                    "교수",
+                    2,
+                    vec![session(Thursday, "16:00", "17:00", "")],
+                ),
+            ],
+        )
+        .await
+        .expect("imports");
+    let timetable = service.create_timetable(&user, None).await;
+    for code in ["A-01", "C-01"] {
+        let id = service.course_id(&user, code).await;
+        service.add(&user, timetable.id, id).await.expect("adds");
+    }
+
+    let status = service
+        .add(&user, timetable.id, service.course_id(&user, "B-01").await)
+        .await
+        .unwrap_err();
+
+    let conflicts = conflicts_of(&status).expect("conflicts");
+    assert_eq!(
+        conflicts
+            .iter()
+            .map(|c| c.code.as_str())
+            .collect::<Vec<_>>(),
+        ["C-01"]
+    );
+}
+
+#[tokio::test]
+async fn racing_conflicting_adds_never_both_succeed() {
+    let service = TestTimetable::start().await;
+    let user = service.user(1, 1);
+    service
+        .import(
+            1,
+            vec![
+                course(
+                    "RACE-A",
+                    "경쟁A",
+                    "교수",
+                    3,
+                    vec![session(Monday, "09:00", "10:30", "")],
+                ),
+                course(
+                    "RACE-B",
+                    "경쟁B",
+                    "교수",
+                    3,
+                    vec![
+                        session(Friday, "13:00", "14:00", ""),
+                        session(Monday, "10:00", "11:00", ""),
+                    ],
+                ),
+            ],
+        )
+        .await
+        .expect("imports");
+    let a = service.course_id(&user, "RACE-A").await;
+    let b = service.course_id(&user, "RACE-B").await;
+
+    for round in 0..30 {
+        let timetable = service
+            .create_timetable(&user, Some(&format!("경쟁 {round}")))
+            .await;
+        let (first, second) = tokio::join!(
+            service.add(&user, timetable.id, a),
+            service.add(&user, timetable.id, b)
+        );
+
+        let accepted = [&first, &second]
+            .iter()
+            .filter(|result| result.is_ok())
+            .count();
+        assert_eq!(accepted, 1, "round {round}: {first:?} / {second:?}");
+        let refused = [first, second]
+            .into_iter()
+            .find_map(Result::err)
+            .expect("one refused");
+        assert_eq!(
+            reason_and_fields(&refused).0,
+            "time_conflict",
+            "round {round}"
+        );
+        let held = service.get(&user, timetable.id).await.expect("reads");
+        assert_eq!(held.courses.len(), 1, "round {round}");
+        service
+            .timetables()
+            .delete_timetable(authed(
+                pb::DeleteTimetableRequest {
+                    timetable_id: timetable.id,
+                },
+                &user.token,
+            ))
+            .await
+            .expect("deletes");
+    }
+}
+
+#[tokio::test]
+async fn removing_a_course_frees_its_time() {
+    let (service, user) = with_catalog().await;
+    let timetable = service.create_timetable(&user, None).await;
+    let data_structures = service.course_id(&user, "CSE2010-01").await;
+    let algorithms = service.course_id(&user, "CSE3030-01").await;
+    service
+        .add(&user, timetable.id, data_structures)
+        .await
+        .expect("adds");
+    let remove = |course_id| {
+        let mut timetables = service.timetables();
+        let request = authed(
+            pb::RemoveCourseRequest {
+                timetable_id: timetable.id,
+                course_id,
+            },
+            &user.token,
+        );
+        async move { timetables.remove_course(request).await }
+    };
+
+    remove(data_structures).await.expect("removes");
+
+    assert_eq!(
+        remove(data_structures).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    service
+        .add(&user, timetable.id, algorithms)
+        .await
+        .expect("the time is free");
+}
+
+#[tokio::test]
+async fn who_may_read_a_timetable_follows_its_visibility() {
+    let (service, owner) = with_catalog().await;
+    let friend = service.user(2, 1);
+    let schoolmate = service.user(3, 1);
+    let elsewhere = service.user(4, 2);
+    service.befriend(&owner, &friend).await;
+    let timetable = service.create_timetable(&owner, None).await;
+
+    for (visibility, expected) in [
+        (Visibility::Private, [true, false, false, false]),
+        (Visibility::Friends, [true, true, false, false]),
+        (Visibility::Public, [true, true, true, false]),
+    ] {
+        service
+            .set_visibility(&owner, timetable.id, visibility)
+            .await;
+        for (viewer, allowed) in [&owner, &friend, &schoolmate, &elsewhere]
+            .into_iter()
+            .zip(expected)
+        {
+            let read = service.get(viewer, timetable.id).await;
+            let rendered = service
+                .timetables()
+                .render_timetable(authed(
+                    pb::RenderTimetableRequest {
+                        timetable_id: timetable.id,
+                    },
+                    &viewer.token,
+                ))
+                .await;
+            if allowed {
+                assert!(
+                    read.is_ok() && rendered.is_ok(),
+                    "{visibility:?} for user {}",
+                    viewer.id
+                );
+            } else {
+                assert_eq!(
+                    read.unwrap_err().code(),
+                    Code::NotFound,
+                    "{visibility:?} for user {}",
+                    viewer.id
+                );
+                assert_eq!(rendered.unwrap_err().code(), Code::NotFound);
+            }
+        }
+    }
+    // Seeing is not owning.
+    let status = service
+        .add(
+            &friend,
+            timetable.id,
+            service.course_id(&owner, "CSE2010-01").await,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), reason_and_fields(&status).0.as_str()),
+        (Code::PermissionDenied, "not_owner")
+    );
+}
+
+#[tokio::test]
+async fn the_picture_is_svg_with_a_block_per_session() {
+    let (service, user) = with_catalog().await;
+    let timetable = service
+        .create_timetable(&user, Some("내 <시간표> & 계획"))
+        .await;
+    for code in ["CSE2010-01", "MAT1010-02", "PHY1020-01"] {
+        let id = service.course_id(&user, code).await;
+        service.add(&user, timetable.id, id).await.expect("adds");
+    }
+
+    let svg = service
+        .timetables()
+        .render_timetable(authed(
+            pb::RenderTimetableRequest {
+                timetable_id: timetable.id,
+            },
+            &user.token,
+        ))
+        .await
+        .expect("renders")
+        .into_inner()
+        .svg;
+
+    let document = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let root = document.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert!(
+        root.attribute("font-family")
+            .is_some_and(|font| font.contains("Noto Sans KR"))
+    );
+    let blocks = root
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("session"))
+        .count();
+    assert_eq!(blocks, 5, "2 + 2 + 1 sessions");
+    let days: Vec<&str> = root
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("day"))
+        .filter_map(|node| node.attribute("data-day"))
+        .collect();
+    assert_eq!(days, ["MON", "TUE", "WED", "THU", "FRI", "SAT"]);
+    let text: String = root.descendants().filter_map(|node| node.text()).collect();
+    for name in [
+        "자료구조",
+        "미적분학",
+        "물리학실험",
+        "301동 101호",
+        "내 <시간표> & 계획",
+    ] {
+        assert!(text.contains(name), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn friend_requests_go_from_asking_to_friends() {
+    let service = TestTimetable::start().await;
+    let (minsu, jiwoo, third) = (service.user(1, 1), service.user(2, 1), service.user(3, 1));
+    let send = |from: &User, to: i64| {
+        let mut friends = service.friends();
+        let token = from.token.clone();
+        async move {
+            friends
+                .send_friend_request(authed(pb::SendFriendRequestRequest { user_id: to }, &token))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let list = |user: &User| {
+        let mut friends = service.friends();
+        let token = user.token.clone();
+        async move {
+            friends
+                .list_friend_requests(authed(pb::ListFriendRequestsRequest {}, &token))
+                .await
+                .expect("lists")
+                .into_inner()
+        }
+    };
+    let accept = |user: &User, request_id: i64| {
+        let mut friends = service.friends();
+        let token = user.token.clone();
+        async move {
+            friends
+                .accept_friend_request(authed(
+                    pb::AcceptFriendRequestRequest { request_id },
+                    &token,
+                ))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+
+    let sent = send(&minsu, jiwoo.id).await.expect("sends");
+    let request = sent.request.expect("a request");
+    assert!(!sent.accepted);
+    assert_eq!(
+        (request.from_user_id, request.to_user_id),
+        (minsu.id, jiwoo.id)
+    );
+    assert_eq!(
+        reason_and_fields(&send(&minsu, jiwoo.id).await.unwrap_err()).0,
+        "already_requested"
+    );
+    assert_eq!(
+        reason_and_fields(&send(&minsu, minsu.id).await.unwrap_err()).0,
+        "cannot_befriend_self"
+    );
+    assert_eq!(list(&jiwoo).await.incoming.len(), 1);
+    assert_eq!(list(&minsu).await.outgoing.len(), 1);
+
+    // Only the recipient accepts: the sender is told no, anyone else sees nothing.
+    assert_eq!(
+        accept(&minsu, request.id).await.unwrap_err().code(),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        accept(&third, request.id).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    let friend = accept(&jiwoo, request.id)
+        .await
+        .expect("accepts")
+        .friend
+        .expect("a friend");
+    assert_eq!(friend.user_id, minsu.id);
+    assert_eq!(
+        accept(&jiwoo, request.id).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        reason_and_fields(&send(&jiwoo, minsu.id).await.unwrap_err()).0,
+        "already_friends"
+    );
+    assert!(list(&jiwoo).await.incoming.is_empty());
+
+    let friends_of = |user: &User| {
+        let mut friends = service.friends();
+        let token = user.token.clone();
+        async move {
+            friends
+                .list_friends(authed(pb::ListFriendsRequest {}, &token))
+                .await
+                .expect("lists")
+                .into_inner()
+                .friends
+                .into_iter()
+                .map(|friend| friend.user_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(friends_of(&minsu).await, [jiwoo.id]);
+    assert_eq!(friends_of(&jiwoo).await, [minsu.id]);
+
+    service
+        .friends()
+        .remove_friend(authed(
+            pb::RemoveFriendRequest { user_id: minsu.id },
+            &jiwoo.token,
+        ))
+        .await
+        .expect("removes");
+    assert!(friends_of(&minsu).await.is_empty(), "both sides");
+    let again = service
+        .friends()
+        .remove_friend(authed(
+            pb::RemoveFriendRequest { user_id: minsu.id },
+            &jiwoo.token,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn asking_someone_who_asked_you_makes_you_friends_even_at_once() {
+    let service = TestTimetable::start().await;
+    let (a, b) = (service.user(1, 1), service.user(2, 1));
+    let send = |from: &User, to: &User| {
+        let mut friends = service.friends();
+        let (token, to) = (from.token.clone(), to.id);
+        async move {
+            friends
+                .send_friend_request(authed(pb::SendFriendRequestRequest { user_id: to }, &token))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+
+    let (first, second) = tokio::join!(send(&a, &b), send(&b, &a));
+
+    let accepted: Vec<bool> = [first, second]
+        .into_iter()
+        .map(|result| result.expect("both succeed").accepted)
+        .collect();
+    assert_eq!(
+        accepted.iter().filter(|accepted| **accepted).count(),
+        1,
+        "{accepted:?}"
+    );
+    let friends = service
+        .friends()
+        .list_friends(authed(pb::ListFriendsRequest {}, &a.token))
+        .await
+        .expect("lists")
+        .into_inner()
+        .friends;
+    assert_eq!(
+        friends.iter().map(|f| f.user_id).collect::<Vec<_>>(),
+        [b.id]
+    );
+}
+
+#[tokio::test]
+async fn a_request_is_declined_by_its_recipient_or_cancelled_by_its_sender_only() {
+    let service = TestTimetable::start().await;
+    let (a, b, c) = (service.user(1, 1), service.user(2, 1), service.user(3, 1));
+    let send = |from: &User, to: &User| {
+        let mut friends = service.friends();
+        let (token, to) = (from.token.clone(), to.id);
+        async move {
+            friends
+                .send_friend_request(authed(pb::SendFriendRequestRequest { user_id: to }, &token))
+                .await
+                .expect("sends")
+                .into_inner()
+                .request
+                .expect("a request")
+                .id
+        }
+    };
+    let delete = |user: &User, request_id: i64| {
+        let mut friends = service.friends();
+        let token = user.token.clone();
+        async move {
+            friends
+                .delete_friend_request(authed(
+                    pb::DeleteFriendRequestRequest { request_id },
+                    &token,
+                ))
+                .await
+        }
+    };
+
+    let declined = send(&a, &b).await;
+    assert_eq!(
+        delete(&c, declined).await.unwrap_err().code(),
+        Code::NotFound
+    );
+    delete(&b, declined).await.expect("the recipient declines");
+    let cancelled = send(&a, &b).await;
+    delete(&a, cancelled).await.expect("the sender cancels");
+    assert_eq!(
+        delete(&a, cancelled).await.unwrap_err().code(),
+        Code::NotFound
+    );
+}
+
+#[tokio::test]
+async fn a_friends_primary_timetable_is_shown_unless_private() {
+    let (service, owner) = with_catalog().await;
+    let friend = service.user(2, 1);
+    let stranger = service.user(3, 1);
+    service.befriend(&owner, &friend).await;
+    let primary = service.create_timetable(&owner, None).await;
+    service.create_timetable(&owner, None).await;
+    let fetch = |viewer: &User| {
+        let mut timetables = service.timetables();
+        let token = viewer.token.clone();
+        async move {
+            timetables
+                .get_friend_timetable(authed(
+                    pb::GetFriendTimetableRequest {
+                        user_id: 1,
+                        semester: SEMESTER.into(),
+                    },
+                    &token,
+                ))
+                .await
+                .map(|response| response.into_inner().timetable.expect("a timetable"))
+        }
+    };
+
+    assert_eq!(
+        fetch(&friend).await.expect("visible to friends").id,
+        primary.id
+    );
+    assert_eq!(fetch(&stranger).await.unwrap_err().code(), Code::NotFound);
+    service
+        .set_visibility(&owner, primary.id, Visibility::Private)
+        .await;
+    assert_eq!(fetch(&friend).await.unwrap_err().code(), Code::NotFound);
+    service
+        .set_visibility(&owner, primary.id, Visibility::Public)
+        .await;
+    assert!(fetch(&friend).await.is_ok());
+    assert_eq!(
+        fetch(&stranger).await.unwrap_err().code(),
+        Code::NotFound,
+        "friends only, even when public"
+    );
+}
+
+#[tokio::test]
+async fn the_primary_timetable_is_absent_until_there_is_one() {
+    let (service, user) = with_catalog().await;
+    let primary = |semester: &str| {
+        let mut timetables = service.timetables();
+        let (token, semester) = (user.token.clone(), semester.to_owned());
+        async move {
+            timetables
+                .get_primary_timetable(authed(pb::GetPrimaryTimetableRequest { semester }, &token))
+                .await
+                .map(|response| response.into_inner().timetable)
+        }
+    };
+
+    assert_eq!(primary(SEMESTER).await.expect("answers"), None);
+    let created = service.create_timetable(&user, None).await;
+    assert_eq!(
+        primary(SEMESTER).await.expect("answers").map(|t| t.id),
+        Some(created.id)
+    );
+    assert_eq!(
+        reason_and_fields(&primary("2026-7").await.unwrap_err()).1,
+        ["semester"]
+    );
+}
+
+#[tokio::test]
+async fn every_rpc_needs_a_token() {
+    let service = TestTimetable::start().await;
+    let status = service
+        .timetables()
+        .list_timetables(pb::ListTimetablesRequest { semester: None })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated);
+}
