@@ -11,6 +11,7 @@
 //!   runner with health and reflection, client channels with deadlines.
 //! - [`db`] and [`postgres`] (feature `db`): the per-service pool, schema and
 //!   migrations, and the private Postgres cluster for development and tests.
+//! - [`service`] (feature `db`): the configuration the data services share.
 
 pub mod config;
 pub mod grpc;
@@ -25,6 +26,8 @@ pub mod validate;
 pub mod db;
 #[cfg(feature = "db")]
 pub mod postgres;
+#[cfg(feature = "db")]
+pub mod service;
 
 /// Resolves when the process is asked to stop (SIGTERM or Ctrl-C).
 ///

@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
         health::exit_with(health::check_grpc(addr).await);
     }
     let telemetry = telemetry::init("community");
-    let config = Config::from_env()?;
+    let config = Config::from_env(everytime_community::ENV_PREFIX)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "community listening");
     serve(config, listener, shutdown_signal()).await?;

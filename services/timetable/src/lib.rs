@@ -20,14 +20,14 @@ pub mod render;
 pub mod service;
 pub mod store;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc};
 
+pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
-    config::{self, ConfigError},
-    db::{self, PoolOptions},
+    db,
     grpc::{self, ServeOptions},
     page::Cursors,
-    token::{AuthJwks, TokenSettings, TokenVerifier},
+    token::TokenVerifier,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -49,65 +49,12 @@ pub const HEALTH_SERVICES: &[&str] = &[
 /// Every RPC needs a token.
 pub const PUBLIC_METHODS: &[&str] = &[];
 
-/// Everything the service is configured with.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// `TIMETABLE_DATABASE_URL`, else `DATABASE_URL`.
-    pub database_url: String,
-    /// Pool sizing (`DB_MAX_CONNECTIONS`).
-    pub pool: PoolOptions,
-    /// Issuer and audience of the tokens it accepts.
-    pub tokens: TokenSettings,
-    /// Where the token keys come from (`AUTH_URL`, default `http://127.0.0.1:50051`).
-    pub auth_url: String,
-    /// The deadline of calls to auth (`GRPC_TIMEOUT_MS`, default 5000).
-    pub grpc_timeout: Duration,
-    /// Signs page tokens (`CURSOR_SECRET`; random per process when unset).
-    pub cursors: Cursors,
-}
+/// Everything the service is configured with; its own database variable
+/// is `TIMETABLE_DATABASE_URL`.
+pub type Config = ServiceConfig;
 
-impl Config {
-    /// Defaults for everything but the database and auth: for tests and the launcher.
-    pub fn new(database_url: impl Into<String>, auth_url: impl Into<String>) -> Self {
-        Config {
-            database_url: database_url.into(),
-            pool: PoolOptions::default(),
-            tokens: TokenSettings::default(),
-            auth_url: auth_url.into(),
-            grpc_timeout: Duration::from_secs(5),
-            cursors: Cursors::random(),
-        }
-    }
-
-    /// Reads the environment; the README lists every variable.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let database_url = config::var("DATABASE_URL").unwrap_or_default();
-        let config = Self::from_env_with_database(database_url)?;
-        if config.database_url.is_empty() {
-            return Err(ConfigError {
-                name: "DATABASE_URL".into(),
-                value: String::new(),
-                reason: "is required (or TIMETABLE_DATABASE_URL)".into(),
-            });
-        }
-        Ok(config)
-    }
-
-    /// Reads the environment, with `database_url` unless `TIMETABLE_DATABASE_URL`
-    /// overrides it.
-    pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
-        let database_url = config::var("TIMETABLE_DATABASE_URL").unwrap_or(database_url);
-        let mut config = Config::new(
-            database_url,
-            config::var_or("AUTH_URL", "http://127.0.0.1:50051"),
-        );
-        config.pool = PoolOptions::from_env()?;
-        config.tokens = TokenSettings::from_env()?;
-        config.grpc_timeout = config::millis_or("GRPC_TIMEOUT_MS", 5000)?;
-        config.cursors = Cursors::from_env();
-        Ok(config)
-    }
-}
+/// The prefix of this service's own variables.
+pub const ENV_PREFIX: &str = "TIMETABLE";
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -118,20 +65,6 @@ pub struct State {
     pub cursors: Cursors,
 }
 
-/// The service could not start or stopped with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The database could not be reached or migrated.
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
-    /// The auth URL is malformed.
-    #[error("invalid AUTH_URL: {0}")]
-    AuthUrl(#[from] tonic::transport::Error),
-    /// The gRPC server failed.
-    #[error(transparent)]
-    Serve(#[from] grpc::ServeError),
-}
-
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
 /// with the keys auth publishes.
 pub async fn serve(
@@ -139,8 +72,7 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
-    let verifier = Arc::new(config.tokens.verifier(Arc::new(AuthJwks::new(auth))));
+    let verifier = config.verifier()?;
     serve_with_verifier(config, verifier, listener, shutdown).await
 }
 
