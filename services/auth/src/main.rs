@@ -11,11 +11,12 @@ async fn main() -> anyhow::Result<()> {
     if health::requested() {
         health::exit_with(health::check_grpc(addr).await);
     }
+    let shutdown = shutdown_signal();
     let telemetry = telemetry::init("auth");
     let config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "auth listening");
-    serve(config, listener, shutdown_signal()).await?;
+    serve(config, listener, shutdown).await?;
     tracing::info!("auth stopped");
     telemetry.shutdown().await;
     Ok(())

@@ -29,34 +29,45 @@ pub mod postgres;
 #[cfg(feature = "db")]
 pub mod service;
 
-/// Resolves when the process is asked to stop (SIGTERM or Ctrl-C).
+/// Resolves when the process is asked to stop (SIGTERM, SIGINT or Ctrl-C).
 ///
 /// Servers pass this as their shutdown future: they stop accepting, let
-/// in-flight requests finish, then return.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// in-flight requests finish, then return. The signal handlers are installed
+/// when this is *called*, not when the future is first polled, so call it
+/// first thing: a SIGTERM that arrives while the process is still starting
+/// then leads to the same orderly stop instead of killing it outright.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            let wait = |stream: std::io::Result<tokio::signal::unix::Signal>,
+                        name: &'static str| async move {
+                match stream {
+                    Ok(mut stream) => {
+                        stream.recv().await;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, name, "cannot listen for the signal");
+                        std::future::pending::<()>().await;
+                    }
+                }
+            };
+            tokio::select! {
+                () = wait(terminate, "SIGTERM") => {}
+                () = wait(interrupt, "SIGINT") => {}
+            }
+            tracing::info!("shutdown requested; draining in-flight requests");
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        tracing::info!("shutdown requested; draining in-flight requests");
     }
-    tracing::info!("shutdown requested; draining in-flight requests");
 }

@@ -1,6 +1,6 @@
 //! Logs, spans and traces, set up once per process.
 //!
-//! - `RUST_LOG` filters (default `info`).
+//! - `RUST_LOG` filters (default `info`, with Postgres notices at `warn`).
 //! - `LOG_FORMAT=json` prints one JSON object per event, with the fields of
 //!   the current span, including its `trace_id`; otherwise human-readable
 //!   lines.
@@ -107,7 +107,9 @@ pub fn init_with(service: &str, endpoint: Option<String>) -> Telemetry {
 }
 
 fn try_init_subscriber(tracer: Tracer) -> bool {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Postgres notices ("relation already exists, skipping") are not news.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
     let json =
         crate::config::var("LOG_FORMAT").is_some_and(|format| format.eq_ignore_ascii_case("json"));
     let fmt = if json {

@@ -16,6 +16,8 @@ const DEMO_CATALOG: &str = include_str!("../../../deploy/demo/courses.json");
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // First: a SIGTERM during start-up then still stops us in order.
+    let shutdown = shutdown_signal();
     let telemetry = telemetry::init("everytime");
 
     let (cluster, urls) = match config::var("DATABASE_URL") {
@@ -49,10 +51,14 @@ async fn main() -> anyhow::Result<()> {
     let mut stack = Stack::start(config).await?;
     if config::flag_or("LOAD_DEMO_CATALOG", true)? {
         // A new user should see a working app at once; a failure here is
-        // worth a warning, not a refusal to start.
-        if let Err(error) = load_demo_catalog(stack.auth.addr, &timetable_database_url).await {
-            tracing::warn!(%error, "the demo course catalog was not loaded");
-        }
+        // worth a warning, not a refusal to start. It loads in the
+        // background (one transaction) so a stop request is heard at once.
+        let auth = stack.auth.addr;
+        tokio::spawn(async move {
+            if let Err(error) = load_demo_catalog(auth, &timetable_database_url).await {
+                tracing::warn!(%error, "the demo course catalog was not loaded");
+            }
+        });
     }
 
     let url = stack.gateway_url();
@@ -81,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     tokio::select! {
-        () = shutdown_signal() => {}
+        () = shutdown => {}
         (name, result) = stack.failed() => {
             tracing::error!(name, ?result, "a part of the stack stopped; shutting down");
         }

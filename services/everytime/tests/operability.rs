@@ -351,8 +351,27 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         let url = format!("{base}/api/v1/schools");
         async move { http.get(url).send().await }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert!(!in_flight.is_finished(), "the request is held by the lock");
+    // Wait until the request has reached Postgres and waits on the lock:
+    // then it is surely in flight in the gateway and in auth.
+    let waiting_started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut blocker)
+        .await
+        .expect("reads pg_stat_activity");
+        if waiting > 0 {
+            break;
+        }
+        assert!(!in_flight.is_finished(), "the request is held by the lock");
+        assert!(
+            waiting_started.elapsed() < Duration::from_secs(20),
+            "the request never reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let pid = child.id().to_string();
     assert!(
@@ -369,10 +388,23 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         std::net::TcpStream::connect(&gateway).is_err(),
         "no new connections after SIGTERM"
     );
-    assert!(
-        !in_flight.is_finished(),
-        "the in-flight request is still running"
-    );
+    if in_flight.is_finished() {
+        let result = in_flight.await.expect("joins");
+        let detail = match result {
+            Ok(response) => format!(
+                "{} {}",
+                response.status(),
+                response.text().await.unwrap_or_default()
+            ),
+            Err(error) => format!("{error:?}"),
+        };
+        let _ = child.wait();
+        let lines = lines.join().expect("log reader");
+        panic!(
+            "the in-flight request ended early: {detail}\n{}",
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        );
+    }
     assert!(
         child.try_wait().expect("waits").is_none(),
         "the process waits for it"

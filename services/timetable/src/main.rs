@@ -11,11 +11,12 @@ async fn main() -> anyhow::Result<()> {
     if health::requested() {
         health::exit_with(health::check_grpc(addr).await);
     }
+    let shutdown = shutdown_signal();
     let telemetry = telemetry::init("timetable");
     let config = Config::from_env(everytime_timetable::ENV_PREFIX)?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "timetable listening");
-    serve(config, listener, shutdown_signal()).await?;
+    serve(config, listener, shutdown).await?;
     tracing::info!("timetable stopped");
     telemetry.shutdown().await;
     Ok(())
