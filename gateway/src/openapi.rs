@@ -22,6 +22,7 @@ use crate::routes::{admin, auth, system, users};
         system::healthz,
         system::readyz,
         system::jwks,
+        system::openapi_json,
         auth::list_schools,
         auth::sign_up,
         auth::sign_in,

@@ -170,6 +170,8 @@ pub async fn metrics() -> Response {
 }
 
 /// The OpenAPI 3.1 document of this API, generated from the code.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "system", security(()),
+    responses((status = 200, description = "This document", content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],

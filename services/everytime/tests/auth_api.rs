@@ -813,22 +813,67 @@ async fn health_openapi_and_jwks_are_public() {
             .starts_with("3.1")
     );
     let paths = openapi.body["paths"].as_object().expect("paths");
-    for path in [
-        "/api/v1/schools",
-        "/api/v1/auth/sign-up",
-        "/api/v1/auth/sign-in",
-        "/api/v1/auth/refresh",
-        "/api/v1/auth/sign-out",
-        "/api/v1/auth/sessions",
-        "/api/v1/auth/sessions/{id}",
-        "/api/v1/users/me",
-        "/api/v1/users/me/password",
-        "/api/v1/admin/schools",
-        "/healthz",
-        "/readyz",
-        "/.well-known/jwks.json",
-    ] {
-        assert!(paths.contains_key(path), "{path} is documented");
+    // Every endpoint of API.md, with its method.
+    let endpoints = [
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/api/v1/openapi.json"),
+        ("get", "/.well-known/jwks.json"),
+        ("get", "/api/v1/schools"),
+        ("post", "/api/v1/auth/sign-up"),
+        ("post", "/api/v1/auth/sign-in"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/sign-out"),
+        ("get", "/api/v1/users/me"),
+        ("patch", "/api/v1/users/me"),
+        ("put", "/api/v1/users/me/password"),
+        ("get", "/api/v1/auth/sessions"),
+        ("delete", "/api/v1/auth/sessions/{id}"),
+        ("post", "/api/v1/admin/schools"),
+        ("post", "/api/v1/admin/courses"),
+        ("get", "/api/v1/boards"),
+        ("post", "/api/v1/boards"),
+        ("get", "/api/v1/boards/{board_id}/posts"),
+        ("post", "/api/v1/boards/{board_id}/posts"),
+        ("get", "/api/v1/posts/{post_id}"),
+        ("patch", "/api/v1/posts/{post_id}"),
+        ("delete", "/api/v1/posts/{post_id}"),
+        ("post", "/api/v1/posts/{post_id}/comments"),
+        ("delete", "/api/v1/comments/{comment_id}"),
+        ("put", "/api/v1/posts/{post_id}/like"),
+        ("put", "/api/v1/comments/{comment_id}/like"),
+        ("put", "/api/v1/posts/{post_id}/scrap"),
+        ("delete", "/api/v1/posts/{post_id}/scrap"),
+        ("get", "/api/v1/posts/hot"),
+        ("get", "/api/v1/posts/best"),
+        ("get", "/api/v1/posts/search"),
+        ("get", "/api/v1/me/posts"),
+        ("get", "/api/v1/me/comments"),
+        ("get", "/api/v1/me/scraps"),
+        ("get", "/api/v1/courses"),
+        ("get", "/api/v1/timetables"),
+        ("post", "/api/v1/timetables"),
+        ("get", "/api/v1/timetables/{id}"),
+        ("patch", "/api/v1/timetables/{id}"),
+        ("delete", "/api/v1/timetables/{id}"),
+        ("post", "/api/v1/timetables/{id}/courses"),
+        ("delete", "/api/v1/timetables/{id}/courses/{course_id}"),
+        ("get", "/api/v1/timetables/{id}/image.svg"),
+        ("get", "/api/v1/me/timetable"),
+        ("post", "/api/v1/friends/requests"),
+        ("get", "/api/v1/friends/requests"),
+        ("post", "/api/v1/friends/requests/{id}/accept"),
+        ("delete", "/api/v1/friends/requests/{id}"),
+        ("get", "/api/v1/friends"),
+        ("delete", "/api/v1/friends/{user_id}"),
+        ("get", "/api/v1/friends/{user_id}/timetable"),
+    ];
+    for (method, path) in endpoints {
+        assert!(
+            paths.get(path).and_then(|item| item.get(method)).is_some(),
+            "{method} {path} is documented; documented paths: {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
     }
 
     let jwks = stack.get("/.well-known/jwks.json", None).await;
