@@ -13,7 +13,7 @@ pub struct Username(String);
 impl Username {
     /// Validates a username.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let value = validate::text("username", value, 4, 20)?;
+        let value = validate::line("username", value, 4, 20)?;
         if !value
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
@@ -61,7 +61,7 @@ pub struct Nickname(String);
 impl Nickname {
     /// Validates a nickname.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("nickname", value, 2, 10).map(Nickname)
+        validate::line("nickname", value, 2, 10).map(Nickname)
     }
 
     /// The nickname.
@@ -77,7 +77,7 @@ pub struct Name(String);
 impl Name {
     /// Validates a name.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("name", value, 1, 20).map(Name)
+        validate::line("name", value, 1, 20).map(Name)
     }
 
     /// The name.
@@ -93,7 +93,7 @@ pub struct SchoolName(String);
 impl SchoolName {
     /// Validates a school name.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("name", value, 1, 50).map(SchoolName)
+        validate::line("name", value, 1, 50).map(SchoolName)
     }
 
     /// The name.
@@ -110,7 +110,7 @@ pub struct Email(String);
 impl Email {
     /// Validates an email address.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let value = validate::text("email", value, 3, 254)?;
+        let value = validate::line("email", value, 3, 254)?;
         let invalid = || FieldError::new("email", "is not a valid email address");
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
         let local_ok = !local.is_empty()

@@ -174,7 +174,7 @@ impl From<Error> for Status {
                 "admin_only",
                 "only administrators may do this",
             ),
-            Error::Database(error) => grpc::internal(error),
+            Error::Database(error) => everytime_common::db::error_status(error),
             Error::Hash(error) => grpc::internal(error),
             Error::Signing(error) => grpc::internal(error),
         }

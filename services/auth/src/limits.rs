@@ -1,13 +1,19 @@
-//! Sign-in rate limits: failed sign-ins are counted per username and per
+//! Sign-in rate limits: sign-in attempts are counted per username and per
 //! client address in a fixed window, in the database, so the limits hold
 //! across every replica of auth and every gateway in front of it.
 //!
-//! Once a key reaches its limit, sign-ins under it get `429` with
-//! `Retry-After` until its window ends, whether or not the password is
-//! right. A successful sign-in clears the username's count.
+//! An attempt is counted *before* its password is checked, in one atomic
+//! upsert that also reads the new counts, so parallel guesses cannot all
+//! slip past a check made before any of them was recorded. Once a key is
+//! over its limit, sign-ins under it get `429` with `Retry-After` until its
+//! window ends, whether or not the password is right. A successful sign-in
+//! clears the username's count and takes itself back from the client's, so
+//! the counts are, in effect, failures.
 
 use std::time::Duration;
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use crate::error::{Error, Result};
@@ -34,6 +40,10 @@ impl Default for SignInLimits {
 }
 
 /// The counter keys of one sign-in attempt.
+///
+/// Keys are digests: whatever a client sends as a username (it need not be
+/// a valid one) makes a key of fixed size, and the table holds no usernames
+/// or addresses in the clear.
 #[derive(Debug, Clone)]
 pub struct AttemptKeys {
     username: String,
@@ -44,8 +54,8 @@ impl AttemptKeys {
     /// Keys for `username` (compared case-insensitively) from `client_ip`.
     pub fn new(username: &str, client_ip: &str) -> Self {
         AttemptKeys {
-            username: format!("user:{}", username.trim().to_lowercase()),
-            client: format!("client:{client_ip}"),
+            username: key("user", &username.trim().to_lowercase()),
+            client: key("client", client_ip),
         }
     }
 
@@ -58,47 +68,19 @@ impl AttemptKeys {
     }
 }
 
-/// `Err(RateLimited)` when either key is over its limit in the current window.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn check(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
-    let rows = sqlx::query!(
-        r#"
-        select key, failures,
-               extract(epoch from (window_start + make_interval(secs => $3) - now()))::float8 as "seconds_left!"
-        from sign_in_failures
-        where key in ($1, $2)
-          and window_start > now() - make_interval(secs => $3)
-        "#,
-        keys.username,
-        keys.client,
-        limits.window.as_secs_f64(),
+fn key(kind: &str, value: &str) -> String {
+    format!(
+        "{kind}:{}",
+        URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
     )
-    .fetch_all(pool)
-    .await?;
-    let blocked_for = rows
-        .iter()
-        .filter(|row| row.failures >= keys.limit_of(&row.key, limits))
-        .map(|row| row.seconds_left)
-        .fold(None, |longest: Option<f64>, left| {
-            Some(longest.map_or(left, |longest| longest.max(left)))
-        });
-    match blocked_for {
-        Some(seconds) => Err(Error::RateLimited(Duration::from_secs(
-            seconds.ceil().max(1.0) as u64,
-        ))),
-        None => Ok(()),
-    }
 }
 
-/// Counts one failure against both keys, starting a new window where the
-/// old one has ended.
+/// Counts one attempt against both keys, starting a new window where the
+/// old one has ended; `Err(RateLimited)` when either key is now over its
+/// limit.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn record_failure(
-    pool: &PgPool,
-    keys: &AttemptKeys,
-    limits: &SignInLimits,
-) -> Result<()> {
-    sqlx::query!(
+pub async fn begin_attempt(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
+    let rows = sqlx::query!(
         r#"
         insert into sign_in_failures (key, window_start, failures)
         select key, now(), 1 from unnest(array[$1, $2]::text[]) as key
@@ -111,22 +93,44 @@ pub async fn record_failure(
                 when sign_in_failures.window_start <= now() - make_interval(secs => $3) then now()
                 else sign_in_failures.window_start
             end
+        returning key, failures,
+            extract(epoch from (window_start + make_interval(secs => $3) - now()))::float8 as "seconds_left!"
         "#,
         keys.username,
         keys.client,
         limits.window.as_secs_f64(),
     )
-    .execute(pool)
+    .fetch_all(pool)
     .await?;
-    Ok(())
+    let blocked_for = rows
+        .iter()
+        .filter(|row| row.failures > keys.limit_of(&row.key, limits))
+        .map(|row| row.seconds_left)
+        .fold(None, |longest: Option<f64>, left| {
+            Some(longest.map_or(left, |longest| longest.max(left)))
+        });
+    match blocked_for {
+        Some(seconds) => Err(Error::RateLimited(Duration::from_secs(
+            seconds.ceil().max(1.0) as u64,
+        ))),
+        None => Ok(()),
+    }
 }
 
-/// Forgets the username's failures after a successful sign-in.
+/// After a successful sign-in: forgets the username's failures and takes
+/// this attempt back from the client's count.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn clear_username(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
-    sqlx::query!("delete from sign_in_failures where key = $1", keys.username)
-        .execute(pool)
-        .await?;
+pub async fn succeeded(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
+    sqlx::query!(
+        r#"
+        with forget as (delete from sign_in_failures where key = $1)
+        update sign_in_failures set failures = greatest(failures - 1, 0) where key = $2
+        "#,
+        keys.username,
+        keys.client,
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -141,4 +145,22 @@ pub async fn purge_expired(pool: &PgPool, limits: &SignInLimits) -> Result<u64> 
     .await?
     .rows_affected();
     Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_fixed_size_digests_and_usernames_compare_case_insensitively() {
+        let short = AttemptKeys::new("minsu", "127.0.0.1");
+        let long = AttemptKeys::new(&"x".repeat(10_000), "127.0.0.1");
+        assert_eq!(short.username.len(), long.username.len());
+        assert!(!short.username.contains("minsu"));
+        assert_eq!(
+            AttemptKeys::new(" MinSu ", "1.2.3.4").username,
+            short.username
+        );
+        assert_ne!(short.username, short.client);
+    }
 }

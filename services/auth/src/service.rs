@@ -92,15 +92,19 @@ fn client_ip<T>(request: &Request<T>, client: Option<&pb::ClientInfo>) -> String
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// The client's User-Agent as a session shows it: control characters
+/// dropped (a NUL cannot be stored), cut to [`MAX_USER_AGENT`] characters.
 fn user_agent(client: Option<&pb::ClientInfo>) -> String {
     client
         .map(|client| {
             client
                 .user_agent
-                .trim()
                 .chars()
+                .filter(|c| !c.is_control())
                 .take(MAX_USER_AGENT)
-                .collect()
+                .collect::<String>()
+                .trim()
+                .to_owned()
         })
         .unwrap_or_default()
 }
@@ -171,21 +175,24 @@ impl State {
 
         let username = username.trim();
         let attempt = AttemptKeys::new(username, ip);
-        limits::check(&self.pool, &attempt, &self.limits).await?;
+        limits::begin_attempt(&self.pool, &attempt, &self.limits).await?;
 
         // An unknown username is checked against a dummy hash: the same work,
-        // the same answer.
-        let credentials = store::credentials(&self.pool, username).await?;
+        // the same answer. One that no user could have (not a valid
+        // username) is unknown without asking the database.
+        let credentials = match Username::parse(username) {
+            Ok(username) => store::credentials(&self.pool, username.as_str()).await?,
+            Err(_) => None,
+        };
         let (user_id, hash) = match credentials {
             Some((id, hash)) => (Some(id), Some(hash)),
             None => (None, None),
         };
         let matches = self.passwords.verify(password, hash).await?;
         let Some(user_id) = user_id.filter(|_| matches) else {
-            limits::record_failure(&self.pool, &attempt, &self.limits).await?;
             return Err(Error::InvalidCredentials);
         };
-        limits::clear_username(&self.pool, &attempt).await?;
+        limits::succeeded(&self.pool, &attempt).await?;
 
         let user = self.user(user_id).await?;
         let tokens = self.start_session(&user, user_agent).await?;
@@ -551,10 +558,13 @@ impl UserService for UserApi {
         request: Request<pb::GetUserByUsernameRequest>,
     ) -> Result<Response<pb::GetUserByUsernameResponse>, Status> {
         let caller = grpc::caller(&request)?;
-        let username = request.get_ref().username.trim();
-        let profile = store::profile_by_username(&self.0.pool, username, caller.school_id)
-            .await?
-            .ok_or(Error::NotFound("user"))?;
+        // What is not a valid username names no user.
+        let username =
+            Username::parse(&request.get_ref().username).map_err(|_| Error::NotFound("user"))?;
+        let profile =
+            store::profile_by_username(&self.0.pool, username.as_str(), caller.school_id)
+                .await?
+                .ok_or(Error::NotFound("user"))?;
         Ok(Response::new(pb::GetUserByUsernameResponse {
             user: Some(pb::UserProfile {
                 id: profile.id,

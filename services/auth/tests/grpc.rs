@@ -511,6 +511,138 @@ async fn repeated_failures_from_one_client_are_rate_limited_across_usernames() {
 }
 
 #[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_username_limit() {
+    let auth = TestAuth::start().await;
+    auth.sign_up("target").await;
+
+    // Twelve wrong passwords at once: the limit (5) is counted before any
+    // password is checked, so no more than five are ever verified.
+    let guesses = (0..12).map(|_| auth.sign_in_with("target", "wrong password"));
+    let statuses: Vec<_> = futures::future::join_all(guesses)
+        .await
+        .into_iter()
+        .map(|result| result.unwrap_err().code())
+        .collect();
+
+    let verified = statuses
+        .iter()
+        .filter(|code| **code == Code::Unauthenticated)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|code| **code == Code::ResourceExhausted)
+        .count();
+    assert_eq!((verified, refused), (5, 7), "{statuses:?}");
+    let right = auth.sign_in_with("target", PASSWORD).await.unwrap_err();
+    assert_eq!(right.code(), Code::ResourceExhausted);
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_count_against_the_client() {
+    let auth = TestAuth::start_with(|config| config.limits.per_client = 3).await;
+    auth.sign_up("regular").await;
+
+    for _ in 0..5 {
+        auth.sign_in("regular").await;
+    }
+    let status = auth.sign_in_with("nobody", "wrong password").await.unwrap_err();
+
+    assert_eq!(status.code(), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn a_sign_in_with_an_impossible_username_is_the_same_401() {
+    let auth = TestAuth::start().await;
+    auth.sign_up("realone").await;
+    let wrong_password = auth
+        .sign_in_with("realone", "wrong password")
+        .await
+        .unwrap_err();
+
+    // Neither a NUL (which Postgres cannot store) nor a username far past
+    // any limit reaches a query: both are simply unknown users.
+    let long = "x".repeat(20_000);
+    for username in ["real\0one", long.as_str(), "Real One"] {
+        let status = auth
+            .sign_in_with(username, "wrong password")
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::Unauthenticated, "{:.20}", username);
+        assert_eq!(status.message(), wrong_password.message());
+        assert_eq!(status.details(), wrong_password.details());
+    }
+}
+
+#[tokio::test]
+async fn control_characters_in_sign_up_are_invalid_naming_the_field() {
+    let auth = TestAuth::start().await;
+    let mut request = sign_up_request("nuluser", 1);
+    request.nickname = "닉\0네임".into();
+    request.name = "김\n철수".into();
+
+    let status = auth.auth().sign_up(request).await.unwrap_err();
+
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let (reason, fields) = reason_and_fields(&status);
+    assert_eq!(reason, "invalid_input");
+    assert_eq!(fields, ["nickname", "name"]);
+    // Nothing was created: the username is still free.
+    auth.sign_up("nuluser").await;
+}
+
+#[tokio::test]
+async fn a_session_keeps_a_printable_user_agent() {
+    let auth = TestAuth::start().await;
+    let user = auth.sign_up("agent").await;
+    let signed_in = auth
+        .auth()
+        .sign_in(pb::SignInRequest {
+            username: "agent".into(),
+            password: PASSWORD.into(),
+            client: Some(pb::ClientInfo {
+                user_agent: "Everytime/\u{0}7.1\n (iPhone)".into(),
+                ip_address: "192.0.2.1".into(),
+            }),
+        })
+        .await
+        .expect("signs in despite a NUL in the user agent")
+        .into_inner();
+    let token = signed_in.tokens.expect("tokens").access_token;
+
+    let sessions = auth
+        .auth()
+        .list_sessions(authed(pb::ListSessionsRequest {}, &token))
+        .await
+        .expect("lists")
+        .into_inner()
+        .sessions;
+
+    assert_eq!(user.username, "agent");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0].user_agent, "Everytime/7.1 (iPhone)");
+}
+
+#[tokio::test]
+async fn a_username_that_cannot_exist_is_not_found() {
+    let auth = TestAuth::start().await;
+    let (_, token) = auth.user_with_token("looker").await;
+
+    for username in ["a\0b", "", "UPPER", &"z".repeat(5000)] {
+        let status = auth
+            .users()
+            .get_user_by_username(authed(
+                pb::GetUserByUsernameRequest {
+                    username: username.to_owned(),
+                },
+                &token,
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::NotFound, "{:.20}", username);
+    }
+}
+
+#[tokio::test]
 async fn the_bootstrap_admin_may_create_schools_and_users_may_not() {
     let auth = TestAuth::start_with(|config| {
         config.admin = Some(everytime_auth::AdminAccount {

@@ -104,3 +104,44 @@ pub async fn connect_and_migrate(
         .push((schema, pool.clone()));
     Ok(pool)
 }
+
+/// The status for a database error that no service rule claimed.
+///
+/// Text Postgres cannot store (a NUL, or bytes the encoding lacks) is the
+/// client's mistake, `INVALID_ARGUMENT`, even where a field check missed it;
+/// a pool with no free connection in time is `UNAVAILABLE`, so the client
+/// may retry; anything else is a logged, generic `INTERNAL`.
+pub fn error_status(error: sqlx::Error) -> tonic::Status {
+    /// `character_not_in_repertoire` and `untranslatable_character`.
+    const UNSTORABLE_TEXT: [&str; 2] = ["22021", "22P05"];
+    if let Some(db) = error.as_database_error()
+        && db.code().is_some_and(|code| UNSTORABLE_TEXT.contains(&&*code))
+    {
+        tracing::debug!(%error, "unstorable text in a request");
+        return crate::grpc::status(
+            tonic::Code::InvalidArgument,
+            "invalid_text",
+            "the request holds characters that cannot be stored",
+        );
+    }
+    if matches!(error, sqlx::Error::PoolTimedOut) {
+        return crate::grpc::unavailable("database", error);
+    }
+    crate::grpc::internal(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_timeout_is_unavailable_and_other_errors_internal() {
+        assert_eq!(
+            error_status(sqlx::Error::PoolTimedOut).code(),
+            tonic::Code::Unavailable
+        );
+        let status = error_status(sqlx::Error::RowNotFound);
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert_eq!(status.message(), "internal error");
+    }
+}

@@ -2,8 +2,11 @@
 //!
 //! Leading and trailing white space is trimmed, lengths count Unicode scalar
 //! values (characters), not bytes, and a value that is empty after trimming
-//! is invalid. Each service wraps this in its own newtypes (`Username`,
-//! `PostTitle`, ...), which carry the field name and the bounds.
+//! is invalid. Control characters are refused: [`line`] (names, titles)
+//! allows none, [`text`] (bodies, comments) allows only line breaks and tabs.
+//! NUL above all must never reach Postgres, which cannot store it in text.
+//! Each service wraps this in its own newtypes (`Username`, `PostTitle`,
+//! ...), which carry the field name and the bounds.
 
 use std::fmt;
 
@@ -34,20 +37,50 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
-/// Trims `value` and checks that it holds `min..=max` characters.
+/// Multi-line text (a post's body, a comment): trims `value` and checks that
+/// it holds `min..=max` characters, with no control characters other than
+/// line breaks and tabs. With `min == 0` an empty value is allowed.
 pub fn text(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    checked(field, value, min, max, |c| matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// One line of text (a name, a title, a search): like [`text`], but no
+/// control character at all, line breaks included.
+pub fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    checked(field, value, min, max, |_| false)
+}
+
+fn checked(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    allowed_control: fn(char) -> bool,
+) -> Result<String, FieldError> {
     let trimmed = value.trim();
     let length = trimmed.chars().count();
-    if length == 0 {
+    if length == 0 && min > 0 {
         return Err(FieldError::new(field, "must not be empty"));
     }
     if length < min || length > max {
         return Err(FieldError::new(field, length_message(min, max)));
     }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && !allowed_control(c))
+    {
+        let message = if allowed_control('\n') {
+            "must not contain control characters other than line breaks and tabs"
+        } else {
+            "must not contain control characters or line breaks"
+        };
+        return Err(FieldError::new(field, message));
+    }
     Ok(trimmed.to_owned())
 }
 
-/// Checks the length of `value` exactly as given (passwords are never trimmed).
+/// Checks the length of `value` exactly as given (passwords are never
+/// trimmed, and never stored, so any character is theirs to use).
 pub fn untrimmed(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
     let length = value.chars().count();
     if length < min || length > max {
@@ -59,6 +92,8 @@ pub fn untrimmed(field: &str, value: &str, min: usize, max: usize) -> Result<Str
 fn length_message(min: usize, max: usize) -> String {
     if min == max {
         format!("must be exactly {min} characters")
+    } else if min == 0 {
+        format!("must be at most {max} characters")
     } else {
         format!("must be {min} to {max} characters")
     }
@@ -135,6 +170,39 @@ mod tests {
     fn text_below_the_minimum_names_the_bounds() {
         let error = text("nickname", "가", 2, 10).unwrap_err();
         assert_eq!(error.message, "must be 2 to 10 characters");
+    }
+
+    #[test]
+    fn text_keeps_inner_line_breaks_and_tabs() {
+        assert_eq!(
+            text("content", " 첫 줄\n\t둘째 줄\r\n", 1, 100).as_deref(),
+            Ok("첫 줄\n\t둘째 줄")
+        );
+    }
+
+    #[test]
+    fn text_refuses_nul_and_other_control_characters() {
+        for bad in ["a\0b", "a\u{7}b", "a\u{1b}[31mb", "a\u{85}b"] {
+            let error = text("content", bad, 1, 100).unwrap_err();
+            assert_eq!(error.field, "content", "{bad:?}");
+            assert!(error.message.contains("control"), "{bad:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn line_refuses_line_breaks_tabs_and_nul() {
+        for bad in ["a\nb", "a\tb", "a\0b", "a\rb"] {
+            let error = line("title", bad, 1, 100).unwrap_err();
+            assert_eq!(error.message, "must not contain control characters or line breaks");
+        }
+        assert_eq!(line("title", "  제목  ", 1, 100).as_deref(), Ok("제목"));
+    }
+
+    #[test]
+    fn a_zero_minimum_allows_empty_and_names_only_the_maximum() {
+        assert_eq!(text("description", "   ", 0, 5).as_deref(), Ok(""));
+        let error = text("description", "여섯 글자요", 0, 5).unwrap_err();
+        assert_eq!(error.message, "must be at most 5 characters");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub struct BoardName(String);
 impl BoardName {
     /// Validates a board name.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("name", value, 1, 30).map(BoardName)
+        validate::line("name", value, 1, 30).map(BoardName)
     }
 
     /// The name.
@@ -33,14 +33,7 @@ impl BoardDescription {
 
     /// Validates a description; blank is allowed and becomes empty.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        let trimmed = value.trim();
-        if trimmed.chars().count() > Self::MAX {
-            return Err(FieldError::new(
-                "description",
-                format!("must be at most {} characters", Self::MAX),
-            ));
-        }
-        Ok(BoardDescription(trimmed.to_owned()))
+        validate::text("description", value, 0, Self::MAX).map(BoardDescription)
     }
 
     /// The description.
@@ -56,7 +49,7 @@ pub struct PostTitle(String);
 impl PostTitle {
     /// Validates a title.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("title", value, 1, 100).map(PostTitle)
+        validate::line("title", value, 1, 100).map(PostTitle)
     }
 
     /// The title.
@@ -107,7 +100,7 @@ pub struct SearchQuery(String);
 impl SearchQuery {
     /// Validates a search query.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::text("q", value, 2, 50).map(SearchQuery)
+        validate::line("q", value, 2, 50).map(SearchQuery)
     }
 
     /// The query, trimmed.

@@ -138,7 +138,7 @@ impl From<Error> for Status {
                 "parent_id",
                 "is not a comment of this post",
             ),
-            Error::Database(error) => grpc::internal(error),
+            Error::Database(error) => everytime_common::db::error_status(error),
         }
     }
 }
@@ -202,7 +202,9 @@ mod tests {
 
     #[test]
     fn database_errors_do_not_leak() {
-        let status = Status::from(Error::Database(sqlx::Error::PoolTimedOut));
+        let status = Status::from(Error::Database(sqlx::Error::Protocol(
+            "connection to 10.0.0.5 reset".into(),
+        )));
         assert_eq!(status.code(), Code::Internal);
         assert_eq!(status.message(), "internal error");
     }

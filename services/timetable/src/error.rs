@@ -211,7 +211,7 @@ impl From<Error> for Status {
                 "friend_limit",
                 format!("at most {} friends", crate::store::MAX_FRIENDS),
             ),
-            Error::Database(error) => grpc::internal(error),
+            Error::Database(error) => everytime_common::db::error_status(error),
         }
     }
 }
@@ -265,7 +265,9 @@ mod tests {
 
     #[test]
     fn database_errors_do_not_leak() {
-        let status = Status::from(Error::Database(sqlx::Error::PoolTimedOut));
+        let status = Status::from(Error::Database(sqlx::Error::Protocol(
+            "connection to 10.0.0.5 reset".into(),
+        )));
         assert_eq!(
             (status.code(), status.message()),
             (Code::Internal, "internal error")
