@@ -561,10 +561,9 @@ impl UserService for UserApi {
         // What is not a valid username names no user.
         let username =
             Username::parse(&request.get_ref().username).map_err(|_| Error::NotFound("user"))?;
-        let profile =
-            store::profile_by_username(&self.0.pool, username.as_str(), caller.school_id)
-                .await?
-                .ok_or(Error::NotFound("user"))?;
+        let profile = store::profile_by_username(&self.0.pool, username.as_str(), caller.school_id)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         Ok(Response::new(pb::GetUserByUsernameResponse {
             user: Some(pb::UserProfile {
                 id: profile.id,

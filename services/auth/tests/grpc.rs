@@ -545,7 +545,10 @@ async fn successful_sign_ins_do_not_count_against_the_client() {
     for _ in 0..5 {
         auth.sign_in("regular").await;
     }
-    let status = auth.sign_in_with("nobody", "wrong password").await.unwrap_err();
+    let status = auth
+        .sign_in_with("nobody", "wrong password")
+        .await
+        .unwrap_err();
 
     assert_eq!(status.code(), Code::Unauthenticated);
 }

@@ -115,7 +115,9 @@ pub fn error_status(error: sqlx::Error) -> tonic::Status {
     /// `character_not_in_repertoire` and `untranslatable_character`.
     const UNSTORABLE_TEXT: [&str; 2] = ["22021", "22P05"];
     if let Some(db) = error.as_database_error()
-        && db.code().is_some_and(|code| UNSTORABLE_TEXT.contains(&&*code))
+        && db
+            .code()
+            .is_some_and(|code| UNSTORABLE_TEXT.contains(&&*code))
     {
         tracing::debug!(%error, "unstorable text in a request");
         return crate::grpc::status(

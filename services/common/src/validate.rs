@@ -193,7 +193,10 @@ mod tests {
     fn line_refuses_line_breaks_tabs_and_nul() {
         for bad in ["a\nb", "a\tb", "a\0b", "a\rb"] {
             let error = line("title", bad, 1, 100).unwrap_err();
-            assert_eq!(error.message, "must not contain control characters or line breaks");
+            assert_eq!(
+                error.message,
+                "must not contain control characters or line breaks"
+            );
         }
         assert_eq!(line("title", "  제목  ", 1, 100).as_deref(), Ok("제목"));
     }
