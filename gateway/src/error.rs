@@ -223,9 +223,30 @@ fn default_code(status: StatusCode) -> &'static str {
     }
 }
 
+/// Whether `status` is our own channel's deadline running out: tonic reports
+/// that as `CANCELLED` ("Timeout expired"), but for the API it is a backend
+/// that did not answer in time, `DEADLINE_EXCEEDED`.
+fn is_deadline(status: &tonic::Status) -> bool {
+    if status.code() == Code::DeadlineExceeded {
+        return true;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if error.is::<tonic::TimeoutExpired>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
 impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
-        let http = http_status(status.code());
+        let http = if is_deadline(&status) {
+            StatusCode::GATEWAY_TIMEOUT
+        } else {
+            http_status(status.code())
+        };
         match http {
             StatusCode::INTERNAL_SERVER_ERROR => {
                 return ApiError::internal(format_args!("{}: {}", status.code(), status.message()));

@@ -276,8 +276,9 @@ impl FromRequestParts<AppState> for Auth {
 /// Where a request came from.
 #[derive(Debug, Clone)]
 pub struct ClientMeta {
-    /// The client's address (the first `X-Forwarded-For` hop when
-    /// `TRUST_FORWARDED_FOR` is on, else the peer).
+    /// The client's address: with `TRUST_FORWARDED_FOR` on, the right-most
+    /// `X-Forwarded-For` entry (the one the proxy in front of us appended;
+    /// everything left of it is the client's to write), else the peer.
     pub ip: Option<IpAddr>,
     /// The `User-Agent` header.
     pub user_agent: String,
@@ -297,14 +298,7 @@ impl FromRequestParts<AppState> for ClientMeta {
 /// Reads [`ClientMeta`] from request parts.
 pub fn client_meta(parts: &Parts, trust_forwarded_for: bool) -> ClientMeta {
     let forwarded = trust_forwarded_for
-        .then(|| {
-            parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|value| value.to_str().ok())
-                .and_then(|value| value.split(',').next())
-                .and_then(|first| first.trim().parse::<IpAddr>().ok())
-        })
+        .then(|| forwarded_for(&parts.headers))
         .flatten();
     let peer = parts
         .extensions
@@ -319,6 +313,19 @@ pub fn client_meta(parts: &Parts, trust_forwarded_for: bool) -> ClientMeta {
             .unwrap_or_default()
             .to_owned(),
     }
+}
+
+/// The address our proxy saw: the last entry of the last `X-Forwarded-For`
+/// header. A client may send the header itself, but a proxy appends to it,
+/// so only the right-most entry is not the client's to choose.
+fn forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|last| last.trim().parse::<IpAddr>().ok())
 }
 
 #[cfg(test)]
@@ -383,6 +390,19 @@ mod tests {
     #[test]
     fn a_body_that_is_not_an_object_blames_the_body() {
         assert_eq!(field_of("[1, 2]").2, ["body"]);
+    }
+
+    #[test]
+    fn the_client_address_is_the_hop_our_proxy_appended() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(forwarded_for(&headers), None);
+        // The client wrote "6.6.6.6"; the proxy appended what it saw.
+        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), "203.0.113.7".parse().ok());
+        headers.append("x-forwarded-for", " 2001:db8::1 ".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), "2001:db8::1".parse().ok());
+        headers.insert("x-forwarded-for", "203.0.113.7, not-an-ip".parse().unwrap());
+        assert_eq!(forwarded_for(&headers), None);
     }
 
     #[test]

@@ -75,8 +75,9 @@ pub struct Config {
     /// Origins allowed by CORS, with credentials (`CORS_ALLOWED_ORIGINS`,
     /// comma-separated; default none).
     pub cors_origins: Vec<String>,
-    /// Take the client address from `X-Forwarded-For` (`TRUST_FORWARDED_FOR`,
-    /// default false; turn on behind a proxy that sets it).
+    /// Take the client address from the right-most `X-Forwarded-For` entry
+    /// (`TRUST_FORWARDED_FOR`, default false; turn on behind exactly one
+    /// proxy that appends it).
     pub trust_forwarded_for: bool,
     /// Sign-up, sign-in and refresh requests per client address per minute
     /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 60).

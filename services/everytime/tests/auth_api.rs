@@ -929,3 +929,50 @@ async fn with_auth_down_the_gateway_answers_503_quickly_and_recovers() {
     let me = stack.get("/api/v1/users/me", Some(&session.token)).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);
 }
+
+#[tokio::test]
+async fn a_backend_that_accepts_but_never_answers_is_a_504_within_the_deadline() {
+    // A "backend" that takes connections and reads whatever comes, but never
+    // writes a byte: a stalled process, a full pool, a paused container.
+    let stalled = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let stalled_addr = stalled.local_addr().expect("an address");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = stalled.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut config = everytime_gateway::Config::new();
+    config.auth_url = format!("http://{stalled_addr}");
+    config.grpc_timeout = Duration::from_millis(500);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let gateway = listener.local_addr().expect("an address");
+    tokio::spawn(everytime_gateway::serve(
+        config,
+        listener,
+        std::future::pending(),
+    ));
+
+    let started = Instant::now();
+    let response = reqwest::get(format!("http://{gateway}/api/v1/schools"))
+        .await
+        .expect("the gateway answers");
+    let elapsed = started.elapsed();
+
+    assert_eq!(response.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.expect("a problem");
+    assert_eq!(body["code"], "backend_timeout");
+    assert_eq!(body["status"], 504);
+    assert!(
+        elapsed >= Duration::from_millis(450) && elapsed < Duration::from_secs(3),
+        "answered at the deadline, not before and not long after: {elapsed:?}"
+    );
+}
