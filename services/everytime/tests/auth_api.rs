@@ -63,6 +63,12 @@ async fn sign_up_limits_are_400_naming_each_field() {
         ("nickname", json!("   ")),
         ("name", json!("")),
         ("name", json!("가".repeat(21))),
+        // Postgres cannot store a NUL; no other control character belongs
+        // in a name either.
+        ("nickname", json!("닉\u{0}네임")),
+        ("name", json!("김\n민수")),
+        ("email", json!("a\u{0}@snu.ac.kr")),
+        ("username", json!("mins\u{0}u")),
     ];
     for (field, value) in cases {
         let mut body = sign_up_body("valid_user", 1);
@@ -199,6 +205,12 @@ async fn unknown_user_and_wrong_password_get_identical_401s() {
         wrong_password.header("content-type"),
         unknown_user.header("content-type")
     );
+    // So is a username no user could have: a NUL, or kilobytes of it.
+    for impossible in ["exi\u{0}sts".to_owned(), "x".repeat(30_000)] {
+        let reply = stack.sign_in_with(&impossible, "not the password").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
+        assert_eq!(reply.text, wrong_password.text);
+    }
 }
 
 #[tokio::test]
@@ -539,6 +551,15 @@ async fn only_admins_may_create_schools() {
         )
         .await
         .assert_problem(409, "school_name_taken");
+    let nul = stack
+        .post(
+            "/api/v1/admin/schools",
+            Some(&admin_token),
+            json!({"name": "널\u{0}대학교"}),
+        )
+        .await;
+    nul.assert_problem(400, "invalid_input");
+    assert_eq!(nul.error_fields(), ["name"]);
     let schools = stack.get("/api/v1/schools", None).await;
     assert!(
         schools.body["items"]
