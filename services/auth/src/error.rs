@@ -86,6 +86,16 @@ impl Taken {
         }
     }
 
+    /// The setting of the bootstrap admin that holds this value.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Taken::Username => "ADMIN_USERNAME",
+            Taken::Email => "ADMIN_EMAIL",
+            Taken::Nickname => "ADMIN_NICKNAME",
+            Taken::SchoolName => "the school name",
+        }
+    }
+
     /// The taken value behind a unique-constraint name, if it is one of ours.
     pub fn from_constraint(constraint: &str) -> Option<Taken> {
         match constraint {

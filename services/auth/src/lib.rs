@@ -272,7 +272,20 @@ async fn bootstrap_admin(
         nickname.as_str(),
         &hash,
     )
-    .await?;
+    .await
+    .map_err(|error| match error {
+        // Another account has the email or nickname: say which setting to
+        // change rather than take it from that account.
+        error::Error::Taken(taken) => {
+            let settings: Vec<_> = taken.iter().map(|taken| taken.setting()).collect();
+            StartError::Admin(format!(
+                "the value of {} belongs to another account than {}; choose another",
+                settings.join(" and "),
+                username.as_str(),
+            ))
+        }
+        other => StartError::Setup(other),
+    })?;
     tracing::info!(
         user_id = id,
         username = username.as_str(),

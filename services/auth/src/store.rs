@@ -173,6 +173,7 @@ pub async fn upsert_admin(
         values ((select id from schools order by id limit 1), $1, $2, $3, '관리자', $4, 'admin')
         on conflict (username) do update set
             email = excluded.email,
+            nickname = excluded.nickname,
             password_hash = excluded.password_hash,
             role = 'admin',
             updated_at = now()

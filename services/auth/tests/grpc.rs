@@ -788,6 +788,67 @@ async fn a_restart_keeps_the_signing_key() {
 }
 
 #[tokio::test]
+async fn a_bootstrap_admin_whose_nickname_another_user_has_stops_start_up_naming_the_setting() {
+    let first = TestAuth::start().await;
+    let mut request = sign_up_request("ordinary", 1);
+    request.nickname = "관리자".into();
+    first.auth().sign_up(request).await.expect("signs up");
+    let url = first.database_url.clone();
+    first.stop().await;
+
+    let mut config = everytime_auth::Config::new(url);
+    config.admin = Some(everytime_auth::AdminAccount {
+        username: "root_admin".into(),
+        password: "admin password".into(),
+        email: "root@snu.ac.kr".into(),
+        nickname: "관리자".into(),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("binds");
+    let started = everytime_auth::serve(config, listener, std::future::pending()).await;
+
+    let Err(everytime_auth::StartError::Admin(message)) = started else {
+        panic!("start-up must refuse the clash: {started:?}");
+    };
+    assert!(message.contains("ADMIN_NICKNAME"), "{message}");
+    assert!(!message.contains("ADMIN_EMAIL"), "{message}");
+}
+
+#[tokio::test]
+async fn the_bootstrap_admin_is_updated_on_the_next_start() {
+    let admin = |password: &str, nickname: &str| everytime_auth::AdminAccount {
+        username: "root_admin".into(),
+        password: password.into(),
+        email: "root@snu.ac.kr".into(),
+        nickname: nickname.into(),
+    };
+    let first =
+        TestAuth::start_with(|config| config.admin = Some(admin("first password", "관리자"))).await;
+    let url = first.database_url.clone();
+    first.stop().await;
+
+    let second = TestAuth::start_on(url, |config| {
+        config.admin = Some(admin("second password", "운영자"));
+    })
+    .await;
+
+    assert!(
+        second
+            .sign_in_with("root_admin", "first password")
+            .await
+            .is_err()
+    );
+    let signed_in = second
+        .sign_in_with("root_admin", "second password")
+        .await
+        .expect("the new password works");
+    let user = signed_in.user.expect("a user");
+    assert_eq!(user.nickname, "운영자");
+    assert_eq!(user.role(), pb::Role::Admin);
+}
+
+#[tokio::test]
 async fn profiles_are_visible_only_within_the_callers_school() {
     let auth = TestAuth::start().await;
     let (me, token) = auth.user_with_token("local").await;

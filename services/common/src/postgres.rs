@@ -35,7 +35,10 @@ const PASSWORD_FILE: &str = "everytime-superuser.password";
 const LOG_FILE: &str = "everytime-postgres.log";
 
 /// Why a cluster could not be started.
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is its message, so a test's `.expect(..)` tells a new user
+/// what to install, not a variant name.
+#[derive(thiserror::Error)]
 pub enum LaunchError {
     /// No PostgreSQL server binaries on this machine.
     #[error(
@@ -76,6 +79,12 @@ pub enum LaunchError {
     /// A query against the new cluster failed.
     #[error(transparent)]
     Sql(#[from] sqlx::Error),
+}
+
+impl std::fmt::Debug for LaunchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> LaunchError + '_ {
@@ -280,8 +289,13 @@ fn prepare(options: &ClusterOptions) -> Result<Prepared, LaunchError> {
 
 /// Finds the folder holding `initdb` and `postgres`.
 fn find_bin_dir() -> Option<PathBuf> {
+    find_bin_dir_from(crate::config::var("PG_BIN_DIR"))
+}
+
+/// [`find_bin_dir`], with `PG_BIN_DIR` given: when it is set, only there.
+fn find_bin_dir_from(pg_bin_dir: Option<String>) -> Option<PathBuf> {
     let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(dir) = crate::config::var("PG_BIN_DIR") {
+    if let Some(dir) = pg_bin_dir {
         let dir = PathBuf::from(dir);
         return has_server(&dir).then_some(dir);
     }
@@ -616,8 +630,9 @@ async fn create_database_if_missing(admin_url: &str, database: &str) -> Result<(
 /// The server is `DATABASE_URL` when it is set, otherwise a throwaway
 /// cluster in the temp folder that lives as long as the test process. Each
 /// call makes a new database (`everytime_test_<time>_<random>`), so tests
-/// never share state. On a server of yours, databases left by test runs
-/// more than two hours old are dropped the next time tests run.
+/// never share state. On a server of yours, databases that test runs left
+/// behind (named `everytime_test_*`, more than a day old) are dropped the
+/// next time tests run; nothing else on it is touched.
 pub async fn test_database() -> Result<String, LaunchError> {
     static SERVER: tokio::sync::OnceCell<(String, Option<Cluster>)> =
         tokio::sync::OnceCell::const_new();
@@ -702,7 +717,7 @@ async fn drop_stale_test_databases(admin_url: &str) {
             .strip_prefix("everytime_test_")
             .and_then(|rest| rest.split('_').next())
             .and_then(|seconds| seconds.parse().ok());
-        if created.is_some_and(|created| now.saturating_sub(created) > 2 * 3600) {
+        if created.is_some_and(|created| now.saturating_sub(created) > 24 * 3600) {
             let statement = format!("drop database if exists \"{name}\" with (force)");
             let _ = connection.execute(statement.as_str()).await;
         }
@@ -730,6 +745,83 @@ mod tests {
         let c = fallback_dir(Path::new("/root/other/.data/postgres"));
         assert_eq!(a, b);
         assert_ne!(a, c);
+    }
+
+    #[test]
+    fn a_launch_error_debugs_as_its_message_naming_what_to_install() {
+        let shown = format!("{:?}", LaunchError::BinariesNotFound);
+        assert!(shown.contains("apt-get install postgresql"), "{shown}");
+        assert!(shown.contains("DATABASE_URL"), "{shown}");
+    }
+
+    #[test]
+    fn pg_bin_dir_without_the_server_binaries_finds_nothing() {
+        let empty = std::env::temp_dir().join(format!("everytime-no-pg-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).expect("a folder");
+        assert_eq!(find_bin_dir_from(Some(empty.display().to_string())), None);
+        std::fs::remove_dir_all(&empty).expect("cleans up");
+    }
+
+    /// Starts a cluster of its own in a new folder (as the `postgres` user
+    /// when the tests run as root), so it needs the server binaries.
+    #[tokio::test]
+    async fn a_cluster_keeps_its_data_across_restarts_and_a_second_start_attaches() {
+        if find_bin_dir().is_none() {
+            panic!("{}", LaunchError::BinariesNotFound);
+        }
+        let suffix: String = rand::thread_rng()
+            .sample_iter(&Alphanumeric)
+            .take(8)
+            .map(char::from)
+            .collect();
+        let root = std::env::temp_dir().join(format!("everytime-launcher-test-{suffix}"));
+        let options = ClusterOptions {
+            data_dir: root.join("postgres"),
+            durable: false,
+        };
+        let query = |url: String, sql: &'static str| async move {
+            let mut connection = PgConnection::connect(&url).await.expect("connects");
+            let rows: Vec<String> = sqlx::query_scalar(sql)
+                .fetch_all(&mut connection)
+                .await
+                .expect("runs");
+            connection.close().await.ok();
+            rows
+        };
+
+        let first = Cluster::start(options.clone()).await.expect("starts");
+        first.ensure_database("kept").await.expect("a database");
+        query(
+            first.url("kept"),
+            "create table notes as select '기억해 줘'::text as note",
+        )
+        .await;
+        // A second start while it runs attaches to it; dropping that one
+        // leaves the server up.
+        let attached = Cluster::start(options.clone()).await.expect("attaches");
+        assert_eq!(attached.port(), first.port());
+        drop(attached);
+        assert_eq!(
+            query(first.url("kept"), "select note from notes").await,
+            ["기억해 줘"]
+        );
+        let data_dir = first.data_dir().to_owned();
+        drop(first);
+        assert_eq!(
+            running_port(&data_dir),
+            None,
+            "dropping the starter stops it"
+        );
+
+        let again = Cluster::start(options).await.expect("starts again");
+        assert_eq!(again.data_dir(), data_dir);
+        assert_eq!(
+            query(again.url("kept"), "select note from notes").await,
+            ["기억해 줘"]
+        );
+        drop(again);
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let _ = std::fs::remove_dir_all(&root);
     }
 
     #[tokio::test]

@@ -14,6 +14,8 @@ use tonic::{Request, transport::Channel};
 
 pub struct TestAuth {
     pub addr: SocketAddr,
+    /// Its database, for a second start on the same data.
+    pub database_url: String,
     pub channel: Channel,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -27,8 +29,13 @@ impl TestAuth {
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestAuth {
         let url = everytime_common::postgres::test_database()
             .await
-            .expect("a test database");
-        let mut config = Config::new(url);
+            .unwrap_or_else(|error| panic!("a test database: {error}"));
+        Self::start_on(url, configure).await
+    }
+
+    /// Starts on an existing database (a restart).
+    pub async fn start_on(url: String, configure: impl FnOnce(&mut Config)) -> TestAuth {
+        let mut config = Config::new(url.clone());
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -49,6 +56,7 @@ impl TestAuth {
         .expect("a channel");
         TestAuth {
             addr,
+            database_url: url,
             channel,
             stop: Some(stop),
             task: Some(task),
