@@ -35,15 +35,15 @@ impl std::fmt::Debug for Passwords {
     }
 }
 
-fn argon2() -> Argon2<'static> {
+fn argon2() -> Result<Argon2<'static>, HashError> {
     // OWASP Password Storage Cheat Sheet: m=19456 KiB, t=2, p=1.
-    let params = Params::new(19_456, 2, 1, None).expect("the OWASP parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    let params = Params::new(19_456, 2, 1, None).map_err(|error| HashError(error.to_string()))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 fn hash_blocking(password: &str) -> Result<String, HashError> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    argon2()
+    argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|error| HashError(error.to_string()))
@@ -86,7 +86,7 @@ impl Passwords {
         tokio::task::spawn_blocking(move || {
             let parsed = PasswordHash::new(&hash).map_err(|error| HashError(error.to_string()))?;
             // The comparison inside is constant-time.
-            let matches = argon2()
+            let matches = argon2()?
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok();
             Ok(known && matches)
