@@ -103,11 +103,15 @@ impl From<Error> for Status {
                     crate::service::MAX_BOARDS_PER_SCHOOL
                 ),
             ),
-            Error::TooManyComments => grpc::status(
+            // The post is full: its id is the one thing in the request to
+            // blame. (A full school has no such field: the board's name is
+            // not at fault, so that one names none.)
+            Error::TooManyComments => grpc::field_status(
                 Code::FailedPrecondition,
                 "too_many_comments",
+                "post_id",
                 format!(
-                    "a post may have at most {} comments",
+                    "already has {} comments, the most a post may have",
                     crate::service::MAX_COMMENTS_PER_POST
                 ),
             ),
@@ -189,6 +193,32 @@ mod tests {
             })
             .unwrap_or_default();
         assert_eq!(fields, ["name"]);
+    }
+
+    #[test]
+    fn full_posts_and_schools_are_failed_preconditions_with_their_codes() {
+        let comments = Status::from(Error::TooManyComments);
+        assert_eq!(
+            (comments.code(), reason(&comments).as_str()),
+            (Code::FailedPrecondition, "too_many_comments")
+        );
+        let fields: Vec<_> = comments
+            .get_error_details()
+            .bad_request()
+            .map(|bad| {
+                bad.field_violations
+                    .iter()
+                    .map(|v| v.field.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(fields, ["post_id"]);
+        let boards = Status::from(Error::TooManyBoards);
+        assert_eq!(
+            (boards.code(), reason(&boards).as_str()),
+            (Code::FailedPrecondition, "too_many_boards")
+        );
+        assert!(boards.message().contains("100"), "{}", boards.message());
     }
 
     #[test]

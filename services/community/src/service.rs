@@ -549,6 +549,9 @@ impl State {
                 Some(true) => {}
             }
         }
+        // On an anonymous-only board comments are anonymous too, whatever
+        // was asked, as in the app.
+        let is_anonymous = request.anonymous || post.anonymous_only;
         let post = store::PostAuthor {
             author_id: post.author_id,
             anonymous: post.anonymous,
@@ -558,7 +561,7 @@ impl State {
             &mut tx,
             request.post_id,
             caller.user_id,
-            request.anonymous && !is_post_author,
+            is_anonymous && !is_post_author,
         )
         .await?;
         let (id, created_at) = store::insert_comment(
@@ -567,7 +570,7 @@ impl State {
                 post_id: request.post_id,
                 parent_id: request.parent_id,
                 author_id: caller.user_id,
-                anonymous: request.anonymous,
+                anonymous: is_anonymous,
                 content: content.as_str(),
             },
         )
@@ -576,12 +579,7 @@ impl State {
         Ok(pb::Comment {
             id,
             content: content.as_str().to_owned(),
-            author: Some(comment_author(
-                caller.user_id,
-                request.anonymous,
-                number,
-                &post,
-            )),
+            author: Some(comment_author(caller.user_id, is_anonymous, number, &post)),
             like_count: 0,
             liked_by_me: false,
             is_mine: true,
@@ -603,11 +601,13 @@ impl State {
             // The post, and the comment with it, went meanwhile.
             return Err(Error::NotFound("comment"));
         }
-        store::remove_comment_from_post(&mut tx, owner.post_id).await?;
+        // The comment first: of racing deletions only the one that finds it
+        // live goes on to take it off the counts.
         if !store::soft_delete_comment(&mut tx, comment_id).await? {
-            // Deleted by someone else meanwhile.
+            // Deleted by another request meanwhile.
             return Err(Error::NotFound("comment"));
         }
+        store::remove_comment_from_post(&mut tx, owner.post_id).await?;
         store::commenter_removed_comment(&mut tx, owner.post_id, owner.author_id).await?;
         tx.commit().await?;
         Ok(())

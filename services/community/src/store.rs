@@ -100,6 +100,8 @@ pub struct LockedPost {
     pub school_id: i64,
     pub author_id: i64,
     pub anonymous: bool,
+    /// Its board takes only anonymous posts and comments.
+    pub anonymous_only: bool,
 }
 
 /// A comment's post and author.
@@ -661,12 +663,19 @@ pub async fn my_scraps_page(
 /// Every transaction that changes something hanging off a post takes this
 /// first, which is also the first lock a deletion takes (on its way to
 /// cascading to the rows that hang off the post): so they queue instead of
-/// deadlocking. `None` when there is no such post.
+/// deadlocking. `None` when there is no such post. Only the post is
+/// locked, not its board.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn lock_post(db: &mut PgConnection, post_id: i64) -> Result<Option<LockedPost>> {
     Ok(sqlx::query_as!(
         LockedPost,
-        "select school_id, author_id, anonymous from posts where id = $1 for key share",
+        r#"
+        select p.school_id, p.author_id, p.anonymous, b.anonymous_only
+        from posts p
+        join boards b on b.id = p.board_id
+        where p.id = $1
+        for key share of p
+        "#,
         post_id
     )
     .fetch_optional(db)
@@ -926,7 +935,8 @@ pub async fn insert_comment(
 }
 
 /// Counts one comment fewer on a post, taking the same lock as
-/// [`add_comment_to_post`].
+/// [`add_comment_to_post`]. Only after [`soft_delete_comment`] said the
+/// comment was live: the count never goes below its live comments.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn remove_comment_from_post(db: &mut PgConnection, post_id: i64) -> Result<()> {
     sqlx::query!(
@@ -939,7 +949,8 @@ pub async fn remove_comment_from_post(db: &mut PgConnection, post_id: i64) -> Re
 }
 
 /// Marks a live comment deleted and clears its text; false when it was
-/// already deleted.
+/// already deleted. The row lock it takes makes racing deletions of one
+/// comment wait for each other, and all but the first then find it gone.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn soft_delete_comment(db: &mut PgConnection, comment_id: i64) -> Result<bool> {
     let deleted = sqlx::query!(

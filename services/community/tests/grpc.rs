@@ -4,6 +4,8 @@ mod support;
 
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
+use everytime_community::domain::Season;
 use everytime_proto::community::v1 as pb;
 use support::{TestCommunity, author_name, ids, reason_and_fields, statements_run};
 use tonic::Code;
@@ -430,7 +432,9 @@ async fn anonymous_commenters_are_numbered_in_order_and_keep_their_numbers() {
         community.user(3, SCHOOL),
         community.user(4, SCHOOL),
     );
-    let board = author.board("비밀게시판").await;
+    // An anonymous post on a board where one may also comment by name (on
+    // 비밀게시판 every comment is anonymous).
+    let board = author.board("자유게시판").await;
     let post = author
         .post(board, "익명 글", "댓글 달아주세요", true)
         .await
@@ -1065,53 +1069,23 @@ async fn search_walks_the_bigram_index_not_the_posts() {
     .await
     .unwrap();
     sqlx::query("analyze posts").execute(&pool).await.unwrap();
-    let Some(_) = statements_run(&pool).await else {
-        eprintln!("pg_stat_statements is not available here; skipping the plan check");
-        return;
-    };
 
     let found = user.search("족보 구", None).await.unwrap();
 
     assert!(ids(&found).contains(&needle));
-    let statement: String = sqlx::query_scalar(
-        "select query from pg_stat_statements
-         where dbid = (select oid from pg_database where datname = current_database())
-           and query like '%search_grams @> bigrams(%' and query not like '%pg_stat_statements%'
-         limit 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("the search statement ran");
-    // pg_stat_statements shows the statement's own literals (the `> 0`
-    // checks) as further parameters after its four: they get 0 back.
-    let parameters = (1..=20)
-        .filter(|n| statement.contains(&format!("${n}")))
-        .count();
-    let mut arguments = vec![
-        "1".to_owned(),
-        "'족보 구'".into(),
+    // The statement the service ran, from the offline data its build is
+    // checked against, planned for the same arguments.
+    let (sql, types) = support::store_query("search_grams @> bigrams($2)");
+    let arguments = [
+        SCHOOL.to_string(),
+        "'족보 구'".to_owned(),
         i64::MAX.to_string(),
-        "21".into(),
+        "21".to_owned(),
     ];
-    arguments.resize(parameters.max(4), "0".into());
-    let mut connection = pool.acquire().await.unwrap();
-    sqlx::query(&format!("prepare search as {statement}"))
-        .execute(&mut *connection)
-        .await
-        .unwrap();
-    for mode in ["force_custom_plan", "force_generic_plan"] {
-        sqlx::query(&format!("set plan_cache_mode = {mode}"))
-            .execute(&mut *connection)
-            .await
-            .unwrap();
-        let plan: Vec<String> =
-            sqlx::query_scalar(&format!("explain execute search({})", arguments.join(", ")))
-                .fetch_all(&mut *connection)
-                .await
-                .unwrap();
-        let plan = plan.join("\n");
-        assert!(plan.contains("posts_search_grams_idx"), "{mode}:\n{plan}");
-        assert!(!plan.contains("Seq Scan"), "{mode}:\n{plan}");
+    let arguments: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    for plan in support::plans(&pool, &sql, &types, &arguments).await {
+        assert!(plan.contains("posts_search_grams_idx"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
     }
 }
 
@@ -1358,19 +1332,15 @@ async fn a_post_detail_runs_the_same_statements_for_0_and_200_comments() {
     }
     let viewer = community.user(999, SCHOOL);
     let pool = community.pool().await;
-    let Some(_) = statements_run(&pool).await else {
-        eprintln!("pg_stat_statements is not available here; skipping the statement count");
-        return;
-    };
     // Warm up: the first use of a statement on a connection prepares it.
     viewer.get(quiet).await.unwrap();
     viewer.get(busy).await.unwrap();
 
-    let before_quiet = statements_run(&pool).await.unwrap();
+    let before_quiet = statements_run(&pool).await;
     let quiet_post = viewer.get(quiet).await.unwrap();
-    let after_quiet = statements_run(&pool).await.unwrap();
+    let after_quiet = statements_run(&pool).await;
     let busy_post = viewer.get(busy).await.unwrap();
-    let after_busy = statements_run(&pool).await.unwrap();
+    let after_busy = statements_run(&pool).await;
 
     assert!(quiet_post.comments.is_empty());
     let shown: usize = busy_post.comments.iter().map(|c| 1 + c.replies.len()).sum();
@@ -1497,4 +1467,623 @@ async fn deleting_a_post_while_others_act_on_it_never_fails_inside() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn racing_deletes_of_a_posts_only_comment_delete_it_once() {
+    let community = TestCommunity::start().await;
+    let author = community.user(1, SCHOOL);
+    let commenter = community.user(2, SCHOOL);
+    let board = author.board("자유게시판").await;
+
+    for round in 0..5 {
+        let post = author
+            .post(board, &format!("글 {round}"), "내용", false)
+            .await
+            .summary
+            .unwrap()
+            .id;
+        let comment = commenter.comment(post, "곧 지울 댓글", true).await.id;
+
+        let deletes = futures::future::join_all((0..8).map(|_| {
+            let user = commenter.clone();
+            async move {
+                user.client()
+                    .delete_comment(user.authed(pb::DeleteCommentRequest {
+                        comment_id: comment,
+                    }))
+                    .await
+            }
+        }))
+        .await;
+
+        let deleted = deletes.iter().filter(|result| result.is_ok()).count();
+        assert_eq!(deleted, 1, "round {round}: {deletes:?}");
+        for refused in deletes.iter().filter_map(|result| result.as_ref().err()) {
+            assert_eq!(refused.code(), Code::NotFound, "round {round}: {refused:?}");
+        }
+        let seen = author.get(post).await.unwrap();
+        assert_eq!(seen.summary.unwrap().comment_count, 0, "round {round}");
+        assert!(seen.comments.is_empty());
+        let commented = commenter
+            .client()
+            .list_my_commented_posts(commenter.authed(pb::ListMyCommentedPostsRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!ids(&commented.posts).contains(&post), "round {round}");
+        // The post still counts comments from zero.
+        commenter.comment(post, "다시", false).await;
+        assert_eq!(
+            author
+                .get(post)
+                .await
+                .unwrap()
+                .summary
+                .unwrap()
+                .comment_count,
+            1
+        );
+    }
+}
+
+#[tokio::test]
+async fn twenty_users_scrapping_at_once_make_twenty_scraps() {
+    let community = TestCommunity::start().await;
+    let author = community.user(1, SCHOOL);
+    let board = author.board("자유게시판").await;
+    let post = author
+        .post(board, "스크랩 많이 될 글", "내용", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    let fans: Vec<_> = (0..20).map(|i| community.user(100 + i, SCHOOL)).collect();
+
+    let results = futures::future::join_all(fans.iter().map(|fan| fan.scrap(post))).await;
+
+    let counts: HashSet<i64> = results
+        .iter()
+        .map(|result| result.as_ref().expect("scraps").scrap_count)
+        .collect();
+    assert_eq!(counts, (1..=20).collect(), "each scrap saw its own count");
+    let seen = author.get(post).await.unwrap();
+    assert_eq!(seen.summary.unwrap().scrap_count, 20);
+    for fan in &fans {
+        assert!(fan.get(post).await.unwrap().scrapped_by_me);
+    }
+}
+
+#[tokio::test]
+async fn comments_on_an_anonymous_only_board_are_anonymous_whatever_is_sent() {
+    let community = TestCommunity::start().await;
+    let author = community.user(1, SCHOOL);
+    let (first, second) = (community.user(2, SCHOOL), community.user(3, SCHOOL));
+    let secret = author.board("비밀게시판").await;
+    let free = author.board("자유게시판").await;
+    let post = author
+        .post(secret, "비밀 글", "내용", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+
+    // Every one of them asks to be named.
+    let by_author = author.comment(post, "글쓴이가 실명으로", false).await;
+    let by_first = first.comment(post, "실명으로", false).await;
+    let by_second = second
+        .try_comment(post, "답글도 실명으로", false, Some(by_first.id))
+        .await
+        .expect("replies");
+    let first_again = first.comment(post, "또 실명으로", false).await;
+
+    let created = [&by_author, &by_first, &by_second, &first_again];
+    let names: Vec<String> = created
+        .iter()
+        .map(|comment| author_name(comment.author.as_ref()))
+        .collect();
+    assert_eq!(names, ["익명(글쓴이)", "익명1", "익명2", "익명1"]);
+    for comment in created {
+        let shown = comment.author.as_ref().unwrap();
+        assert!(shown.anonymous && shown.user_id.is_none(), "{comment:?}");
+    }
+    let thread = second.get(post).await.unwrap();
+    let top: Vec<String> = thread
+        .comments
+        .iter()
+        .map(|c| author_name(c.author.as_ref()))
+        .collect();
+    assert_eq!(top, ["익명(글쓴이)", "익명1", "익명1"]);
+    assert_eq!(
+        author_name(thread.comments[1].replies[0].author.as_ref()),
+        "익명2"
+    );
+    assert!(format!("{thread:?}").contains("user_id: None"));
+    assert!(
+        !format!("{thread:?}").contains("user_id: Some"),
+        "{thread:?}"
+    );
+    // Elsewhere a comment is named when asked to be.
+    let named_post = author
+        .post(free, "실명 글", "내용", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    let named = first.comment(named_post, "실명 댓글", false).await;
+    assert_eq!(author_name(named.author.as_ref()), "user 2");
+}
+
+/// Sets a post's likes, creation time and season straight in the database.
+async fn move_post(pool: &sqlx::PgPool, post: i64, likes: i32, created_at: &str) {
+    sqlx::query(
+        "with moved as (update posts set created_at = $2::timestamptz where id = $1 returning id, created_at)
+         update post_stats s set season = season_of(moved.created_at), like_count = $3
+         from moved where s.post_id = moved.id",
+    )
+    .bind(post)
+    .bind(created_at)
+    .bind(likes)
+    .execute(pool)
+    .await
+    .expect("moves the post");
+}
+
+#[tokio::test]
+async fn a_best_post_is_listed_only_in_the_half_year_it_was_written() {
+    let community = TestCommunity::start().await;
+    let author = community.user(1, SCHOOL);
+    let board = author.board("자유게시판").await;
+    let mut posts = Vec::new();
+    for title in ["이번 학기 글", "작년 12월 31일 밤", "올해 1월 1일 자정"] {
+        posts.push(
+            author
+                .post(board, title, "내용", false)
+                .await
+                .summary
+                .unwrap()
+                .id,
+        );
+    }
+    let (now, december, january) = (posts[0], posts[1], posts[2]);
+    let pool = community.pool().await;
+    sqlx::query("update post_stats set like_count = 120 where post_id = $1")
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    // 23:59:59 on New Year's Eve in Korea, and midnight a second later.
+    move_post(&pool, december, 150, "2024-12-31T14:59:59Z").await;
+    move_post(&pool, january, 130, "2024-12-31T15:00:00Z").await;
+    let best = |season: &str| {
+        let request = author.authed(pb::ListBestPostsRequest {
+            season: season.into(),
+            page_size: None,
+            page_token: String::new(),
+        });
+        let mut client = author.client();
+        async move {
+            let page = client
+                .list_best_posts(request)
+                .await
+                .expect("lists best")
+                .into_inner();
+            (ids(&page.posts), page.season)
+        }
+    };
+
+    let (current, season) = best("").await;
+    let (second_half, _) = best("2024-H2").await;
+    let (first_half, _) = best("2025-H1").await;
+    let (explicit, _) = best(&season).await;
+
+    assert_eq!(current, [now]);
+    assert_eq!(explicit, [now]);
+    assert_eq!(second_half, [december]);
+    assert_eq!(first_half, [january]);
+    assert!(best("2024-H1").await.0.is_empty());
+    assert_eq!(season, Season::current().to_string());
+}
+
+#[tokio::test]
+async fn the_database_and_the_service_agree_on_the_season_of_every_moment() {
+    let community = TestCommunity::start().await;
+    let pool = community.pool().await;
+    let at = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .expect("a time")
+            .with_timezone(&Utc)
+    };
+    // Korea's midnights at the turns of the halves, on both sides.
+    let mut moments: Vec<DateTime<Utc>> = [
+        "2026-06-30T14:59:59.999999Z",
+        "2026-06-30T15:00:00Z",
+        "2026-07-01T00:00:00Z",
+        "2025-12-31T14:59:59.999999Z",
+        "2025-12-31T15:00:00Z",
+        "2026-12-31T15:00:00Z",
+        "1970-01-01T00:00:00Z",
+    ]
+    .map(at)
+    .to_vec();
+    // And a moment every 61 hours for three years: every hour of the day.
+    let mut moment = at("2024-01-01T00:00:00Z");
+    while moment < at("2027-01-01T00:00:00Z") {
+        moments.push(moment);
+        moment += chrono::TimeDelta::hours(61);
+    }
+
+    let keys: Vec<i32> = sqlx::query_scalar(
+        "select season_of(at) from unnest($1::timestamptz[]) with ordinality as m (at, n) order by n",
+    )
+    .bind(&moments)
+    .fetch_all(&pool)
+    .await
+    .expect("the database's seasons");
+
+    assert_eq!(keys.len(), moments.len());
+    for (moment, key) in moments.iter().zip(keys) {
+        assert_eq!(key, Season::of(*moment).key(), "{moment}");
+    }
+    assert_eq!(Season::of(at("2026-06-30T15:00:00Z")).key(), 20262);
+    assert_eq!(Season::of(at("2026-06-30T14:59:59Z")).key(), 20261);
+}
+
+#[tokio::test]
+async fn a_full_post_and_a_full_school_refuse_more_with_their_own_codes() {
+    let community = TestCommunity::start().await;
+    let user = community.user(1, SCHOOL);
+    let other = community.user(2, SCHOOL);
+    let board = user.board("자유게시판").await;
+    let post = user
+        .post(board, "댓글 가득", "내용", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    let pool = community.pool().await;
+    sqlx::query("update post_stats set comment_count = 1000 where post_id = $1")
+        .bind(post)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let refused = other
+        .try_comment(post, "하나 더", false, None)
+        .await
+        .unwrap_err();
+    let boards = futures::future::join_all((0..100).map(|i| {
+        let user = user.clone();
+        async move {
+            user.client()
+                .create_board(user.authed(pb::CreateBoardRequest {
+                    name: format!("게시판 {i}"),
+                    description: String::new(),
+                    anonymous_only: false,
+                }))
+                .await
+        }
+    }))
+    .await;
+
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    assert_eq!(
+        reason_and_fields(&refused),
+        ("too_many_comments".into(), vec!["post_id".into()])
+    );
+    assert_eq!(
+        user.get(post).await.unwrap().summary.unwrap().comment_count,
+        1000,
+        "the refused comment was not counted"
+    );
+    // Four default boards and 96 more make the hundred a school may have.
+    assert_eq!(boards.iter().filter(|r| r.is_ok()).count(), 96);
+    for status in boards.iter().filter_map(|r| r.as_ref().err()) {
+        assert_eq!(status.code(), Code::FailedPrecondition);
+        assert_eq!(
+            reason_and_fields(status),
+            ("too_many_boards".into(), vec![])
+        );
+    }
+    assert_eq!(user.boards().await.len(), 100);
+}
+
+#[tokio::test]
+async fn a_cursor_forged_with_another_position_is_refused_by_its_signature() {
+    let community = TestCommunity::start().await;
+    let user = community.user(1, SCHOOL);
+    let other = community.user(2, SCHOOL);
+    let board = user.board("자유게시판").await;
+    let mut posts = Vec::new();
+    for i in 0..4 {
+        let post = other
+            .post(board, &format!("글 {i}"), "내용", false)
+            .await
+            .summary
+            .unwrap()
+            .id;
+        user.scrap(post).await.unwrap();
+        posts.push(post);
+    }
+    let page = user.board_page(board, Some(1), "").await.unwrap();
+    let token = page.next_page_token.clone();
+    let scraps = user
+        .client()
+        .list_my_scraps(user.authed(pb::ListMyScrapsRequest {
+            page_size: Some(1),
+            page_token: String::new(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let scrap_token = scraps.next_page_token.clone();
+
+    // The cursors decode to the positions they continue after.
+    let position = support::cursor_position(&token);
+    assert_eq!(position, serde_json::json!(page.posts[0].id));
+    let scrap_position = support::cursor_position(&scrap_token);
+    assert_eq!(scrap_position[1], serde_json::json!(scraps.posts[0].id));
+    // Re-encoding the same position gives the same, working cursor.
+    let same = support::forge_cursor(&token, &position);
+    assert_eq!(same, token);
+    assert_eq!(
+        ids(&user.board_page(board, Some(1), &same).await.unwrap().posts),
+        [posts[2]]
+    );
+    // Another valid position under the real signature is refused.
+    let earlier = support::forge_cursor(&token, &serde_json::json!(posts[1]));
+    let deeper = support::forge_cursor(
+        &scrap_token,
+        &serde_json::json!([scrap_position[0].as_i64().unwrap() - 1, posts[0]]),
+    );
+    let refused_board = user.board_page(board, Some(1), &earlier).await.unwrap_err();
+    let refused_scraps = user
+        .client()
+        .list_my_scraps(user.authed(pb::ListMyScrapsRequest {
+            page_size: Some(1),
+            page_token: deeper,
+        }))
+        .await
+        .unwrap_err();
+
+    for status in [refused_board, refused_scraps] {
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(
+            reason_and_fields(&status),
+            ("invalid_input".into(), vec!["cursor".into()])
+        );
+    }
+}
+
+/// The writer of the anonymous content below: an id long enough that no
+/// other id, count or time in a response can contain it by chance, so
+/// finding it anywhere in one is a leak.
+const WRITER: i64 = 73_400_320_017;
+
+fn comment_authors(comments: &[pb::Comment], authors: &mut Vec<pb::Author>) {
+    for comment in comments {
+        authors.extend(comment.author.clone());
+        comment_authors(&comment.replies, authors);
+    }
+}
+
+fn summary_authors(posts: &[pb::PostSummary]) -> Vec<pb::Author> {
+    posts
+        .iter()
+        .filter_map(|post| post.author.clone())
+        .collect()
+}
+
+fn post_authors(post: &pb::Post) -> Vec<pb::Author> {
+    let mut authors: Vec<pb::Author> = post
+        .summary
+        .iter()
+        .filter_map(|summary| summary.author.clone())
+        .collect();
+    comment_authors(&post.comments, &mut authors);
+    authors
+}
+
+/// Asserts `response` carries the writer's id nowhere (in any field, at
+/// any depth: its debug form shows every field) and that no anonymous
+/// author among `authors` has an id at all.
+#[track_caller]
+fn assert_no_writer(what: &str, response: &impl std::fmt::Debug, authors: &[pb::Author]) {
+    let text = format!("{response:?}");
+    assert!(
+        !text.contains(&WRITER.to_string()),
+        "{what} reveals the writer: {text}"
+    );
+    for author in authors {
+        if author.anonymous {
+            assert_eq!(author.user_id, None, "{what}: {author:?}");
+        }
+        assert_ne!(author.user_id, Some(WRITER), "{what}: {author:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_second_user_never_receives_the_id_of_an_anonymous_author() {
+    let community = TestCommunity::start().await;
+    let writer = community.user(WRITER, SCHOOL);
+    let viewer = community.user(20, SCHOOL);
+    let free = writer.board("자유게시판").await;
+    let secret = writer.board("비밀게시판").await;
+    let hidden = writer
+        .post(free, "익명 족보 공유", "족보 있어요", true)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    let forced = writer
+        .post(secret, "비밀 족보", "실명으로 보냈지만", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    let viewers = viewer
+        .post(free, "실명 글", "족보 아님", false)
+        .await
+        .summary
+        .unwrap()
+        .id;
+    // The writer comments anonymously on the viewer's post and their own,
+    // and "by name" on the anonymous-only board, which makes it anonymous.
+    let writers_comment = writer.comment(viewers, "익명 댓글", true).await.id;
+    writer.comment(hidden, "글쓴이 댓글", true).await;
+    writer.comment(forced, "실명으로 보냈지만", false).await;
+    let fans: Vec<_> = (0..10).map(|i| community.user(100 + i, SCHOOL)).collect();
+    for post in [hidden, forced] {
+        let likes = futures::future::join_all(fans.iter().map(|fan| fan.like(post))).await;
+        assert!(likes.iter().all(Result::is_ok), "{likes:?}");
+    }
+    // BEST needs a hundred likes; HOT's ten are real, the rest are set.
+    let pool = community.pool().await;
+    sqlx::query("update post_stats set like_count = 150 where post_id = $1")
+        .bind(hidden)
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    // Everything the viewer does and gets back: writes first.
+    let mut client = viewer.client();
+    let question = client
+        .create_comment(viewer.authed(pb::CreateCommentRequest {
+            post_id: forced,
+            content: "궁금해요".into(),
+            anonymous: true,
+            parent_id: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let reply = client
+        .create_comment(viewer.authed(pb::CreateCommentRequest {
+            post_id: viewers,
+            content: "누구세요".into(),
+            anonymous: false,
+            parent_id: Some(writers_comment),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let on_hidden = client
+        .create_comment(viewer.authed(pb::CreateCommentRequest {
+            post_id: hidden,
+            content: "감사합니다".into(),
+            anonymous: false,
+            parent_id: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    // The writer answers the viewer's question, anonymously by force.
+    writer
+        .reply(forced, question.comment.as_ref().unwrap().id, "답글", false)
+        .await;
+    let liked = viewer.like(hidden).await.unwrap();
+    let liked_comment = viewer.like_comment(writers_comment).await.unwrap();
+    let scrapped = [
+        viewer.scrap(hidden).await.unwrap(),
+        viewer.scrap(forced).await.unwrap(),
+    ];
+    for (what, comment) in [
+        ("the comment on the anonymous-only board", &question),
+        ("the reply to the writer's comment", &reply),
+        ("the comment on the writer's post", &on_hidden),
+    ] {
+        let mut authors = Vec::new();
+        comment_authors(comment.comment.as_slice(), &mut authors);
+        assert_no_writer(what, comment, &authors);
+    }
+    assert_no_writer("a like", &liked, &[]);
+    assert_no_writer("a comment like", &liked_comment, &[]);
+    assert_no_writer("scraps", &scrapped, &[]);
+
+    // Then every list and detail.
+    let mut listed: Vec<(&str, Vec<i64>)> = Vec::new();
+    for (what, board) in [("the free board", free), ("the secret board", secret)] {
+        let page = viewer.board_page(board, Some(100), "").await.unwrap();
+        assert_no_writer(what, &page, &summary_authors(&page.posts));
+        listed.push((what, ids(&page.posts)));
+    }
+    for (what, board_id) in [
+        ("search", None),
+        ("search in the secret board", Some(secret)),
+    ] {
+        let page = client
+            .search_posts(viewer.authed(pb::SearchPostsRequest {
+                query: "족보".into(),
+                board_id,
+                page_size: Some(100),
+                page_token: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_no_writer(what, &page, &summary_authors(&page.posts));
+        listed.push((what, ids(&page.posts)));
+    }
+    let hot = client
+        .list_hot_posts(viewer.authed(pb::ListHotPostsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_no_writer("HOT", &hot, &summary_authors(&hot.posts));
+    listed.push(("HOT", ids(&hot.posts)));
+    let best = client
+        .list_best_posts(viewer.authed(pb::ListBestPostsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_no_writer("BEST", &best, &summary_authors(&best.posts));
+    listed.push(("BEST", ids(&best.posts)));
+    let commented = client
+        .list_my_commented_posts(viewer.authed(pb::ListMyCommentedPostsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_no_writer(
+        "my comments",
+        &commented,
+        &summary_authors(&commented.posts),
+    );
+    listed.push(("my comments", ids(&commented.posts)));
+    let my_scraps = client
+        .list_my_scraps(viewer.authed(pb::ListMyScrapsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_no_writer("my scraps", &my_scraps, &summary_authors(&my_scraps.posts));
+    listed.push(("my scraps", ids(&my_scraps.posts)));
+    let my_posts = client
+        .list_my_posts(viewer.authed(pb::ListMyPostsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_no_writer("my posts", &my_posts, &summary_authors(&my_posts.posts));
+    let mut anonymous_comments = 0;
+    for post in [hidden, forced, viewers] {
+        let detail = viewer.get(post).await.unwrap();
+        let authors = post_authors(&detail);
+        assert_no_writer(&format!("post {post}"), &detail, &authors);
+        anonymous_comments += authors.iter().skip(1).filter(|a| a.anonymous).count();
+    }
+
+    // The scan saw the writer's content wherever it belongs.
+    for (what, posts) in &listed {
+        let expected = match *what {
+            "the free board" | "BEST" => vec![hidden],
+            "the secret board" | "search in the secret board" => vec![forced],
+            _ => vec![hidden, forced],
+        };
+        for post in &expected {
+            assert!(posts.contains(post), "{what} lists {post}: {posts:?}");
+        }
+    }
+    // The writer's three comments and reply, and the viewer's anonymous question.
+    assert_eq!(anonymous_comments, 5);
+    // The check can see an id: the viewer's own named post carries theirs.
+    let own = viewer.get(viewers).await.unwrap();
+    assert!(format!("{own:?}").contains("user_id: Some(20)"), "{own:?}");
 }

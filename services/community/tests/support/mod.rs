@@ -354,20 +354,193 @@ pub fn author_name(author: Option<&pb::Author>) -> String {
     }
 }
 
-/// How many statements the service has run in this database so far, if
-/// `pg_stat_statements` is loaded (the private test cluster loads it).
-pub async fn statements_run(pool: &PgPool) -> Option<i64> {
-    sqlx::query("create extension if not exists pg_stat_statements with schema public")
-        .execute(pool)
-        .await
-        .ok()?;
+/// How many statements the service has run in this database so far.
+///
+/// Needs `pg_stat_statements` (the private test cluster preloads it when the
+/// contrib module is installed): without it the tests that count statements
+/// cannot check anything, so they fail here, loudly, instead of passing.
+pub async fn statements_run(pool: &PgPool) -> i64 {
+    if let Err(error) =
+        sqlx::query("create extension if not exists pg_stat_statements with schema public")
+            .execute(pool)
+            .await
+    {
+        panic!(
+            "pg_stat_statements is not available ({error}): install PostgreSQL's contrib \
+             modules (e.g. postgresql-contrib) so the test cluster preloads it"
+        );
+    }
     // Our own counting statements are left out: only the service's count.
     sqlx::query_scalar(
-        "select coalesce(sum(calls), 0)::bigint from pg_stat_statements \
+        "select coalesce(sum(calls), 0)::bigint from public.pg_stat_statements \
          where dbid = (select oid from pg_database where datname = current_database()) \
            and query not like '%pg_stat_statements%'",
     )
     .fetch_one(pool)
     .await
-    .ok()
+    .unwrap_or_else(|error| {
+        panic!("pg_stat_statements is not loaded (shared_preload_libraries): {error}")
+    })
+}
+
+// ------------------------------------------------------------------ cursors
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Unpadded base64url, as cursors carry it.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    let mut text = String::new();
+    for chunk in bytes.chunks(3) {
+        let bits = chunk.iter().enumerate().fold(0_u32, |bits, (i, byte)| {
+            bits | u32::from(*byte) << (16 - 8 * i)
+        });
+        for i in 0..=chunk.len() {
+            text.push(char::from(BASE64URL[(bits >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    text
+}
+
+/// The bytes of unpadded base64url text.
+pub fn base64url_decode(text: &str) -> Vec<u8> {
+    let (mut bits, mut held, mut bytes) = (0_u32, 0_u32, Vec::new());
+    for c in text.bytes() {
+        let value = BASE64URL
+            .iter()
+            .position(|a| *a == c)
+            .unwrap_or_else(|| panic!("{text:?} is not base64url"));
+        bits = (bits << 6) | value as u32;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            bytes.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    bytes
+}
+
+/// The position a cursor carries (its first part, JSON in base64url).
+pub fn cursor_position(cursor: &str) -> serde_json::Value {
+    let (payload, _) = cursor.split_once('.').expect("a cursor has two parts");
+    serde_json::from_slice(&base64url_decode(payload)).expect("the position is JSON")
+}
+
+/// `cursor` with its position replaced by `position` and its signature
+/// kept: a well-formed cursor a client could make, which only the
+/// signature check can tell from a real one.
+pub fn forge_cursor(cursor: &str, position: &serde_json::Value) -> String {
+    let (payload, tag) = cursor.split_once('.').expect("a cursor has two parts");
+    // The codec round-trips the real cursor, so the forgery differs from it
+    // in the position alone.
+    assert_eq!(
+        base64url_encode(&base64url_decode(payload)),
+        payload,
+        "the test's base64url codec reads cursors as they are"
+    );
+    let forged = serde_json::to_vec(position).expect("serializes");
+    format!("{}.{tag}", base64url_encode(&forged))
+}
+
+// ------------------------------------------------------------ query plans
+
+/// The SQL of the one `sqlx::query!` in the service containing `fragment`,
+/// read from the offline data (`.sqlx/`) the build checks it against, with
+/// the types of its parameters.
+pub fn store_query(fragment: &str) -> (String, Vec<String>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/.sqlx");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("the offline query data") {
+        let path = entry.expect("an entry").path();
+        if path.extension().is_none_or(|ext| ext != "json") {
+            continue;
+        }
+        let data: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
+        let query = data["query"].as_str().unwrap_or_default();
+        if query.contains(fragment) {
+            let types = data["describe"]["parameters"]["Left"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect();
+            found.push((query.to_owned(), types));
+        }
+    }
+    assert_eq!(found.len(), 1, "one store query contains {fragment:?}");
+    found.remove(0)
+}
+
+/// The plans Postgres makes for `sql` with `arguments` (SQL literals):
+/// a custom plan for these values, then the generic plan a prepared
+/// statement switches to after a few executions.
+pub async fn plans(pool: &PgPool, sql: &str, types: &[String], arguments: &[&str]) -> Vec<String> {
+    assert_eq!(
+        types.len(),
+        arguments.len(),
+        "an argument per parameter of {sql}"
+    );
+    let mut connection = pool.acquire().await.expect("a connection");
+    let types: Vec<&str> = types
+        .iter()
+        .map(|t| match t.as_str() {
+            "Int8" => "bigint",
+            "Int4" => "integer",
+            "Text" => "text",
+            "Bool" => "boolean",
+            "Timestamptz" => "timestamptz",
+            "Int8Array" => "bigint[]",
+            "TextArray" => "text[]",
+            other => panic!("no SQL name for {other}"),
+        })
+        .collect();
+    sqlx::query(&format!("prepare planned ({}) as {sql}", types.join(", ")))
+        .execute(&mut *connection)
+        .await
+        .unwrap_or_else(|error| panic!("prepares {sql}: {error}"));
+    let mut plans = Vec::new();
+    for mode in ["force_custom_plan", "force_generic_plan"] {
+        sqlx::query(&format!("set plan_cache_mode = {mode}"))
+            .execute(&mut *connection)
+            .await
+            .expect("sets the plan mode");
+        let lines: Vec<String> = sqlx::query_scalar(&format!(
+            "explain execute planned({})",
+            arguments.join(", ")
+        ))
+        .fetch_all(&mut *connection)
+        .await
+        .unwrap_or_else(|error| panic!("explains {sql}: {error}"));
+        plans.push(format!("{mode}:\n{}", lines.join("\n")));
+    }
+    for reset in ["reset plan_cache_mode", "deallocate planned"] {
+        sqlx::query(reset)
+            .execute(&mut *connection)
+            .await
+            .expect("resets");
+    }
+    plans
+}
+
+/// The tables a list must never read whole.
+pub const BIG_TABLES: [&str; 7] = [
+    "posts",
+    "comments",
+    "post_stats",
+    "post_likes",
+    "scraps",
+    "commenters",
+    "comment_likes",
+];
+
+/// Why `plan` is not an index walk: a sequential scan of a big table, or
+/// none of `indexes` used. `None` when it is one.
+pub fn plan_problem(plan: &str, indexes: &[&str]) -> Option<String> {
+    for table in BIG_TABLES {
+        if plan.contains(&format!("Seq Scan on {table} ")) {
+            return Some(format!("scans {table} sequentially"));
+        }
+    }
+    (!indexes.iter().any(|index| plan.contains(index))).then(|| format!("uses none of {indexes:?}"))
 }
