@@ -7,6 +7,9 @@
 //! response (never one per item), started alongside the community call
 //! whenever the ids are known before it answers. The JSON author is
 //! `{"nickname", "anonymous"}`, never an id.
+//!
+//! A write and the lookup made beside it always both run to the end: the
+//! lookup failing never cancels a write on its way to the database.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -31,8 +34,11 @@ use crate::{
 /// The nickname shown for a named author auth no longer knows (a deleted
 /// account).
 pub const UNKNOWN_NICKNAME: &str = "(알 수 없음)";
-/// `BatchGetUsers` takes at most this many ids per call.
-const MAX_BATCH: usize = 500;
+/// `BatchGetUsers` takes at most this many ids per call (auth's limit).
+/// A response names at most a post's author and the authors of its
+/// comments (the community service keeps a thread to 1,000), or a page of
+/// at most 100 posts: one call always covers it.
+const MAX_BATCH: usize = 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -338,8 +344,10 @@ fn limit_param(raw: Option<&str>) -> ApiResult<Option<i32>> {
 struct Nicknames(HashMap<i64, String>);
 
 impl Nicknames {
-    /// Looks up `ids` with the caller's token: one `BatchGetUsers` call (a
-    /// few concurrent ones past 500 distinct authors), none when empty.
+    /// Looks up `ids` with the caller's token: one `BatchGetUsers` call,
+    /// none when empty. (Past [`MAX_BATCH`] distinct authors, which no
+    /// response of the community service reaches, the ids would go in
+    /// concurrent calls of that size rather than be refused.)
     async fn fetch(state: &AppState, auth: &Auth, ids: BTreeSet<i64>) -> ApiResult<Nicknames> {
         if ids.is_empty() {
             return Ok(Nicknames::default());
@@ -637,15 +645,18 @@ pub async fn create_post(
         .into_iter()
         .collect();
     let mut community = state.clients.community.clone();
-    let (created, nicknames) = tokio::try_join!(
-        async { community.create_post(request).await.map_err(ApiError::from) },
+    // Both run to the end (`join!`, not `try_join!`): a failed lookup must
+    // not drop the write midway. The write's own error wins; a written post
+    // whose nickname could not be looked up is the lookup's error.
+    let (created, nicknames) = tokio::join!(
+        community.create_post(request),
         Nicknames::fetch(&state, &auth, me),
-    )?;
-    let post = created
+    );
+    let post = created?
         .into_inner()
         .post
         .ok_or_else(|| ApiError::internal("CreatePost returned no post"))?;
-    Ok((StatusCode::CREATED, Json(nicknames.post(post)?)))
+    Ok((StatusCode::CREATED, Json(nicknames?.post(post)?)))
 }
 
 /// A post with its whole comment thread.
@@ -758,20 +769,16 @@ pub async fn create_comment(
         .into_iter()
         .collect();
     let mut community = state.clients.community.clone();
-    let (created, nicknames) = tokio::try_join!(
-        async {
-            community
-                .create_comment(request)
-                .await
-                .map_err(ApiError::from)
-        },
+    // As in `create_post`: the write always completes, and its error wins.
+    let (created, nicknames) = tokio::join!(
+        community.create_comment(request),
         Nicknames::fetch(&state, &auth, me),
-    )?;
-    let comment = created
+    );
+    let comment = created?
         .into_inner()
         .comment
         .ok_or_else(|| ApiError::internal("CreateComment returned no comment"))?;
-    Ok((StatusCode::CREATED, Json(nicknames.comment(comment))))
+    Ok((StatusCode::CREATED, Json(nicknames?.comment(comment))))
 }
 
 /// Deletes a comment; its author only. One with replies stays as

@@ -26,8 +26,10 @@ use crate::{
     store::{self, UserRow},
 };
 
-/// At most this many ids per `BatchGetUsers`.
-const MAX_BATCH: usize = 500;
+/// At most this many ids per `BatchGetUsers`: enough for the gateway to
+/// name everyone on a post in one call (its author and the authors of up
+/// to 1,000 comments, community's `MAX_COMMENTS_PER_POST`).
+const MAX_BATCH: usize = 1024;
 /// Longer User-Agent strings are cut to this many characters.
 const MAX_USER_AGENT: usize = 256;
 

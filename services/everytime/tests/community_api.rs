@@ -140,11 +140,31 @@ fn chrono_like(text: &str) -> bool {
     })
 }
 
-/// `cursor` with one character changed.
+/// `cursor` with its fourth character changed: for a short cursor that is
+/// the separator, so this makes a malformed cursor. [`forge`] makes a
+/// well-formed one.
 fn tamper(cursor: &str) -> String {
     let mut chars: Vec<char> = cursor.chars().collect();
     chars[3] = if chars[3] == 'A' { 'B' } else { 'A' };
     chars.into_iter().collect()
+}
+
+/// The position a cursor carries (its first part: JSON in base64url).
+fn cursor_position(cursor: &str) -> Value {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let (payload, _) = cursor.split_once('.').expect("a cursor has two parts");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+        .expect("the position is JSON")
+}
+
+/// `cursor` with its position replaced by `position` and its signature
+/// kept: a well-formed cursor a client could make, which only the
+/// signature check can tell from a real one.
+fn forge(cursor: &str, position: &Value) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let (_, tag) = cursor.split_once('.').expect("a cursor has two parts");
+    let payload = serde_json::to_vec(position).expect("serializes");
+    format!("{}.{tag}", URL_SAFE_NO_PAD.encode(payload))
 }
 
 fn keys(value: &Value) -> Vec<&str> {
@@ -169,6 +189,35 @@ async fn pool(url: &str) -> sqlx::PgPool {
         .connect(url)
         .await
         .expect("connects")
+}
+
+/// How many times statements starting with `prefix` (all, for `""`) have
+/// run in this test's database, by `pg_stat_statements`. The private test
+/// cluster preloads it when PostgreSQL's contrib modules are installed;
+/// without it the tests that count statements cannot check anything, so
+/// they fail here, loudly, instead of passing.
+async fn statements_run(db: &sqlx::PgPool, prefix: &str) -> i64 {
+    if let Err(error) =
+        sqlx::query("create extension if not exists pg_stat_statements with schema public")
+            .execute(db)
+            .await
+    {
+        panic!(
+            "pg_stat_statements is not available ({error}): install PostgreSQL's contrib \
+             modules (e.g. postgresql-contrib) so the test cluster preloads it"
+        );
+    }
+    sqlx::query_scalar(
+        "select coalesce(sum(calls), 0)::bigint from public.pg_stat_statements \
+         where dbid = (select oid from pg_database where datname = current_database()) \
+           and query not like '%pg_stat_statements%' and starts_with(query, $1)",
+    )
+    .bind(prefix)
+    .fetch_one(db)
+    .await
+    .unwrap_or_else(|error| {
+        panic!("pg_stat_statements is not loaded (shared_preload_libraries): {error}")
+    })
 }
 
 #[tokio::test]
@@ -430,7 +479,9 @@ async fn comments_number_anonymous_commenters_and_keep_deleted_parents() {
     let first = stack.user("first").await;
     let second = stack.user("second").await;
     let named = stack.user("named").await;
-    let board = stack.board(&author.token, "비밀게시판").await;
+    // An anonymous post where one may also comment by name (on 비밀게시판
+    // every comment is anonymous).
+    let board = stack.board(&author.token, "자유게시판").await;
     let post = id(&stack
         .write(&author.token, board, "질문", "답해주세요", true)
         .await);
@@ -690,6 +741,24 @@ async fn likes_and_scraps_are_exact_when_requests_race() {
             reply.text
         );
     }
+    // Twenty users scrapping one post at once.
+    let other_scrap = format!("/api/v1/posts/{other_post}/scrap");
+    let scraps = futures::future::join_all(
+        fans.iter()
+            .map(|fan| stack.put(&other_scrap, Some(&fan.token), None)),
+    )
+    .await;
+    assert!(
+        scraps
+            .iter()
+            .all(|reply| reply.status == StatusCode::OK && reply.body["scrapped"] == true),
+        "{scraps:?}"
+    );
+    let counts: HashSet<i64> = scraps
+        .iter()
+        .filter_map(|reply| reply.body["scrap_count"].as_i64())
+        .collect();
+    assert_eq!(counts, (1..=20).collect(), "each scrap saw its own count");
 
     let seen = stack
         .get(&format!("/api/v1/posts/{post}"), Some(&author.token))
@@ -701,13 +770,103 @@ async fn likes_and_scraps_are_exact_when_requests_race() {
         .get(&format!("/api/v1/posts/{other_post}"), Some(&author.token))
         .await;
     assert_eq!(hammered.body["like_count"], 1);
+    assert_eq!(hammered.body["scrap_count"], 20);
     assert_eq!(hammered.body["comments"][0]["like_count"], 1);
+}
+
+/// The writer's user id in the anonymity scan: long enough that no other
+/// id, count or time in a response can equal or contain it by chance, so
+/// finding it anywhere in one is a leak.
+const WRITER_ID: i64 = 73_400_320_017;
+
+/// Every number anywhere in `value`, with the key it sits under.
+fn numbers<'a>(value: &'a Value, key: &'a str, found: &mut Vec<(&'a str, i64)>) {
+    match value {
+        Value::Number(number) => found.extend(number.as_i64().map(|n| (key, n))),
+        Value::Array(items) => items.iter().for_each(|item| numbers(item, key, found)),
+        Value::Object(object) => object
+            .iter()
+            .for_each(|(key, value)| numbers(value, key, found)),
+        _ => {}
+    }
+}
+
+/// What in `body` (a reply's JSON, `text` as sent) would tell who `writer`
+/// is: their username, nickname or id (as a number under any key, or as
+/// text anywhere), or a key that carries ids. `None` when nothing does.
+fn revealed(text: &str, body: &Value, writer: &Session) -> Option<String> {
+    let username = writer.user["username"].as_str().unwrap_or("?");
+    let nickname = writer.user["nickname"].as_str().unwrap_or("?");
+    for secret in [
+        username,
+        nickname,
+        &writer.id.to_string(),
+        "\"user_id\"",
+        "\"author_id\"",
+        "\"username\"",
+    ] {
+        if text.contains(secret) {
+            return Some(format!("{secret} in {text}"));
+        }
+    }
+    let mut found = Vec::new();
+    numbers(body, "", &mut found);
+    found
+        .into_iter()
+        .find(|(_, number)| *number == writer.id)
+        .map(|(key, _)| format!("the id under {key:?}"))
+}
+
+/// Asserts a reply the viewer got shows nothing of who `writer` is, and
+/// that every author in it is `null` or `{nickname, anonymous}`.
+#[track_caller]
+fn assert_hides(reply: &Reply, what: &str, writer: &Session) {
+    assert!(reply.status.is_success(), "{what}: {}", reply.text);
+    if let Some(leak) = revealed(&reply.text, &reply.body, writer) {
+        panic!("{what} reveals {leak}");
+    }
+    check_authors(&reply.body, what);
+}
+
+#[test]
+fn the_anonymity_scan_finds_the_writer_under_any_key() {
+    let writer = Session {
+        user: json!({"username": "secretw", "nickname": "닉secretw"}),
+        id: WRITER_ID,
+        token: String::new(),
+        refresh: String::new(),
+    };
+    let leaks = |body: Value| revealed(&body.to_string(), &body, &writer).is_some();
+
+    assert!(leaks(json!({"items": [{"id": 1, "writer": WRITER_ID}]})));
+    assert!(leaks(
+        json!({"author": {"nickname": "익명", "anonymous": true, "who": WRITER_ID}})
+    ));
+    assert!(leaks(
+        json!({"comments": [{"replies": [{"x": [WRITER_ID]}]}]})
+    ));
+    assert!(leaks(json!({"note": format!("by {WRITER_ID}")})));
+    assert!(leaks(json!({"author": {"nickname": "닉secretw"}})));
+    assert!(leaks(json!({"user_id": 5})));
+    assert!(!leaks(json!({
+        "items": [{"id": 1, "like_count": 10, "author": {"nickname": "익명", "anonymous": true}}],
+        "next_cursor": null
+    })));
 }
 
 #[tokio::test]
 async fn nobody_learns_who_wrote_anonymous_content() {
     let (stack, url) = stack_with_database().await;
+    let db = pool(&url).await;
+    // The writer's id is one no count or other id can pass for.
+    sqlx::query(&format!(
+        "alter table auth.users alter column id restart with {WRITER_ID}"
+    ))
+    .execute(&db)
+    .await
+    .unwrap();
     let writer = stack.user("secretw").await;
+    assert_eq!(writer.id, WRITER_ID);
     let viewer = stack.user("viewer").await;
     let likers = stack.users("hot", 10).await;
     let free = stack.board(&writer.token, "자유게시판").await;
@@ -736,38 +895,116 @@ async fn nobody_learns_who_wrote_anonymous_content() {
     let on_viewers = stack
         .comment(&writer.token, viewers_post, "익명 댓글", true, None)
         .await;
-    stack
-        .comment(&viewer.token, hidden_id, "질문 있어요", false, None)
-        .await;
-    let parent = id(&stack
-        .comment(&viewer.token, forced_id, "궁금", true, None)
-        .await
-        .body);
-    stack
-        .comment(&writer.token, forced_id, "글쓴이 답글", true, Some(parent))
-        .await;
+    assert_eq!(on_viewers.body["author"]["nickname"], "익명1");
+    let writers_comment = id(&on_viewers.body);
+    // The writer comments on their own posts: anonymously, and "by name" on
+    // the anonymous-only board, which makes it anonymous.
     stack
         .comment(&writer.token, hidden_id, "글쓴이 댓글", true, None)
         .await;
-    assert_eq!(on_viewers.body["author"]["nickname"], "익명1");
-    for liker in &likers {
-        let liked = stack
-            .put(
-                &format!("/api/v1/posts/{hidden_id}/like"),
-                Some(&liker.token),
-                None,
-            )
-            .await;
-        assert_eq!(liked.status, StatusCode::OK);
+    stack
+        .comment(&writer.token, forced_id, "실명으로 보냈지만", false, None)
+        .await;
+    for post in [hidden_id, forced_id] {
+        for liker in &likers {
+            let liked = stack
+                .put(
+                    &format!("/api/v1/posts/{post}/like"),
+                    Some(&liker.token),
+                    None,
+                )
+                .await;
+            assert_eq!(liked.status, StatusCode::OK);
+        }
     }
     // BEST needs a hundred likes; the count is set directly, the likes
     // themselves are the service tests' business.
     sqlx::query("update community.post_stats set like_count = 150 where post_id = $1")
         .bind(hidden_id)
-        .execute(&pool(&url).await)
+        .execute(&db)
         .await
         .unwrap();
 
+    // What the viewer's own writes answer.
+    let question = stack
+        .comment(&viewer.token, forced_id, "궁금", true, None)
+        .await;
+    let question_id = id(&question.body);
+    stack
+        .comment(
+            &writer.token,
+            forced_id,
+            "글쓴이 답글",
+            true,
+            Some(question_id),
+        )
+        .await;
+    let writes = [
+        ("a comment on the secret board", question),
+        (
+            "a comment on the writer's post",
+            stack
+                .comment(&viewer.token, hidden_id, "질문 있어요", false, None)
+                .await,
+        ),
+        (
+            "a reply to the writer's comment",
+            stack
+                .comment(
+                    &viewer.token,
+                    viewers_post,
+                    "누구세요",
+                    false,
+                    Some(writers_comment),
+                )
+                .await,
+        ),
+        (
+            "a like of the writer's post",
+            stack
+                .put(
+                    &format!("/api/v1/posts/{hidden_id}/like"),
+                    Some(&viewer.token),
+                    None,
+                )
+                .await,
+        ),
+        (
+            "a like of the writer's comment",
+            stack
+                .put(
+                    &format!("/api/v1/comments/{writers_comment}/like"),
+                    Some(&viewer.token),
+                    None,
+                )
+                .await,
+        ),
+        (
+            "a scrap of the writer's post",
+            stack
+                .put(
+                    &format!("/api/v1/posts/{hidden_id}/scrap"),
+                    Some(&viewer.token),
+                    None,
+                )
+                .await,
+        ),
+        (
+            "a scrap of the writer's secret post",
+            stack
+                .put(
+                    &format!("/api/v1/posts/{forced_id}/scrap"),
+                    Some(&viewer.token),
+                    None,
+                )
+                .await,
+        ),
+    ];
+    for (what, reply) in &writes {
+        assert_hides(reply, what, &writer);
+    }
+
+    // Every list and detail the viewer reads.
     let paths = [
         "/api/v1/boards".to_owned(),
         format!("/api/v1/boards/{free}/posts"),
@@ -776,46 +1013,58 @@ async fn nobody_learns_who_wrote_anonymous_content() {
         format!("/api/v1/posts/{forced_id}"),
         format!("/api/v1/posts/{viewers_post}"),
         "/api/v1/posts/search?q=족보".to_owned(),
+        format!("/api/v1/posts/search?q=족보&board_id={secret}"),
         "/api/v1/posts/hot".to_owned(),
         "/api/v1/posts/best".to_owned(),
+        "/api/v1/me/posts".to_owned(),
         "/api/v1/me/comments".to_owned(),
+        "/api/v1/me/scraps".to_owned(),
     ];
-    let mut seen_posts = HashSet::new();
+    let mut seen_posts: std::collections::HashMap<&str, Vec<i64>> = Default::default();
+    let mut anonymous_comments = 0;
     for path in &paths {
         let reply = stack.get(path, Some(&viewer.token)).await;
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
-        for secret in [
-            "secretw",
-            &nickname_for("secretw"),
-            "\"user_id\"",
-            "\"author_id\"",
-            "\"username\"",
-        ] {
-            assert!(
-                !reply.text.contains(secret),
-                "{path} reveals {secret}: {}",
-                reply.text
-            );
-        }
-        check_authors(&reply.body, path);
-        for item in reply.body["items"].as_array().into_iter().flatten() {
-            seen_posts.insert(id(item));
-        }
-    }
-    // The scan saw the anonymous posts in every list that should hold them.
-    for path in [
-        "/api/v1/posts/hot",
-        "/api/v1/posts/best",
-        "/api/v1/posts/search?q=족보",
-    ] {
-        let reply = stack.get(path, Some(&viewer.token)).await;
-        assert!(
-            ids(reply.body["items"].as_array().unwrap()).contains(&hidden_id),
-            "{path}: {}",
-            reply.text
+        assert_hides(&reply, path, &writer);
+        seen_posts.insert(
+            path.as_str(),
+            reply.body["items"]
+                .as_array()
+                .map(|items| ids(items))
+                .unwrap_or_default(),
         );
+        for comment in reply.body["comments"].as_array().into_iter().flatten() {
+            let replies = comment["replies"].as_array().cloned().unwrap_or_default();
+            anonymous_comments += std::iter::once(comment)
+                .chain(replies.iter())
+                .filter(|c| c["author"]["anonymous"] == true)
+                .count();
+        }
     }
-    assert!(seen_posts.contains(&forced_id));
+    // The scan saw the writer's content wherever it belongs.
+    for (path, expected) in [
+        (format!("/api/v1/boards/{free}/posts"), vec![hidden_id]),
+        (format!("/api/v1/boards/{secret}/posts"), vec![forced_id]),
+        (
+            "/api/v1/posts/search?q=족보".to_owned(),
+            vec![hidden_id, forced_id],
+        ),
+        (
+            format!("/api/v1/posts/search?q=족보&board_id={secret}"),
+            vec![forced_id],
+        ),
+        ("/api/v1/posts/hot".to_owned(), vec![hidden_id, forced_id]),
+        ("/api/v1/posts/best".to_owned(), vec![hidden_id]),
+        ("/api/v1/me/comments".to_owned(), vec![hidden_id, forced_id]),
+        ("/api/v1/me/scraps".to_owned(), vec![hidden_id, forced_id]),
+    ] {
+        let seen = &seen_posts[path.as_str()];
+        for post in expected {
+            assert!(seen.contains(&post), "{path} lists {post}: {seen:?}");
+        }
+    }
+    // The writer's three comments and reply, and the viewer's question.
+    assert_eq!(anonymous_comments, 5);
     // The writer sees their own anonymous post as theirs, still with no name.
     let own = stack
         .get(&format!("/api/v1/posts/{hidden_id}"), Some(&writer.token))
@@ -827,10 +1076,10 @@ async fn nobody_learns_who_wrote_anonymous_content() {
     );
     let comments = own.body["comments"].as_array().unwrap();
     assert_eq!(
-        comments[1]["author"],
+        comments[0]["author"],
         json!({"nickname": "익명(글쓴이)", "anonymous": true})
     );
-    assert_eq!(comments[1]["is_mine"], true);
+    assert_eq!(comments[0]["is_mine"], true);
     let mine = stack.get("/api/v1/me/posts", Some(&writer.token)).await;
     assert_eq!(
         ids(mine.body["items"].as_array().unwrap()),
@@ -1007,6 +1256,18 @@ async fn a_board_pages_through_45_posts_by_cursor() {
         reply.assert_problem(400, "invalid_input");
         assert_eq!(reply.error_fields(), [field], "{query}");
     }
+    // A cursor decodes to the last post of its page; the same position
+    // encoded again is the same cursor, and it works.
+    let position = cursor_position(&cursor);
+    assert_eq!(position, first.body["items"][9]["id"]);
+    assert_eq!(forge(&cursor, &position), cursor);
+    // Another position under the real signature is refused.
+    let earlier = forge(&cursor, &json!(position.as_i64().unwrap() - 5));
+    let forged = stack
+        .get(&format!("{path}?cursor={earlier}"), Some(&user.token))
+        .await;
+    forged.assert_problem(400, "invalid_input");
+    assert_eq!(forged.error_fields(), ["cursor"]);
     // A board's cursor is no good for another list.
     let info = stack.board(&user.token, "정보게시판").await;
     let elsewhere = stack
@@ -1071,6 +1332,26 @@ async fn hot_and_best_list_the_schools_liked_posts() {
         "the latest to reach 10 comes first"
     );
     assert_eq!(hot[0]["like_count"], 10);
+    // HOT's cursor is a (time, id) position; an earlier time under the
+    // real signature is refused.
+    let first = stack
+        .get("/api/v1/posts/hot?limit=1", Some(&author.token))
+        .await;
+    let cursor = first.body["next_cursor"].as_str().expect("a cursor");
+    let position = cursor_position(cursor);
+    assert_eq!(position[1], json!(early));
+    let earlier = forge(
+        cursor,
+        &json!([position[0].as_i64().unwrap() - 1_000_000, early]),
+    );
+    let forged = stack
+        .get(
+            &format!("/api/v1/posts/hot?limit=1&cursor={earlier}"),
+            Some(&author.token),
+        )
+        .await;
+    forged.assert_problem(400, "invalid_input");
+    assert_eq!(forged.error_fields(), ["cursor"]);
 
     let db = pool(&url).await;
     for (post, likes) in [(early, 120), (late, 300)] {
@@ -1097,6 +1378,32 @@ async fn hot_and_best_list_the_schools_liked_posts() {
         .get("/api/v1/posts/best?season=2019-H2", Some(&author.token))
         .await;
     assert_eq!(past.body["items"], json!([]));
+    // Written in the last second of 2024 in Korea: BEST of 2024-H2 only.
+    sqlx::query(
+        "with moved as (update community.posts set created_at = '2024-12-31T14:59:59Z'
+                        where id = $1 returning id, created_at)
+         update community.post_stats s set season = community.season_of(moved.created_at)
+         from moved where s.post_id = moved.id",
+    )
+    .bind(early)
+    .execute(&db)
+    .await
+    .unwrap();
+    let best = |season: &'static str| {
+        let stack = &stack;
+        let token = author.token.clone();
+        async move {
+            let reply = stack
+                .get(&format!("/api/v1/posts/best{season}"), Some(&token))
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
+            ids(reply.body["items"].as_array().unwrap())
+        }
+    };
+    assert_eq!(best("").await, [late]);
+    assert_eq!(best("?season=2024-H2").await, [early]);
+    assert!(best("?season=2025-H1").await.is_empty());
+    assert!(best("?season=2024-H1").await.is_empty());
     for bad in ["2026-H3", "2026", "H1-2026", "2026-1"] {
         let reply = stack
             .get(
@@ -1264,24 +1571,7 @@ async fn a_post_detail_costs_the_same_statements_with_0_or_200_comments() {
         }
     }
     let db = &pool(&url).await;
-    let count = move || async move {
-        sqlx::query("create extension if not exists pg_stat_statements with schema public")
-            .execute(db)
-            .await
-            .ok()?;
-        sqlx::query_scalar::<_, i64>(
-            "select coalesce(sum(calls), 0)::bigint from public.pg_stat_statements \
-             where dbid = (select oid from pg_database where datname = current_database()) \
-               and query not like '%pg_stat_statements%'",
-        )
-        .fetch_one(db)
-        .await
-        .ok()
-    };
-    if count().await.is_none() {
-        eprintln!("pg_stat_statements is not available here; skipping the statement count");
-        return;
-    }
+    let count = move || statements_run(db, "");
     let (stack, token) = (&stack, viewer.token.as_str());
     let get = move |post: i64| async move {
         stack
@@ -1292,11 +1582,11 @@ async fn a_post_detail_costs_the_same_statements_with_0_or_200_comments() {
     get(quiet).await;
     get(busy).await;
 
-    let before = count().await.unwrap();
+    let before = count().await;
     let quiet_post = get(quiet).await;
-    let middle = count().await.unwrap();
+    let middle = count().await;
     let busy_post = get(busy).await;
-    let after = count().await.unwrap();
+    let after = count().await;
 
     assert_eq!(quiet_post.body["comments"], json!([]));
     let comments = busy_post.body["comments"].as_array().expect("comments");
@@ -1448,4 +1738,194 @@ async fn the_openapi_document_describes_every_community_endpoint() {
     ] {
         assert!(schemas.get(schema).is_some(), "{schema}");
     }
+}
+
+#[tokio::test]
+async fn a_thread_of_600_named_commenters_is_named_by_one_batch_get_users() {
+    let (stack, url) = stack_with_database().await;
+    let author = stack.user("crowded").await;
+    let viewer = stack.user("scroller").await;
+    let board = stack.board(&author.token, "자유게시판").await;
+    let post = id(&stack
+        .write(&author.token, board, "댓글 600개", "내용", false)
+        .await);
+    let db = pool(&url).await;
+    // Six hundred users, each commenting once by name: straight into the
+    // database (signing 600 up would hash 600 passwords).
+    sqlx::query(
+        "insert into auth.users (school_id, username, email, nickname, name, password_hash)
+         select 1, 'mob' || n, 'mob' || n || '@example.ac.kr', '군중' || n, '김군중', 'x'
+         from generate_series(1, 600) as n",
+    )
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "with crowd as (select id from auth.users where username like 'mob%'),
+              written as (
+                  insert into community.comments (post_id, author_id, anonymous, content)
+                  select $1, id, false, '댓글' from crowd order by id
+                  returning author_id)
+         insert into community.commenters (post_id, user_id, live_comments)
+         select $1, author_id, 1 from written",
+    )
+    .bind(post)
+    .execute(&db)
+    .await
+    .unwrap();
+    sqlx::query("update community.post_stats set comment_count = 600 where post_id = $1")
+        .bind(post)
+        .execute(&db)
+        .await
+        .unwrap();
+    // auth's one statement per BatchGetUsers call.
+    let lookups = "select id, nickname, school_id from users where id = any($1)";
+    let path = format!("/api/v1/posts/{post}");
+
+    let before = statements_run(&db, lookups).await;
+    let detail = stack.get(&path, Some(&viewer.token)).await;
+    let after = statements_run(&db, lookups).await;
+
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
+    assert_eq!(after - before, 1, "one BatchGetUsers for 601 named authors");
+    assert_eq!(detail.body["author"]["nickname"], nickname_for("crowded"));
+    let names: HashSet<&str> = detail.body["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|comment| comment["author"]["nickname"].as_str())
+        .collect();
+    assert_eq!(names.len(), 600);
+    assert!(
+        names.contains("군중1") && names.contains("군중600"),
+        "{names:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_write_is_kept_when_the_nickname_lookup_beside_it_fails() {
+    let (mut stack, url) = stack_with_database().await;
+    let writer = stack.user("steadfast").await;
+    let board = stack.board(&writer.token, "자유게시판").await;
+    // An anonymous post: writing it looks no one up.
+    let post = id(&stack
+        .write(&writer.token, board, "먼저 쓴 글", "내용", true)
+        .await);
+
+    stack.stack.stop_auth().await.expect("auth stops");
+    let mut replies = Vec::new();
+    for i in 0..5 {
+        replies.push(
+            stack
+                .post(
+                    &format!("/api/v1/boards/{board}/posts"),
+                    Some(&writer.token),
+                    json!({"title": format!("인증 없이 쓴 글 {i}"), "content": "내용"}),
+                )
+                .await,
+        );
+        replies.push(
+            stack
+                .comment(
+                    &writer.token,
+                    post,
+                    &format!("인증 없이 쓴 댓글 {i}"),
+                    false,
+                    None,
+                )
+                .await,
+        );
+    }
+
+    // The answer is auth's (down), but every write went through.
+    for reply in &replies {
+        reply.assert_problem(503, "service_unavailable");
+    }
+    let db = pool(&url).await;
+    let posts: i64 = sqlx::query_scalar(
+        "select count(*) from community.posts where title like '인증 없이 쓴 글 %'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    let comments: i64 = sqlx::query_scalar(
+        "select count(*) from community.comments where content like '인증 없이 쓴 댓글 %'",
+    )
+    .fetch_one(&db)
+    .await
+    .unwrap();
+    assert_eq!((posts, comments), (5, 5));
+    // A write the service refuses is still the write's own error.
+    stack
+        .comment(&writer.token, post, " ", false, None)
+        .await
+        .assert_problem(400, "invalid_input");
+    stack.stack.restart_auth().await.expect("auth restarts");
+    let seen = stack
+        .get(&format!("/api/v1/posts/{post}"), Some(&writer.token))
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    assert_eq!(seen.body["comment_count"], 5);
+}
+
+#[tokio::test]
+async fn a_full_post_and_a_full_school_are_400_problems_with_their_codes() {
+    let (stack, url) = stack_with_database().await;
+    let user = stack.user("fullhouse").await;
+    let board = stack.board(&user.token, "자유게시판").await;
+    let post = id(&stack
+        .write(&user.token, board, "댓글 천 개", "내용", false)
+        .await);
+    sqlx::query("update community.post_stats set comment_count = 1000 where post_id = $1")
+        .bind(post)
+        .execute(&pool(&url).await)
+        .await
+        .unwrap();
+
+    let comment = stack
+        .comment(&user.token, post, "천한 번째", false, None)
+        .await;
+    let mut created = 0;
+    for i in 0..96 {
+        let reply = stack
+            .post(
+                "/api/v1/boards",
+                Some(&user.token),
+                json!({"name": format!("게시판 {i}")}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+        created += 1;
+    }
+    let board_101 = stack
+        .post(
+            "/api/v1/boards",
+            Some(&user.token),
+            json!({"name": "하나 더"}),
+        )
+        .await;
+
+    comment.assert_problem(400, "too_many_comments");
+    assert_eq!(comment.error_fields(), ["post_id"]);
+    assert!(
+        comment.body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("1000")),
+        "{}",
+        comment.text
+    );
+    assert_eq!(created, 96);
+    board_101.assert_problem(400, "too_many_boards");
+    assert!(board_101.error_fields().is_empty(), "{}", board_101.text);
+    assert!(
+        board_101.body["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("100")),
+        "{}",
+        board_101.text
+    );
+    let seen = stack
+        .get(&format!("/api/v1/posts/{post}"), Some(&user.token))
+        .await;
+    assert_eq!(seen.body["comment_count"], 1000);
 }
