@@ -902,16 +902,26 @@ async fn batches_over_the_limit_are_invalid() {
     let auth = TestAuth::start().await;
     let (_, token) = auth.user_with_token("batcher").await;
 
-    let status = auth
-        .users()
-        .batch_get_users(authed(
-            pb::BatchGetUsersRequest {
-                user_ids: (1..=501).collect(),
-            },
-            &token,
-        ))
-        .await
-        .unwrap_err();
+    let batch = |size: i64| {
+        let mut users = auth.users();
+        let token = token.clone();
+        async move {
+            users
+                .batch_get_users(authed(
+                    pb::BatchGetUsersRequest {
+                        user_ids: (1..=size).collect(),
+                    },
+                    &token,
+                ))
+                .await
+        }
+    };
+
+    // A whole thread's authors fit in one call...
+    let found = batch(1024).await.expect("1024 ids are one batch");
+    assert_eq!(found.into_inner().users.len(), 1);
+    // ...and one more id is refused.
+    let status = batch(1025).await.unwrap_err();
 
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(reason_and_fields(&status).1, ["user_ids"]);
