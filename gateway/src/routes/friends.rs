@@ -20,8 +20,8 @@ use utoipa::{OpenApi, ToSchema};
 use super::{
     authed,
     timetable::{
-        Nicknames, SemesterQuery, TimetableBody, UserRef, friends_by_nickname, named_timetable,
-        nicknames, required, user_ref,
+        Nicknames, SemesterQuery, TimetableBody, UserRef, friend_refs, named_timetable, nicknames,
+        required, user_ref,
     },
 };
 use crate::{
@@ -261,9 +261,9 @@ pub async fn delete_request(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The caller's friends, by nickname.
+/// The caller's friends, newest friendship first.
 #[utoipa::path(get, path = "/api/v1/friends", tag = "friends",
-    responses((status = 200, description = "Friends, by nickname", body = Items<UserRef>)))]
+    responses((status = 200, description = "Friends, newest friendship first", body = Items<UserRef>)))]
 pub async fn list_friends(
     State(state): State<AppState>,
     auth: Auth,
@@ -279,7 +279,7 @@ pub async fn list_friends(
     let ids: Vec<i64> = friends.into_iter().map(|friend| friend.user_id).collect();
     let names = nicknames(&state, &auth, ids.iter().copied()).await?;
     Ok(Json(Items {
-        items: friends_by_nickname(ids, &names),
+        items: friend_refs(ids, &names),
     }))
 }
 

@@ -5,7 +5,9 @@
 //! messages and back, adds nicknames from auth (one `BatchGetUsers` per
 //! response), and fills a clash's `conflicts` from the `TimeConflict`
 //! status detail. Day and visibility names it does not know are passed on
-//! as "unspecified", so the service's one validation names the field.
+//! as "unspecified", so the service's one validation names the field. An
+//! import's courses are read one at a time (see [`import_courses`]), so a
+//! `400` names the first bad course whatever is wrong with it.
 
 use std::collections::HashMap;
 
@@ -21,7 +23,7 @@ use prost::Message;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::authed;
+use super::{authed, traced};
 use crate::{
     AppState,
     error::{ApiError, ApiResult},
@@ -376,7 +378,7 @@ pub async fn search_courses(
     }))
 }
 
-/// A course section to import.
+/// A course section to import (each item of `courses`).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CourseInputBody {
     /// 1–30 characters without spaces, unique per school and semester.
@@ -402,8 +404,12 @@ pub struct ImportCoursesBody {
     pub school_id: i64,
     #[schema(example = "2026-2")]
     pub semester: String,
-    /// 1–1000 courses; a bad one imports nothing.
-    pub courses: Vec<CourseInputBody>,
+    /// 1–500 courses, in a body of at most 64 KiB: about 250 courses of
+    /// typical length fit (Korean text takes 3 bytes a character), a larger
+    /// body is `413`. Import a bigger catalog in several requests. A `400`
+    /// names the first bad course in order; a bad one imports nothing.
+    #[schema(value_type = Vec<CourseInputBody>)]
+    pub courses: Vec<serde_json::Value>,
 }
 
 /// How many courses were imported.
@@ -413,12 +419,180 @@ pub struct ImportedBody {
     pub imported: i32,
 }
 
+/// A field of a course's JSON with the wrong type, or missing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ShapeError {
+    field: String,
+    message: &'static str,
+}
+
+/// Reads the fields of a course's (or session's) JSON, noting each one
+/// with the wrong shape.
+struct Reader<'o, 'e> {
+    object: &'o serde_json::Map<String, serde_json::Value>,
+    prefix: String,
+    errors: &'e mut Vec<ShapeError>,
+}
+
+impl<'o> Reader<'o, '_> {
+    fn fail(&mut self, name: &str, message: &'static str) {
+        self.errors.push(ShapeError {
+            field: format!("{}.{name}", self.prefix),
+            message,
+        });
+    }
+
+    fn string(&mut self, name: &str) -> String {
+        match self.object.get(name) {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(_) => {
+                self.fail(name, "must be a string");
+                String::new()
+            }
+            None => {
+                self.fail(name, "is required");
+                String::new()
+            }
+        }
+    }
+
+    /// An integer; one beyond `i32` is clamped, which keeps it outside
+    /// every range the service allows, so the service names it.
+    fn int(&mut self, name: &str) -> i32 {
+        match self.object.get(name).map(|value| (value, value.as_i64())) {
+            Some((_, Some(number))) => {
+                i32::try_from(number).unwrap_or(if number < 0 { i32::MIN } else { i32::MAX })
+            }
+            Some((serde_json::Value::Number(number), None)) if number.is_u64() => i32::MAX,
+            Some(_) => {
+                self.fail(name, "must be an integer");
+                0
+            }
+            None => {
+                self.fail(name, "is required");
+                0
+            }
+        }
+    }
+
+    fn array(&mut self, name: &str) -> &'o [serde_json::Value] {
+        match self.object.get(name) {
+            Some(serde_json::Value::Array(items)) => items,
+            Some(_) => {
+                self.fail(name, "must be an array");
+                &[]
+            }
+            None => {
+                self.fail(name, "is required");
+                &[]
+            }
+        }
+    }
+}
+
+/// The course at `index` of an import as the service takes it, or every
+/// field of it whose JSON has the wrong shape (`courses[3].credits`). Its
+/// values are left for the service to judge.
+fn course_input(
+    index: usize,
+    value: &serde_json::Value,
+) -> Result<pb::CourseInput, Vec<ShapeError>> {
+    let prefix = format!("courses[{index}]");
+    let Some(object) = value.as_object() else {
+        return Err(vec![ShapeError {
+            field: prefix,
+            message: "must be an object",
+        }]);
+    };
+    let mut errors = Vec::new();
+    let mut course = Reader {
+        object,
+        prefix: prefix.clone(),
+        errors: &mut errors,
+    };
+    let code = course.string("code");
+    let name = course.string("name");
+    let professor = course.string("professor");
+    let credits = course.int("credits");
+    let sessions_json = course.array("sessions");
+    let mut sessions = Vec::with_capacity(sessions_json.len());
+    for (number, session) in sessions_json.iter().enumerate() {
+        let prefix = format!("{prefix}.sessions[{number}]");
+        let Some(object) = session.as_object() else {
+            errors.push(ShapeError {
+                field: prefix,
+                message: "must be an object",
+            });
+            continue;
+        };
+        let mut session = Reader {
+            object,
+            prefix,
+            errors: &mut errors,
+        };
+        sessions.push(pb::ClassSession {
+            day: day_value(&session.string("day")),
+            start: session.string("start"),
+            end: session.string("end"),
+            room: session.string("room"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(pb::CourseInput {
+            code,
+            name,
+            professor,
+            credits,
+            sessions,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The index `field` (`courses[3].credits`) names, if it names a course.
+fn course_index(field: &str) -> Option<usize> {
+    let rest = field.strip_prefix("courses[")?;
+    let (index, after) = rest.split_once(']')?;
+    (after.is_empty() || after.starts_with('.') || after.starts_with('['))
+        .then(|| index.parse().ok())
+        .flatten()
+}
+
+/// The answer to an import the service refused. The service stops at the
+/// first bad course; when that is the stand-in of a course with the wrong
+/// shape, the answer names that course's shape errors instead.
+fn import_problem(status: tonic::Status, shapes: &HashMap<usize, Vec<ShapeError>>) -> ApiError {
+    use tonic_types::StatusExt;
+    let blamed = status
+        .get_error_details()
+        .bad_request()
+        .and_then(|bad| bad.field_violations.first().map(|v| v.field.clone()))
+        .and_then(|field| course_index(&field));
+    match blamed.and_then(|index| shapes.get(&index)) {
+        Some(errors) if status.code() == tonic::Code::InvalidArgument => {
+            let mut errors = errors.iter();
+            let first = errors.next().map_or_else(
+                || ApiError::invalid_field("invalid_input", "courses", "is invalid"),
+                |first| {
+                    ApiError::invalid_field("invalid_input", first.field.clone(), first.message)
+                },
+            );
+            errors.fold(first, |error, next| {
+                error.with_field(next.field.clone(), next.message)
+            })
+        }
+        _ => ApiError::from(status),
+    }
+}
+
 /// Imports courses, upserting by (school, semester, code).
 #[utoipa::path(post, path = "/api/v1/admin/courses", tag = "admin", request_body = ImportCoursesBody,
     responses(
         (status = 200, description = "Imported", body = ImportedBody),
-        (status = 400, description = "A field of the first bad course, or an unknown school; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The fields of the first bad course (in order, whether a value breaks a rule or has the wrong type), a bad semester, more than 500 courses, or an unknown school; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an administrator", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB: send fewer courses per request", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn import_courses(
     State(state): State<AppState>,
@@ -437,7 +611,7 @@ pub async fn import_courses(
         .clients
         .auth
         .clone()
-        .list_schools(auth_pb::ListSchoolsRequest {})
+        .list_schools(traced(auth_pb::ListSchoolsRequest {}))
         .await?
         .into_inner()
         .schools;
@@ -448,24 +622,22 @@ pub async fn import_courses(
             "is not a known school",
         ));
     }
-    let courses = body
+    // Every rule is the service's, and it reports the first bad course in
+    // order. A course with the wrong shape cannot be sent as it is, so an
+    // empty course stands in for it: the service refuses every course
+    // without a session (and so does its schema), so it still checks the
+    // semester, the count and every course before it, in order, and
+    // nothing is imported.
+    let mut shapes: HashMap<usize, Vec<ShapeError>> = HashMap::new();
+    let courses: Vec<pb::CourseInput> = body
         .courses
-        .into_iter()
-        .map(|course| pb::CourseInput {
-            code: course.code,
-            name: course.name,
-            professor: course.professor,
-            credits: course.credits,
-            sessions: course
-                .sessions
-                .into_iter()
-                .map(|session| pb::ClassSession {
-                    day: day_value(&session.day),
-                    start: session.start,
-                    end: session.end,
-                    room: session.room,
-                })
-                .collect(),
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            course_input(index, value).unwrap_or_else(|errors| {
+                shapes.insert(index, errors);
+                pb::CourseInput::default()
+            })
         })
         .collect();
     let imported = state
@@ -480,9 +652,17 @@ pub async fn import_courses(
             },
             &auth,
         ))
-        .await?
+        .await
+        .map_err(|status| import_problem(status, &shapes))?
         .into_inner()
         .imported;
+    if !shapes.is_empty() {
+        // The service refuses a course without a session; if it ever did
+        // not, a batch with a bad course went in.
+        return Err(ApiError::internal(
+            "the catalog accepted an import with a stand-in for a malformed course",
+        ));
+    }
     Ok(Json(ImportedBody { imported }))
 }
 
@@ -677,7 +857,7 @@ pub struct AddCourseBody {
         (status = 201, description = "The timetable with the course", body = TimetableBody),
         (status = 400, description = "A course of another semester or school", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such timetable or course", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`time_conflict` (with `conflicts: [Course]`) or `already_added`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`time_conflict` (with `conflicts: [Course]`, never empty), `already_added`, or `add_contended` (the timetable kept changing during the add; try again)", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn add_course(
     State(state): State<AppState>,
@@ -785,7 +965,7 @@ pub async fn timetable_image(
 pub struct MyTimetableBody {
     /// The caller's primary timetable of the semester; `null` when they have none.
     pub timetable: Option<TimetableBody>,
-    /// The caller's friends, by nickname.
+    /// The caller's friends, newest friendship first.
     pub friends: Vec<UserRef>,
 }
 
@@ -830,15 +1010,14 @@ pub async fn my_timetable(
     .await?;
     Ok(Json(MyTimetableBody {
         timetable: timetable.map(|timetable| timetable_body(timetable, &names)),
-        friends: friends_by_nickname(friend_ids, &names),
+        friends: friend_refs(friend_ids, &names),
     }))
 }
 
-/// Friends as [`UserRef`]s, by nickname (Hangul sorts 가나다 by code point).
-pub fn friends_by_nickname(ids: Vec<i64>, nicknames: &Nicknames) -> Vec<UserRef> {
-    let mut friends: Vec<UserRef> = ids.into_iter().map(|id| user_ref(id, nicknames)).collect();
-    friends.sort_by(|a, b| a.nickname.cmp(&b.nickname).then(a.id.cmp(&b.id)));
-    friends
+/// Friends as [`UserRef`]s, in the order the service lists them (newest
+/// friendship first, as API lists are unless stated otherwise).
+pub fn friend_refs(ids: Vec<i64>, nicknames: &Nicknames) -> Vec<UserRef> {
+    ids.into_iter().map(|id| user_ref(id, nicknames)).collect()
 }
 
 #[cfg(test)]
@@ -910,18 +1089,130 @@ mod tests {
         assert_eq!(problem["conflicts"][0]["sessions"][0]["day"], "MON");
     }
 
+    fn shape_fields(index: usize, value: serde_json::Value) -> Vec<(String, &'static str)> {
+        course_input(index, &value)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|error| (error.field, error.message))
+            .collect()
+    }
+
     #[test]
-    fn friends_sort_by_nickname() {
+    fn a_well_shaped_course_is_passed_on_for_the_service_to_judge() {
+        let course = course_input(
+            0,
+            &serde_json::json!({"code": " CSE2010-01 ", "name": "", "professor": "김민준", "credits": 99,
+                "sessions": [{"day": "Monday", "start": "9", "end": "25:00", "room": ""}]}),
+        )
+        .expect("the shape is right");
+        assert_eq!(course.code, " CSE2010-01 ");
+        assert_eq!(course.credits, 99);
+        assert_eq!(course.sessions[0].day, i32::from(pb::Day::Unspecified));
+        assert_eq!(course.sessions[0].start, "9");
+        let huge = course_input(
+            0,
+            &serde_json::json!({"code": "A", "name": "B", "professor": "", "credits": 1_u64 << 40, "sessions": []}),
+        )
+        .expect("an integer");
+        assert_eq!(huge.credits, i32::MAX, "still out of every range");
+    }
+
+    #[test]
+    fn every_field_with_the_wrong_shape_is_named() {
+        assert_eq!(
+            shape_fields(
+                3,
+                serde_json::json!({"code": 7, "name": "자료구조", "credits": "three",
+                    "sessions": [{"day": "MON", "start": "09:00", "end": null, "room": ""}, 5]})
+            ),
+            [
+                ("courses[3].code".to_owned(), "must be a string"),
+                ("courses[3].professor".to_owned(), "is required"),
+                ("courses[3].credits".to_owned(), "must be an integer"),
+                ("courses[3].sessions[0].end".to_owned(), "must be a string"),
+                ("courses[3].sessions[1]".to_owned(), "must be an object"),
+            ]
+        );
+        assert_eq!(
+            shape_fields(0, serde_json::json!("CSE2010-01")),
+            [("courses[0]".to_owned(), "must be an object")]
+        );
+        assert_eq!(
+            shape_fields(
+                1,
+                serde_json::json!({"code": "A", "name": "B", "professor": "", "credits": 2.5, "sessions": {}})
+            ),
+            [
+                ("courses[1].credits".to_owned(), "must be an integer"),
+                ("courses[1].sessions".to_owned(), "must be an array"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_refusal_names_the_shape_errors_only_when_it_stopped_at_a_stand_in() {
+        use everytime_common::validate::FieldError;
+        let shapes: HashMap<usize, Vec<ShapeError>> = [(
+            3,
+            vec![ShapeError {
+                field: "courses[3].credits".into(),
+                message: "must be an integer",
+            }],
+        )]
+        .into();
+        let fields = |error: ApiError| -> Vec<String> {
+            error
+                .problem()
+                .errors
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        let refused = |field: &str| {
+            everytime_common::grpc::invalid_input(&[FieldError::new(field, "is invalid")])
+        };
+
+        assert_eq!(
+            fields(import_problem(refused("courses[1].credits"), &shapes)),
+            ["courses[1].credits"]
+        );
+        assert_eq!(
+            fields(import_problem(refused("semester"), &shapes)),
+            ["semester"]
+        );
+        assert_eq!(
+            fields(import_problem(refused("courses"), &shapes)),
+            ["courses"]
+        );
+        assert_eq!(
+            fields(import_problem(refused("courses[3].code"), &shapes)),
+            ["courses[3].credits"]
+        );
+        assert_eq!(course_index("courses[12].sessions[0].day"), Some(12));
+        assert_eq!(course_index("courses[12]"), Some(12));
+        assert_eq!(course_index("courses[1]x"), None);
+        assert_eq!(course_index("courses"), None);
+    }
+
+    #[test]
+    fn friends_keep_the_services_order_and_get_their_nicknames() {
         let names: Nicknames = [
             (1, "다은".to_owned()),
             (2, "가영".to_owned()),
             (3, "나래".to_owned()),
         ]
         .into();
-        let sorted: Vec<i64> = friends_by_nickname(vec![1, 2, 3, 4], &names)
+
+        let friends = friend_refs(vec![3, 1, 4, 2], &names);
+
+        let listed: Vec<(i64, &str)> = friends
             .iter()
-            .map(|f| f.id)
+            .map(|friend| (friend.id, friend.nickname.as_str()))
             .collect();
-        assert_eq!(sorted, [4, 2, 3, 1]);
+        assert_eq!(
+            listed,
+            [(3, "나래"), (1, "다은"), (4, UNKNOWN_NICKNAME), (2, "가영")]
+        );
     }
 }

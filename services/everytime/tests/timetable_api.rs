@@ -4,14 +4,16 @@
 
 mod support;
 
-use everytime_timetable::{catalog, domain::Semester};
+use std::time::Duration;
+
+use everytime_timetable::{catalog, demo, domain::Semester};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use support::{Reply, Session, TestStack, nickname_for};
 
 const SEMESTER: &str = "2026-2";
-/// The demo catalog the launcher loads on first start.
-const DEMO_CATALOG: &str = include_str!("../../../deploy/demo/courses.json");
+/// The demo catalog the timetable service loads when told to.
+const DEMO_CATALOG: &str = demo::CATALOG;
 
 // ---------------------------------------------------------------- helpers
 
@@ -349,6 +351,120 @@ async fn each_bad_import_field_is_400_naming_it_and_imports_nothing() {
 }
 
 #[tokio::test]
+async fn the_first_bad_course_in_order_is_named_whatever_is_wrong_with_it() {
+    let (stack, admin) = stack_with_admin().await;
+    let student = stack.user("student").await;
+    let with = |changes: &[(usize, &str, Value)]| {
+        let mut courses = catalog_courses();
+        for (index, field, value) in changes {
+            courses[*index][*field] = value.clone();
+        }
+        courses
+    };
+    let cases = [
+        // A rule broken early, a wrong type later: the early one.
+        (
+            SEMESTER,
+            with(&[(1, "credits", json!(31)), (3, "credits", json!("three"))]),
+            vec!["courses[1].credits"],
+        ),
+        // A wrong type early, a rule broken later: the early one, every
+        // field of it with the wrong shape.
+        (
+            SEMESTER,
+            with(&[
+                (1, "credits", json!("three")),
+                (1, "sessions", json!({})),
+                (3, "name", json!("")),
+            ]),
+            vec!["courses[1].credits", "courses[1].sessions"],
+        ),
+        (
+            SEMESTER,
+            with(&[(0, "professor", json!(null)), (2, "code", json!(""))]),
+            vec!["courses[0].professor"],
+        ),
+        // The batch's own fields come first.
+        (
+            "2026-3",
+            with(&[(0, "credits", json!("three"))]),
+            vec!["semester"],
+        ),
+    ];
+    for (semester, courses, expected) in cases {
+        let reply = import(&stack, &admin, 1, semester, courses).await;
+
+        reply.assert_problem(400, "invalid_input");
+        assert_eq!(reply.error_fields(), expected, "{}", reply.text);
+    }
+    let shaped = import(
+        &stack,
+        &admin,
+        1,
+        SEMESTER,
+        with(&[(1, "credits", json!("three"))]),
+    )
+    .await;
+    assert_eq!(shaped.body["errors"][0]["message"], "must be an integer");
+    assert!(
+        codes(&search(&stack, &student.token, "").await.body).is_empty(),
+        "a bad batch imports nothing"
+    );
+}
+
+#[tokio::test]
+async fn an_import_holds_at_most_500_courses_and_a_body_over_64_kib_is_413() {
+    let (stack, admin) = stack_with_admin().await;
+    let student = stack.user("student").await;
+    // As short as a course gets, so 501 of them still fit in 64 KiB.
+    let short = |count: usize| -> Vec<Value> {
+        (0..count)
+            .map(|n| {
+                course(
+                    &format!("C{n}"),
+                    "n",
+                    "",
+                    1,
+                    &[("MON", "09:00", "10:00", "")],
+                )
+            })
+            .collect()
+    };
+    let body =
+        |courses: Vec<Value>| json!({"school_id": 1, "semester": SEMESTER, "courses": courses});
+    let size = |courses: Vec<Value>| serde_json::to_vec(&body(courses)).expect("JSON").len();
+    assert!(size(short(501)) < 64 * 1024, "{} bytes", size(short(501)));
+
+    let over = import(&stack, &admin, 1, SEMESTER, short(501)).await;
+    over.assert_problem(400, "invalid_input");
+    assert_eq!(over.error_fields(), ["courses"]);
+    assert!(codes(&search(&stack, &student.token, "").await.body).is_empty());
+
+    let most = import(&stack, &admin, 1, SEMESTER, short(500)).await;
+    assert_eq!(most.status, StatusCode::OK, "{}", most.text);
+    assert_eq!(most.body, json!({"imported": 500}));
+
+    // Courses of typical length: 300 of them are well over the body limit.
+    let typical: Vec<Value> = (0..300)
+        .map(|n| {
+            course(
+                &format!("KOR{n:04}-01"),
+                "한국현대문학의이해와감상",
+                "김민준",
+                3,
+                &[
+                    ("MON", "09:00", "10:15", "인문대학 301동 101호"),
+                    ("WED", "09:00", "10:15", "인문대학 301동 101호"),
+                ],
+            )
+        })
+        .collect();
+    assert!(size(typical.clone()) > 64 * 1024);
+    let too_big = import(&stack, &admin, 1, SEMESTER, typical).await;
+    too_big.assert_problem(413, "payload_too_large");
+}
+
+#[tokio::test]
 async fn importing_again_updates_courses_by_code() {
     let (stack, admin) = stack_with_catalog().await;
     let student = stack.user("student").await;
@@ -559,6 +675,155 @@ async fn the_committed_demo_catalog_parses_has_300_sections_and_imports_cleanly(
         total += reply.body["imported"].as_i64().expect("a count");
     }
     assert_eq!(total, i64::try_from(courses.len()).unwrap());
+}
+
+/// How many demo courses the current semester shows `token` (school 1,
+/// 서울대학교), asking until there are some or `wait` is over.
+async fn demo_courses_seen(stack: &TestStack, token: &str, wait: Duration) -> usize {
+    let semester = Semester::parse_or_current("semester", "").expect("a semester");
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let page = stack
+            .get(
+                &format!("/api/v1/courses?semester={semester}&limit=100"),
+                Some(token),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let seen = codes(&page.body).len();
+        if seen > 0 || tokio::time::Instant::now() >= deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_the_demo_flag_on_a_new_user_soon_sees_the_demo_catalog() {
+    let stack = TestStack::start_with(|config| config.timetable.load_demo_catalog = true).await;
+    let student = stack.user("student").await;
+
+    let seen = demo_courses_seen(&stack, &student.token, Duration::from_secs(60)).await;
+
+    assert_eq!(seen, 100, "a full first page of the demo catalog");
+    let file = catalog::CatalogFile::from_json(DEMO_CATALOG).expect("parses");
+    let first = file
+        .courses
+        .iter()
+        .map(|course| course.code.as_str())
+        .min()
+        .expect("courses");
+    let semester = Semester::parse_or_current("semester", "").expect("a semester");
+    let current = stack
+        .get(
+            &format!("/api/v1/courses?semester={semester}&limit=1"),
+            Some(&student.token),
+        )
+        .await;
+    assert_eq!(current.body["items"][0]["code"], first);
+}
+
+#[tokio::test]
+async fn with_the_demo_flag_off_no_catalog_appears() {
+    let stack = TestStack::start().await;
+    let student = stack.user("student").await;
+
+    // Long enough for a load that was wrongly started to show.
+    let seen = demo_courses_seen(&stack, &student.token, Duration::from_secs(5)).await;
+
+    assert_eq!(seen, 0);
+}
+
+#[tokio::test]
+async fn the_demo_loader_waits_for_auth_and_loads_once_into_an_empty_semester() {
+    let url = everytime_common::postgres::test_database()
+        .await
+        .expect("a test database");
+    // Auth's address, not served yet: calls to it are refused until it starts.
+    let auth_addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let auth_url = format!("http://{auth_addr}");
+    let mut config = everytime_timetable::Config::new(url.clone(), auth_url.clone());
+    config.load_demo_catalog = true;
+    config.demo_retry = demo::Retry {
+        attempts: 100,
+        first_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+    };
+    let mut timetable = everytime::Running::spawn(
+        tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds"),
+        move |listener, shutdown| everytime_timetable::serve(config, listener, shutdown),
+    )
+    .expect("spawns");
+    let mut health = tonic_health::pb::health_client::HealthClient::new(
+        everytime_common::grpc::channel(
+            &format!("http://{}", timetable.addr),
+            Duration::from_secs(5),
+        )
+        .expect("a channel"),
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while health
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .is_err()
+    {
+        assert!(tokio::time::Instant::now() < deadline, "timetable is ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Ready while auth is still down: the load does not hold start-up up.
+    let pool = catalog::connect(&url).await.expect("connects");
+    let semester = Semester::parse_or_current("semester", "").expect("a semester");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        catalog::course_count(&pool, 1, semester.as_str())
+            .await
+            .expect("counts"),
+        0
+    );
+
+    let mut auth = everytime::Running::spawn(
+        tokio::net::TcpListener::bind(auth_addr)
+            .await
+            .expect("binds auth's address"),
+        move |listener, shutdown| {
+            everytime_auth::serve(everytime_auth::Config::new(url), listener, shutdown)
+        },
+    )
+    .expect("spawns");
+
+    let expected = catalog::CatalogFile::from_json(DEMO_CATALOG)
+        .expect("parses")
+        .courses
+        .len();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut count = 0;
+    while tokio::time::Instant::now() < deadline {
+        count = catalog::course_count(&pool, 1, semester.as_str())
+            .await
+            .expect("counts");
+        if count > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // One transaction: all of it at once.
+    assert_eq!(count, i64::try_from(expected).unwrap());
+
+    // Once there are courses it leaves the semester alone.
+    let client = everytime_proto::auth::v1::auth_service_client::AuthServiceClient::new(
+        everytime_common::grpc::channel(&auth_url, Duration::from_secs(5)).expect("a channel"),
+    );
+    let again = demo::load(&pool, client, demo::Retry::default())
+        .await
+        .expect("loads");
+    assert_eq!(again, demo::Loaded::AlreadyLoaded);
+    pool.close().await;
+    timetable.stop().await.expect("timetable stops");
+    auth.stop().await.expect("auth stops");
 }
 
 // ---------------------------------------------------------------- timetables
@@ -964,6 +1229,12 @@ async fn racing_conflicting_adds_accept_exactly_one_every_time() {
             &first
         };
         refused.assert_problem(409, "time_conflict");
+        assert_eq!(
+            refused.body["conflicts"].as_array().map(Vec::len),
+            Some(1),
+            "round {round}: {}",
+            refused.text
+        );
         let held = stack
             .get(&format!("/api/v1/timetables/{id}"), Some(&minsu.token))
             .await;
@@ -1061,6 +1332,46 @@ async fn the_image_is_an_svg_grid_with_a_block_per_session() {
             .filter(|node| node.attribute("class") == Some("session"))
             .count(),
         5
+    );
+    // One colour per course, a different one for each.
+    let mut fills: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for block in document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("course"))
+    {
+        let fill = block
+            .children()
+            .find(|node| node.attribute("class") == Some("session"))
+            .and_then(|rect| rect.attribute("fill"))
+            .expect("a filled block");
+        fills
+            .entry(block.attribute("data-course-id").expect("a course id"))
+            .or_default()
+            .insert(fill);
+    }
+    assert_eq!(fills.len(), 3, "{fills:?}");
+    assert!(
+        fills.values().all(|colours| colours.len() == 1),
+        "{fills:?}"
+    );
+    let distinct: std::collections::BTreeSet<&str> = fills.values().flatten().copied().collect();
+    assert_eq!(distinct.len(), 3, "{fills:?}");
+    // Every block shows its room.
+    let rooms: Vec<&str> = document
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("room"))
+        .filter_map(|node| node.text())
+        .collect();
+    assert_eq!(
+        rooms,
+        [
+            "301동 101호",
+            "301동 101호",
+            "27동 220호",
+            "27동 220호",
+            "56동 실험실"
+        ]
     );
 }
 
@@ -1377,13 +1688,21 @@ async fn requests_are_declined_or_cancelled_and_friends_removed_on_both_sides() 
 }
 
 #[tokio::test]
-async fn the_first_screen_shows_the_primary_timetable_and_the_friends_by_nickname() {
+async fn the_first_screen_shows_the_primary_timetable_and_the_friends_newest_first() {
     let (stack, _admin) = stack_with_catalog().await;
     let minsu = stack.user("minsu").await;
     let dana = stack.user("dana").await;
     let bora = stack.user("bora").await;
+    let chan = stack.user("chan").await;
+    // Newest first is neither the nicknames' order nor the ids'.
+    befriend(&stack, &minsu, &bora).await;
+    befriend(&stack, &chan, &minsu).await;
     befriend(&stack, &minsu, &dana).await;
-    befriend(&stack, &bora, &minsu).await;
+    let newest_first = json!([
+        {"id": dana.id, "nickname": nickname_for("dana")},
+        {"id": chan.id, "nickname": nickname_for("chan")},
+        {"id": bora.id, "nickname": nickname_for("bora")},
+    ]);
 
     let empty = stack
         .get(
@@ -1393,13 +1712,9 @@ async fn the_first_screen_shows_the_primary_timetable_and_the_friends_by_nicknam
         .await;
     assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
     assert!(empty.body["timetable"].is_null());
-    assert_eq!(
-        empty.body["friends"],
-        json!([
-            {"id": bora.id, "nickname": nickname_for("bora")},
-            {"id": dana.id, "nickname": nickname_for("dana")},
-        ])
-    );
+    assert_eq!(empty.body["friends"], newest_first);
+    let friends = stack.get("/api/v1/friends", Some(&minsu.token)).await;
+    assert_eq!(friends.body, json!({"items": newest_first}));
 
     let timetable = create_timetable(&stack, &minsu.token, json!({"semester": SEMESTER})).await;
     create_timetable(&stack, &minsu.token, json!({"semester": SEMESTER})).await;
@@ -1423,7 +1738,7 @@ async fn the_first_screen_shows_the_primary_timetable_and_the_friends_by_nicknam
         nickname_for("minsu")
     );
     assert_eq!(home.body["timetable"]["courses"][0]["code"], "MAT1010-02");
-    assert_eq!(home.body["friends"].as_array().map(Vec::len), Some(2));
+    assert_eq!(home.body["friends"], newest_first);
 
     // Without a semester: the current one.
     let current = Semester::parse_or_current("semester", "").expect("a semester");

@@ -1,5 +1,5 @@
 //! The course catalog: importing sections (the `ImportCourses` RPC and the
-//! launcher's demo data share [`import`]) and the JSON form catalogs are
+//! demo catalog loader share [`import_in`]) and the JSON form catalogs are
 //! kept in (`deploy/demo/`).
 
 use std::collections::{HashMap, HashSet};
@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use everytime_common::db::{self, PoolOptions};
 use everytime_proto::timetable::v1 as pb;
 use serde::Deserialize;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::{
     domain::{self, Day},
@@ -29,6 +29,28 @@ pub async fn import(
     semester: &str,
     courses: &[pb::CourseInput],
 ) -> Result<usize> {
+    let mut tx = pool.begin().await?;
+    let imported = import_in(&mut tx, school_id, semester, courses).await?;
+    tx.commit().await?;
+    analyze(pool).await;
+    Ok(imported)
+}
+
+/// [`import`] inside the caller's transaction, which must commit it (and
+/// should [`analyze`] afterwards).
+///
+/// Locks are taken in one order: the courses (by the upsert, by code),
+/// then the timetables holding courses whose times changed (by id). Adds
+/// take a course and then its timetable, so an add and an import never wait
+/// on each other in a circle; an add racing an import either finishes
+/// before the import touches its course, or waits and then copies the new
+/// sessions.
+pub async fn import_in(
+    tx: &mut PgConnection,
+    school_id: i64,
+    semester: &str,
+    courses: &[pb::CourseInput],
+) -> Result<usize> {
     if school_id <= 0 {
         return Err(Error::field("school_id", "must be a school id"));
     }
@@ -45,9 +67,8 @@ pub async fn import(
         .map(|key| domain::index_grams(school_id, &semester, key).join("\u{1f}"))
         .collect();
 
-    let mut tx = pool.begin().await?;
     let upserted =
-        store::upsert_courses(&mut tx, school_id, &semester, &courses, &keys, &grams).await?;
+        store::upsert_courses(&mut *tx, school_id, &semester, &courses, &keys, &grams).await?;
     let ids: HashMap<&str, (i64, bool)> = upserted
         .iter()
         .map(|row| (row.code.as_str(), (row.id, row.inserted)))
@@ -92,14 +113,18 @@ pub async fn import(
         .into_iter()
         .filter(|row| changed.contains(&row.course_id))
         .collect();
-    store::replace_sessions(&mut tx, &changed_ids, &changed_sessions).await?;
+    store::replace_sessions(&mut *tx, &changed_ids, &changed_sessions).await?;
     let retimed: Vec<i64> = upserted
         .iter()
         .filter(|row| !row.inserted && changed.contains(&row.id))
         .map(|row| row.id)
         .collect();
     if !retimed.is_empty() {
-        for (timetable_id, course_id) in store::reslot_courses(&mut tx, &retimed).await? {
+        // No add can put a retimed course into another timetable now (we
+        // hold the course rows), and with the timetables locked no add can
+        // write slots into them until we commit.
+        store::lock_timetables_holding(&mut *tx, &retimed).await?;
+        for (timetable_id, course_id) in store::reslot_courses(&mut *tx, &retimed).await? {
             tracing::warn!(
                 timetable_id,
                 course_id,
@@ -107,19 +132,22 @@ pub async fn import(
             );
         }
     }
-    tx.commit().await?;
-    // Fresh statistics, so the planner knows which search grams are rare
-    // and answers a rare one from the GIN index instead of walking the
-    // semester by code. Imports are rare; this costs tens of milliseconds.
-    if let Err(error) = store::analyze_courses(pool).await {
-        tracing::warn!(%error, "cannot analyze courses after an import");
-    }
     tracing::info!(school_id, semester = %semester, courses = courses.len(), changed = changed.len(), "courses imported");
     Ok(courses.len())
 }
 
+/// Refreshes the planner's statistics after an import, so it knows which
+/// search grams are rare and answers a rare one from the GIN index instead
+/// of walking the semester by code. Imports are rare; this costs tens of
+/// milliseconds. A failure is only logged.
+pub async fn analyze(pool: &PgPool) {
+    if let Err(error) = store::analyze_courses(pool).await {
+        tracing::warn!(%error, "cannot analyze courses after an import");
+    }
+}
+
 /// A pool on the timetable schema of `database_url`, migrated: for callers
-/// outside the service (the launcher loading demo data).
+/// outside the service (tests that import a catalog file directly).
 pub async fn connect(database_url: &str) -> Result<PgPool, sqlx::Error> {
     let options = PoolOptions {
         max_connections: 2,

@@ -13,8 +13,10 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use everytime_common::validate::{self, FieldError};
 use everytime_proto::timetable::v1 as pb;
 
-/// At most this many courses in one import.
-pub const MAX_IMPORT: usize = 1000;
+/// At most this many courses in one import: about what fits in the REST
+/// API's 64 KiB body when courses are short (typical ones fit about 250),
+/// so the count, not only the body size, is a limit a client can meet.
+pub const MAX_IMPORT: usize = 500;
 /// At most this many weekly sessions per course.
 pub const MAX_SESSIONS: usize = 14;
 /// Credits a course may carry.
@@ -849,6 +851,35 @@ mod tests {
         assert_eq!(parse_import("2026-1", &[]).unwrap_err()[0].field, "courses");
         let (semester, courses) = parse_import("2026-1", &[course()]).unwrap();
         assert_eq!((semester.as_str(), courses.len()), ("2026-1", 1));
+    }
+
+    #[test]
+    fn an_import_holds_1_to_500_courses() {
+        let numbered = |count: usize| -> Vec<pb::CourseInput> {
+            (0..count)
+                .map(|n| pb::CourseInput {
+                    code: format!("C{n}"),
+                    ..course()
+                })
+                .collect()
+        };
+
+        assert!(parse_import("2026-1", &numbered(MAX_IMPORT)).is_ok());
+        let over = parse_import("2026-1", &numbered(MAX_IMPORT + 1)).unwrap_err();
+        assert_eq!(over[0].field, "courses");
+        assert_eq!(over[0].message, "must hold 1 to 500 courses");
+    }
+
+    #[test]
+    fn an_empty_course_is_always_refused() {
+        // The gateway sends one in place of a course whose JSON has the
+        // wrong shape, counting on this refusal.
+        let errors = parse_import("2026-1", &[course(), pb::CourseInput::default()]).unwrap_err();
+        let named: Vec<&str> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(
+            named,
+            ["courses[1].code", "courses[1].name", "courses[1].sessions"]
+        );
     }
 
     #[test]

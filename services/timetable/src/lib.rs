@@ -10,25 +10,32 @@
 //!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
-//! [`catalog::import`] also loads catalogs from outside the service (the
-//! launcher's demo data).
+//! With [`Config::load_demo_catalog`] on it also loads the built-in demo
+//! catalog in the background ([`demo`]).
 
 pub mod catalog;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod render;
 pub mod service;
 pub mod store;
 
-use std::{future::Future, sync::Arc};
+use std::{
+    future::Future,
+    ops::{Deref, DerefMut},
+    sync::Arc,
+};
 
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
+    config::{self, ConfigError},
     db,
     grpc::{self, ServeOptions},
     page::Cursors,
     token::TokenVerifier,
 };
+use everytime_proto::auth::v1::auth_service_client::AuthServiceClient;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -49,12 +56,80 @@ pub const HEALTH_SERVICES: &[&str] = &[
 /// Every RPC needs a token.
 pub const PUBLIC_METHODS: &[&str] = &[];
 
-/// Everything the service is configured with; its own database variable
-/// is `TIMETABLE_DATABASE_URL`.
-pub type Config = ServiceConfig;
-
 /// The prefix of this service's own variables.
 pub const ENV_PREFIX: &str = "TIMETABLE";
+
+/// Everything the service is configured with: what every data service
+/// reads (its own database variable is `TIMETABLE_DATABASE_URL`) plus the
+/// timetable's own settings.
+///
+/// It dereferences to the shared [`ServiceConfig`], so `config.auth_url`
+/// reads the same here as for the other services.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The settings every data service shares.
+    pub service: ServiceConfig,
+    /// Load the built-in demo catalog at start-up, in the background, when
+    /// the current semester has no courses of its school
+    /// (`TIMETABLE_LOAD_DEMO_CATALOG`, default false).
+    pub load_demo_catalog: bool,
+    /// How the demo catalog loader waits for auth.
+    pub demo_retry: demo::Retry,
+}
+
+impl Config {
+    /// Defaults for everything but the database and auth (no demo catalog):
+    /// for tests and the launcher.
+    pub fn new(database_url: impl Into<String>, auth_url: impl Into<String>) -> Self {
+        ServiceConfig::new(database_url, auth_url).into()
+    }
+
+    /// Reads the environment; `DATABASE_URL` (or `TIMETABLE_DATABASE_URL`)
+    /// is required.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::with_own_variables(ServiceConfig::from_env(ENV_PREFIX)?)
+    }
+
+    /// Reads the environment, with `database_url` unless
+    /// `TIMETABLE_DATABASE_URL` overrides it.
+    pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
+        Self::with_own_variables(ServiceConfig::from_env_with_database(
+            ENV_PREFIX,
+            database_url,
+        )?)
+    }
+
+    fn with_own_variables(service: ServiceConfig) -> Result<Self, ConfigError> {
+        Ok(Config {
+            load_demo_catalog: config::flag_or("TIMETABLE_LOAD_DEMO_CATALOG", false)?,
+            ..service.into()
+        })
+    }
+}
+
+impl From<ServiceConfig> for Config {
+    fn from(service: ServiceConfig) -> Self {
+        Config {
+            service,
+            load_demo_catalog: false,
+            demo_retry: demo::Retry::default(),
+        }
+    }
+}
+
+impl Deref for Config {
+    type Target = ServiceConfig;
+
+    fn deref(&self) -> &ServiceConfig {
+        &self.service
+    }
+}
+
+impl DerefMut for Config {
+    fn deref_mut(&mut self) -> &mut ServiceConfig {
+        &mut self.service
+    }
+}
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -85,6 +160,16 @@ pub async fn serve_with_verifier(
 ) -> Result<(), StartError> {
     let pool =
         db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
+    let demo = if config.load_demo_catalog {
+        let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
+        Some(demo::spawn(
+            pool.clone(),
+            AuthServiceClient::new(auth),
+            config.demo_retry,
+        ))
+    } else {
+        None
+    };
     let state = Arc::new(State {
         pool: pool.clone(),
         cursors: config.cursors.clone(),
@@ -115,6 +200,10 @@ pub async fn serve_with_verifier(
         shutdown,
     )
     .await;
+    // An unfinished demo load rolls back; it must not hold the pool open.
+    if let Some(demo) = demo {
+        demo.abort();
+    }
     pool.close().await;
     Ok(served?)
 }

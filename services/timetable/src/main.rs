@@ -13,7 +13,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let shutdown = shutdown_signal();
     let telemetry = telemetry::init("timetable");
-    let config = Config::from_env(everytime_timetable::ENV_PREFIX)?;
+    let config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "timetable listening");
     serve(config, listener, shutdown).await?;

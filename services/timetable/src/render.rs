@@ -4,13 +4,23 @@
 //! course meets then; rows are the hours from the earliest start to the
 //! latest end (9 to 18 for an empty timetable). Each session is a rounded
 //! block in its course's colour with the course name and room, clipped to
-//! the block. Text is XML-escaped and set in a font stack that covers
-//! Hangul on every platform, so Korean stays legible wherever it is opened.
+//! the block: on two or more lines when the block is tall enough, else on
+//! one. Text is XML-escaped, with the characters XML cannot carry taken
+//! out, and set in a font stack that covers Hangul on every platform, so
+//! Korean stays legible wherever it is opened.
+//!
+//! A course's colour comes from a hash of its section code, so it keeps
+//! its colour from one picture to the next ([`colours`]); courses of one
+//! timetable that would share a colour are told apart in the order they
+//! were added, so adding a course never recolours one already there.
 //!
 //! Rendering lives here, in the service, and nowhere else: the gateway only
 //! passes the document on.
 
-use std::fmt::{self, Write};
+use std::{
+    collections::HashMap,
+    fmt::{self, Write},
+};
 
 use everytime_proto::timetable::v1 as pb;
 
@@ -27,14 +37,73 @@ const NAME_SIZE: i32 = 12;
 const ROOM_SIZE: i32 = 11;
 const LINE_GAP: i32 = 3;
 const PADDING: i32 = 5;
+/// The smallest text on a short block.
+const MIN_SIZE: i32 = 8;
 
-/// Course colours, one per course in turn, soft enough for dark text.
-const PALETTE: [&str; 12] = [
+/// Course colours, soft enough for dark text; a timetable's courses get
+/// distinct ones while there are no more courses than colours.
+pub const PALETTE: [&str; 16] = [
     "#f8b4b4", "#fbd38d", "#faf089", "#c6f6a5", "#9ae6b4", "#81e6d9", "#90cdf4", "#a3bffa",
-    "#d6bcfa", "#fbb6ce", "#e2c9a6", "#cbd5e0",
+    "#d6bcfa", "#fbb6ce", "#e2c9a6", "#cbd5e0", "#feb2a0", "#b2f5ea", "#bee3f8", "#e9d8fd",
 ];
 
-/// Escapes text for XML content and attribute values.
+/// Where a course's colour is in [`PALETTE`] when nothing else of its
+/// timetable has it: FNV-1a of the section code, the same on every machine
+/// and in every release (unlike the standard library's hasher).
+pub fn preferred_colour(code: &str) -> usize {
+    let hash = code.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    usize::try_from(hash % PALETTE.len() as u64).unwrap_or(0)
+}
+
+/// The colour of each course (by id). Courses are served in the order they
+/// were added (`added`, course ids; any course missing from it comes after,
+/// by code): each takes its [`preferred_colour`], or when an earlier course
+/// has it, the next free one. So a course keeps its colour when another is
+/// added, and courses of one timetable differ while colours last.
+pub fn colours(courses: &[pb::Course], added: &[i64]) -> HashMap<i64, &'static str> {
+    let rank = |course: &pb::Course| {
+        added
+            .iter()
+            .position(|id| *id == course.id)
+            .unwrap_or(usize::MAX)
+    };
+    let mut ordered: Vec<&pb::Course> = courses.iter().collect();
+    ordered.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.code.cmp(&b.code)));
+    let mut taken = [false; PALETTE.len()];
+    let mut assigned = HashMap::with_capacity(courses.len());
+    for course in ordered {
+        let preferred = preferred_colour(&course.code);
+        let index = (0..PALETTE.len())
+            .map(|step| (preferred + step) % PALETTE.len())
+            .find(|index| !taken[*index])
+            // More courses than colours: repeats are unavoidable.
+            .unwrap_or(preferred);
+        taken[index] = true;
+        assigned.insert(course.id, PALETTE[index]);
+    }
+    assigned
+}
+
+/// Whether XML 1.0 can carry `c` at all: not the C0 controls but tab, line
+/// feed and carriage return, and not U+FFFE or U+FFFF. (Rust's `char` has
+/// no surrogates, the one other gap.)
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Unicode noncharacters (U+FDD0–U+FDEF and the last two code points of
+/// every plane): legal XML, but meant never to be interchanged.
+fn noncharacter(c: char) -> bool {
+    let c = u32::from(c);
+    (0xfdd0..=0xfdef).contains(&c) || c & 0xfffe == 0xfffe
+}
+
+/// Escapes text for XML content and attribute values. Control characters
+/// become spaces (course text is one line); characters XML cannot carry
+/// (U+FFFE, U+FFFF) and other noncharacters are dropped, so the document
+/// always parses.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
@@ -44,8 +113,8 @@ pub fn escape(text: &str) -> String {
             '>' => escaped.push_str("&gt;"),
             '"' => escaped.push_str("&quot;"),
             '\'' => escaped.push_str("&apos;"),
-            // XML 1.0 cannot carry most control characters at all.
             c if c.is_control() => escaped.push(' '),
+            c if !xml_char(c) || noncharacter(c) => {}
             c => escaped.push(c),
         }
     }
@@ -95,6 +164,23 @@ fn wrap(text: &str, width: f32, max_lines: usize) -> Vec<String> {
     lines
 }
 
+/// `text` cut to at most `width` ems, ending in "…" when cut.
+fn truncate(text: &str, width: f32) -> String {
+    if width_em(text) <= width {
+        return text.to_owned();
+    }
+    let mut cut = String::new();
+    for c in text.chars() {
+        cut.push(c);
+        if width_em(&cut) + 1.0 > width {
+            cut.pop();
+            break;
+        }
+    }
+    cut.push('…');
+    cut
+}
+
 /// One session to draw.
 struct Block<'a> {
     course: &'a pb::Course,
@@ -105,11 +191,13 @@ struct Block<'a> {
     room: &'a str,
 }
 
-/// The SVG document of a timetable.
-pub fn svg(timetable: &pb::Timetable) -> String {
+/// The SVG document of a timetable; `added` holds its course ids in the
+/// order they were added, which settles who keeps a contested colour.
+pub fn svg(timetable: &pb::Timetable, added: &[i64]) -> String {
+    let colours = colours(&timetable.courses, added);
     let mut blocks = Vec::new();
-    for (index, course) in timetable.courses.iter().enumerate() {
-        let colour = PALETTE[index % PALETTE.len()];
+    for course in &timetable.courses {
+        let colour = colours.get(&course.id).copied().unwrap_or(PALETTE[0]);
         for session in &course.sessions {
             let (Some(day), Ok(start), Ok(end)) = (
                 Day::from_number(session.day),
@@ -225,43 +313,91 @@ fn draw(out: &mut String, timetable: &pb::Timetable, blocks: &[Block<'_>]) -> fm
             colour = block.colour,
         )?;
         let text_width = (w - 2 * PADDING) as f32;
-        let name_lines_room = (h - 2 * PADDING) / (NAME_SIZE + LINE_GAP);
-        let show_room = !block.room.is_empty() && name_lines_room >= 2;
-        let name_lines =
-            usize::try_from((name_lines_room - i32::from(show_room)).max(1)).unwrap_or(1);
-        let lines = wrap(
-            &block.course.name,
-            text_width / NAME_SIZE as f32,
-            name_lines,
-        );
-        write!(
-            out,
-            r##"<text clip-path="url(#clip-{index})" x="{tx}" y="{ty}" fill="#1a202c">"##,
-            tx = x + PADDING,
-            ty = y + PADDING,
-        )?;
-        for (line_index, line) in lines.iter().enumerate() {
-            let dy = if line_index == 0 {
-                NAME_SIZE
+        let lines_fit = (h - 2 * PADDING + LINE_GAP) / (NAME_SIZE + LINE_GAP);
+        if lines_fit >= 2 || block.room.is_empty() && lines_fit >= 1 {
+            // Tall enough: the name wrapped over the lines the room leaves.
+            let show_room = !block.room.is_empty();
+            let name_lines =
+                usize::try_from((lines_fit - i32::from(show_room)).max(1)).unwrap_or(1);
+            let lines = wrap(
+                &block.course.name,
+                text_width / NAME_SIZE as f32,
+                name_lines,
+            );
+            write!(
+                out,
+                r##"<text clip-path="url(#clip-{index})" x="{tx}" y="{ty}" fill="#1a202c">"##,
+                tx = x + PADDING,
+                ty = y + PADDING,
+            )?;
+            for (line_index, line) in lines.iter().enumerate() {
+                let dy = if line_index == 0 {
+                    NAME_SIZE
+                } else {
+                    NAME_SIZE + LINE_GAP
+                };
+                write!(
+                    out,
+                    r#"<tspan class="name" x="{tx}" dy="{dy}" font-size="{NAME_SIZE}" font-weight="bold">{text}</tspan>"#,
+                    tx = x + PADDING,
+                    text = escape(line),
+                )?;
+            }
+            if show_room {
+                write!(
+                    out,
+                    r#"<tspan class="room" x="{tx}" dy="{dy}" font-size="{ROOM_SIZE}">{text}</tspan>"#,
+                    tx = x + PADDING,
+                    dy = ROOM_SIZE + LINE_GAP,
+                    text = escape(&truncate(block.room, text_width / ROOM_SIZE as f32)),
+                )?;
+            }
+        } else {
+            // A short block: name and room on one line, centred, in a
+            // smaller size when that makes both fit (or when even one line
+            // of the usual size is taller than the block); cut to fit else.
+            let line_em = width_em(&block.course.name)
+                + if block.room.is_empty() {
+                    0.0
+                } else {
+                    0.5 + width_em(block.room)
+                };
+            let largest = NAME_SIZE.min(h - 2).max(MIN_SIZE);
+            let size = (MIN_SIZE..=largest)
+                .rev()
+                .find(|size| line_em <= text_width / *size as f32)
+                .unwrap_or(MIN_SIZE.max(largest - 2));
+            let pad = PADDING.min(((h - size) / 2).max(0));
+            let width = text_width / size as f32;
+            let room_width = if block.room.is_empty() {
+                0.0
             } else {
-                NAME_SIZE + LINE_GAP
+                width_em(block.room).min(width / 2.0)
             };
+            let name_width = if block.room.is_empty() {
+                width
+            } else {
+                (width - room_width - 0.5).max(1.0)
+            };
+            let name = truncate(&block.course.name, name_width);
             write!(
                 out,
-                r#"<tspan class="name" x="{tx}" dy="{dy}" font-size="{NAME_SIZE}" font-weight="bold">{text}</tspan>"#,
+                r##"<text clip-path="url(#clip-{index})" x="{tx}" y="{ty}" font-size="{size}" fill="#1a202c"><tspan class="name" font-weight="bold">{text}</tspan>"##,
                 tx = x + PADDING,
-                text = escape(line),
+                ty = y + pad + size - size / 6,
+                text = escape(&name),
             )?;
-        }
-        if show_room {
-            let room = wrap(block.room, text_width / ROOM_SIZE as f32, 1);
-            write!(
-                out,
-                r#"<tspan class="room" x="{tx}" dy="{dy}" font-size="{ROOM_SIZE}">{text}</tspan>"#,
-                tx = x + PADDING,
-                dy = ROOM_SIZE + LINE_GAP,
-                text = escape(room.first().map_or("", String::as_str)),
-            )?;
+            if !block.room.is_empty() {
+                write!(
+                    out,
+                    r#"<tspan class="room" dx="{gap}">{text}</tspan>"#,
+                    gap = size / 2,
+                    text = escape(&truncate(
+                        block.room,
+                        (width - width_em(&name) - 0.5).max(room_width)
+                    )),
+                )?;
+            }
         }
         writeln!(out, "</text>\n</g>")?;
     }
@@ -290,6 +426,12 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    /// The picture of a timetable whose courses were added in list order.
+    fn draw_all(timetable: pb::Timetable) -> String {
+        let added: Vec<i64> = timetable.courses.iter().map(|course| course.id).collect();
+        svg(&timetable, &added)
     }
 
     fn timetable(courses: Vec<pb::Course>) -> pb::Timetable {
@@ -325,7 +467,7 @@ mod tests {
 
     #[test]
     fn the_grid_spans_the_hours_in_use_and_only_the_weekend_days_in_use() {
-        let svg = svg(&timetable(vec![course(
+        let svg = draw_all(timetable(vec![course(
             1,
             "미적분학",
             &[
@@ -343,7 +485,7 @@ mod tests {
 
     #[test]
     fn an_empty_timetable_is_a_nine_to_six_weekday_grid() {
-        let svg = svg(&timetable(Vec::new()));
+        let svg = draw_all(timetable(Vec::new()));
         assert_eq!(svg.matches(r#"class="day""#).count(), 5);
         assert_eq!(svg.matches(r#"class="hour""#).count(), 9);
         assert!(!svg.contains(r#"class="course""#));
@@ -351,7 +493,7 @@ mod tests {
 
     #[test]
     fn course_text_is_escaped() {
-        let svg = svg(&timetable(vec![course(
+        let svg = draw_all(timetable(vec![course(
             1,
             "R&D <입문>",
             &[(pb::Day::Monday, "09:00", "12:00", "\"A\" 동")],
@@ -359,5 +501,185 @@ mod tests {
         assert!(svg.contains("R&amp;D &lt;입문&gt;"));
         assert!(svg.contains("&quot;A&quot; 동"));
         assert!(!svg.contains("<입문>"));
+    }
+
+    fn coded(id: i64, code: &str) -> pb::Course {
+        pb::Course {
+            code: code.into(),
+            ..course(id, "과목", &[(pb::Day::Monday, "09:00", "10:00", "")])
+        }
+    }
+
+    /// A code after `after` in the search, whose preferred colour is `index`.
+    fn code_preferring(index: usize, prefix: &str) -> String {
+        (0..)
+            .map(|n| format!("{prefix}{n:03}"))
+            .find(|code| preferred_colour(code) == index)
+            .expect("some code hashes there")
+    }
+
+    #[test]
+    fn a_course_keeps_its_colour_when_another_is_added() {
+        let first = coded(10, "CSE2010-01");
+        let second = coded(20, "MAT1010-02");
+        let before = colours(&[first.clone(), second.clone()], &[10, 20]);
+        // The newcomer sorts first by code and wants the first course's colour.
+        let newcomer = coded(5, &code_preferring(preferred_colour("CSE2010-01"), "AAA"));
+
+        let after = colours(&[newcomer, first, second], &[10, 20, 5]);
+
+        assert_eq!(after[&10], before[&10]);
+        assert_eq!(after[&20], before[&20]);
+        assert_ne!(after[&5], after[&10], "the newcomer gives way");
+        assert_ne!(after[&5], after[&20]);
+    }
+
+    #[test]
+    fn a_colour_comes_from_the_code_not_the_position() {
+        let alone = colours(&[coded(1, "GEN0001-01")], &[1]);
+        let among = colours(&[coded(2, "AAA0001-01"), coded(1, "GEN0001-01")], &[1, 2]);
+
+        assert_eq!(alone[&1], PALETTE[preferred_colour("GEN0001-01")]);
+        assert_eq!(among[&1], alone[&1]);
+    }
+
+    #[test]
+    fn the_courses_of_a_timetable_get_distinct_colours_while_colours_last() {
+        // Sixteen codes that all want the same colour.
+        let courses: Vec<pb::Course> = (0..PALETTE.len())
+            .map(|n| {
+                let code = code_preferring(3, &format!("S{n:02}-"));
+                coded(i64::try_from(n).unwrap_or(0) + 1, &code)
+            })
+            .collect();
+        let added: Vec<i64> = courses.iter().map(|course| course.id).rev().collect();
+
+        let assigned = colours(&courses, &added);
+
+        let distinct: std::collections::HashSet<&str> = assigned.values().copied().collect();
+        assert_eq!(distinct.len(), PALETTE.len());
+        assert_eq!(
+            assigned[&added[0]], PALETTE[3],
+            "the first added keeps its own"
+        );
+        assert_eq!(colours(&courses, &added), assigned, "the same every time");
+    }
+
+    #[test]
+    fn the_picture_paints_each_course_in_its_colour() {
+        let first = course(1, "자료구조", &[(pb::Day::Monday, "09:00", "10:15", "")]);
+        let second = course(2, "미적분학", &[(pb::Day::Monday, "11:00", "12:15", "")]);
+        let expected = colours(&[first.clone(), second.clone()], &[2, 1]);
+
+        let svg = svg(&timetable(vec![first, second]), &[2, 1]);
+
+        let document = roxmltree::Document::parse(&svg).expect("valid XML");
+        for node in document
+            .descendants()
+            .filter(|node| node.attribute("class") == Some("course"))
+        {
+            let id: i64 = node
+                .attribute("data-course-id")
+                .and_then(|id| id.parse().ok())
+                .expect("a course id");
+            let fill = node
+                .children()
+                .find(|child| child.attribute("class") == Some("session"))
+                .and_then(|rect| rect.attribute("fill"));
+            assert_eq!(fill, Some(expected[&id]), "course {id}");
+        }
+    }
+
+    #[test]
+    fn characters_xml_cannot_carry_are_dropped_and_the_picture_parses() {
+        let name = "자료\u{fffe}구조\u{ffff}\u{1}및\u{fdd0}실습\u{10ffff}";
+        let room = "301동\u{fffe} \u{b}101호";
+        assert_eq!(escape(name), "자료구조 및실습");
+        assert_eq!(
+            escape("\u{d7ff}\u{e000}\u{fffd}\u{1f600}"),
+            "\u{d7ff}\u{e000}\u{fffd}\u{1f600}"
+        );
+
+        let svg = draw_all(pb::Timetable {
+            name: "시간표\u{ffff}".into(),
+            ..timetable(vec![course(
+                1,
+                name,
+                &[(pb::Day::Monday, "09:00", "11:00", room)],
+            )])
+        });
+
+        for illegal in [
+            '\u{fffe}',
+            '\u{ffff}',
+            '\u{1}',
+            '\u{b}',
+            '\u{fdd0}',
+            '\u{10ffff}',
+        ] {
+            assert!(!svg.contains(illegal), "{:?} in the SVG", illegal);
+        }
+        let document = roxmltree::Document::parse(&svg).expect("valid XML");
+        let text: String = document
+            .descendants()
+            .filter_map(|node| node.text())
+            .collect();
+        assert!(text.contains("자료구조 및실습"), "{text}");
+        assert!(text.contains("301동  101호"), "{text}");
+    }
+
+    /// The name and room text of each block, and whether they share a line.
+    fn block_texts(svg: &str) -> Vec<(String, String, bool)> {
+        let document = roxmltree::Document::parse(svg).expect("valid XML");
+        document
+            .descendants()
+            .filter(|node| node.attribute("class") == Some("course"))
+            .map(|block| {
+                let spans = |class: &str| -> Vec<roxmltree::Node<'_, '_>> {
+                    block
+                        .descendants()
+                        .filter(|node| node.attribute("class") == Some(class))
+                        .collect()
+                };
+                let text = |nodes: &[roxmltree::Node<'_, '_>]| -> String {
+                    nodes.iter().filter_map(|node| node.text()).collect()
+                };
+                let (names, rooms) = (spans("name"), spans("room"));
+                let one_line =
+                    names.len() == 1 && rooms.iter().all(|room| room.attribute("dy").is_none());
+                (text(&names), text(&rooms), one_line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_block_shows_its_room_on_one_line_when_short() {
+        let svg = draw_all(timetable(vec![
+            course(
+                1,
+                "미적분학",
+                &[(pb::Day::Monday, "09:00", "10:15", "27동 220호")],
+            ),
+            course(2, "채플", &[(pb::Day::Tuesday, "12:00", "12:30", "대강당")]),
+            course(3, "조회", &[(pb::Day::Wednesday, "08:50", "09:00", "본관")]),
+            course(4, "온라인", &[(pb::Day::Thursday, "09:00", "09:20", "")]),
+            // Too long for one line of the usual size, whole in a smaller one.
+            course(
+                5,
+                "자료구조",
+                &[(pb::Day::Friday, "12:00", "12:30", "301동 101호")],
+            ),
+        ]));
+
+        assert_eq!(
+            block_texts(&svg),
+            [
+                ("미적분학".to_owned(), "27동 220호".to_owned(), false),
+                ("채플".to_owned(), "대강당".to_owned(), true),
+                ("조회".to_owned(), "본관".to_owned(), true),
+                ("온라인".to_owned(), String::new(), true),
+                ("자료구조".to_owned(), "301동 101호".to_owned(), true),
+            ]
+        );
     }
 }

@@ -31,6 +31,27 @@ use crate::{
 /// How many times an add that lost a race is retried before giving up.
 const ADD_ATTEMPTS: usize = 5;
 
+/// What an add came to, short of an error.
+#[derive(Debug)]
+enum Added {
+    /// The timetable with the course.
+    Done(pb::Timetable),
+    /// Every attempt lost a race (or found what was in the way gone
+    /// again): nothing is known to clash, so this is not a `time_conflict`
+    /// but `ABORTED`, which the client may simply retry.
+    GaveUp,
+}
+
+/// The status of an add that gave up: `ABORTED` (a `409` the client may
+/// retry), never a `time_conflict` without the courses in the way.
+fn gave_up_status() -> Status {
+    grpc::status(
+        tonic::Code::Aborted,
+        "add_contended",
+        "the timetable changed while the course was being added; try again",
+    )
+}
+
 /// `everytime.timetable.v1.CatalogService`.
 #[derive(Debug, Clone)]
 pub struct CatalogApi(pub Arc<State>);
@@ -357,7 +378,7 @@ impl State {
         caller: &Caller,
         timetable_id: i64,
         course_id: i64,
-    ) -> Result<pb::Timetable> {
+    ) -> Result<Added> {
         let timetable = self.owned(caller, timetable_id).await?;
         let course = store::course(&self.pool, course_id)
             .await?
@@ -370,6 +391,12 @@ impl State {
         }
         for _ in 0..ADD_ATTEMPTS {
             let mut tx = self.pool.begin().await?;
+            // The course first: an import changing its sessions then either
+            // waits for this add (and re-slots the course here too) or has
+            // finished, and the slots below copy its new sessions.
+            if !store::lock_course(&mut tx, course.id).await? {
+                return Err(Error::NotFound("course"));
+            }
             if !store::lock_timetable(&mut tx, timetable.id).await? {
                 return Err(Error::NotFound("timetable"));
             }
@@ -382,7 +409,7 @@ impl State {
                     let row = store::timetable(&self.pool, timetable.id)
                         .await?
                         .ok_or(Error::NotFound("timetable"))?;
-                    return self.timetable(row).await;
+                    return self.timetable(row).await.map(Added::Done);
                 }
                 Err(error) if broke(&error, store::SLOTS_NO_OVERLAP) => {
                     tx.rollback().await?;
@@ -400,7 +427,12 @@ impl State {
                 Err(error) => return Err(error.into()),
             }
         }
-        Err(Error::TimeConflict(Vec::new()))
+        tracing::warn!(
+            timetable_id = timetable.id,
+            course_id = course.id,
+            "an add lost every race; the client is asked to try again"
+        );
+        Ok(Added::GaveUp)
     }
 
     async fn primary_timetable(
@@ -643,10 +675,12 @@ impl TimetableService for TimetableApi {
             timetable_id,
             course_id,
         } = request.into_inner();
-        let timetable = self.0.add_course(&caller, timetable_id, course_id).await?;
-        Ok(Response::new(pb::AddCourseResponse {
-            timetable: Some(timetable),
-        }))
+        match self.0.add_course(&caller, timetable_id, course_id).await? {
+            Added::Done(timetable) => Ok(Response::new(pb::AddCourseResponse {
+                timetable: Some(timetable),
+            })),
+            Added::GaveUp => Err(gave_up_status()),
+        }
     }
 
     async fn remove_course(
@@ -674,9 +708,12 @@ impl TimetableService for TimetableApi {
             .0
             .readable(&caller, request.get_ref().timetable_id)
             .await?;
-        let timetable = self.0.timetable(row).await?;
+        let (timetable, added) = tokio::try_join!(
+            self.0.timetable(row.clone()),
+            store::course_ids_by_addition(&self.0.pool, row.id),
+        )?;
         Ok(Response::new(pb::RenderTimetableResponse {
-            svg: render::svg(&timetable),
+            svg: render::svg(&timetable, &added),
         }))
     }
 
@@ -791,5 +828,25 @@ impl FriendService for FriendApi {
             return Err(Error::NotFound("friend").into());
         }
         Ok(Response::new(pb::RemoveFriendResponse {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tonic_types::StatusExt;
+
+    use super::*;
+
+    #[test]
+    fn an_add_that_gives_up_is_a_retryable_aborted_without_conflicts() {
+        let status = gave_up_status();
+
+        assert_eq!(status.code(), tonic::Code::Aborted);
+        let reason = status
+            .get_error_details()
+            .error_info()
+            .map(|info| info.reason.clone());
+        assert_eq!(reason.as_deref(), Some("add_contended"));
+        assert_eq!(crate::error::conflicts_of(&status), None);
     }
 }

@@ -255,6 +255,20 @@ pub async fn analyze_courses(db: impl PgExecutor<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Serializes the demo catalog loads of one school's semester until the
+/// transaction ends, so replicas starting together load it once.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn lock_demo_load(db: &mut PgConnection, school_id: i64, semester: &str) -> Result<()> {
+    sqlx::query!(
+        r#"select 1 as "locked!" from (select pg_advisory_xact_lock(hashtextextended('everytime.timetable.demo/' || $2, $1))) as lock"#,
+        school_id,
+        semester
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}
+
 /// How many courses a school has for a semester.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn count_courses(db: impl PgExecutor<'_>, school_id: i64, semester: &str) -> Result<i64> {
@@ -586,6 +600,56 @@ pub async fn courses_of_timetables(
             },
         })
         .collect())
+}
+
+/// The ids of a timetable's courses in the order they were added.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn course_ids_by_addition(
+    db: impl PgExecutor<'_>,
+    timetable_id: i64,
+) -> Result<Vec<i64>> {
+    Ok(sqlx::query_scalar!(
+        "select course_id from timetable_courses where timetable_id = $1 order by added_at, course_id",
+        timetable_id
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Share-locks a course's row until the transaction ends; false when it is
+/// gone. An import's upsert takes the row's update lock, which conflicts
+/// with this one, so an add that holds it copies sessions no import is
+/// replacing, and an import that holds the update lock makes the add wait
+/// and then copy the new sessions. (The foreign key of `timetable_courses`
+/// only takes a key-share lock, which an import's update does not block.)
+/// Adds take it before [`lock_timetable`], the order imports take courses
+/// and then timetables in, so the two never wait on each other in a circle.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn lock_course(db: &mut PgConnection, id: i64) -> Result<bool> {
+    let row = sqlx::query_scalar!("select id from courses where id = $1 for share", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Locks the timetables holding any of `course_ids`, in id order, until
+/// the transaction ends: an import re-slotting those courses then has the
+/// timetables to itself, like an add (see [`lock_timetable`]), so neither
+/// waits on the other's half-written slots.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn lock_timetables_holding(db: &mut PgConnection, course_ids: &[i64]) -> Result<()> {
+    sqlx::query_scalar!(
+        r#"
+        select t.id from timetables t
+        where t.id in (select tc.timetable_id from timetable_courses tc where tc.course_id = any($1))
+        order by t.id
+        for no key update of t
+        "#,
+        course_ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(())
 }
 
 /// Locks a timetable's row until the transaction ends, so adds to one

@@ -653,6 +653,10 @@ async fn racing_conflicting_adds_never_both_succeed() {
             "time_conflict",
             "round {round}"
         );
+        assert!(
+            conflicts_of(&refused).is_some_and(|courses| courses.len() == 1),
+            "round {round}: the clash names the course in the way"
+        );
         let held = service.get(&user, timetable.id).await.expect("reads");
         assert_eq!(held.courses.len(), 1, "round {round}");
         service
@@ -666,6 +670,143 @@ async fn racing_conflicting_adds_never_both_succeed() {
             .await
             .expect("deletes");
     }
+}
+
+/// Straight from the database: the (timetable, course) pairs whose slots
+/// are not exactly the course's sessions, and the pairs of courses held in
+/// one timetable whose sessions overlap.
+async fn audit(pool: &sqlx::PgPool) -> (Vec<(i64, i64)>, Vec<(i64, i64, i64)>) {
+    let stale: Vec<(i64, i64)> = sqlx::query_as(
+        r#"
+        select tc.timetable_id, tc.course_id
+        from timetable_courses tc
+        where array(select ts.day::text || ' ' || ts.minutes::text from timetable_slots ts
+                    where ts.timetable_id = tc.timetable_id and ts.course_id = tc.course_id
+                    order by 1)
+              is distinct from
+              array(select s.day::text || ' ' || int4range(s.start_minute, s.end_minute)::text
+                    from course_sessions s where s.course_id = tc.course_id
+                    order by 1)
+        order by 1, 2
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+    .expect("audits the slots");
+    let clashes: Vec<(i64, i64, i64)> = sqlx::query_as(
+        r#"
+        select a.timetable_id, a.course_id, b.course_id
+        from timetable_courses a
+        join timetable_courses b on b.timetable_id = a.timetable_id and b.course_id > a.course_id
+        where exists (
+            select 1 from course_sessions x
+            join course_sessions y on y.day = x.day
+             and int4range(y.start_minute, y.end_minute) && int4range(x.start_minute, x.end_minute)
+            where x.course_id = a.course_id and y.course_id = b.course_id)
+        order by 1, 2, 3
+        "#,
+    )
+    .fetch_all(pool)
+    .await
+    .expect("audits the clashes");
+    (stale, clashes)
+}
+
+#[tokio::test]
+async fn an_add_racing_an_import_that_moves_the_course_never_keeps_stale_times() {
+    let service = TestTimetable::start().await;
+    let user = service.user(1, 1);
+    let pool = everytime_timetable::catalog::connect(&service.database_url)
+        .await
+        .expect("connects");
+    // 고정 holds Monday 09:00–10:00; 이동 moves between a free time and one
+    // overlapping 고정 with every other import.
+    let catalog = |mover_clashes: bool| {
+        let mover = if mover_clashes {
+            session(Monday, "09:30", "10:30", "이동 강의실")
+        } else {
+            session(Monday, "11:00", "12:00", "이동 강의실")
+        };
+        vec![
+            course(
+                "MOVE-HELD",
+                "고정",
+                "교수",
+                3,
+                vec![session(Monday, "09:00", "10:00", "")],
+            ),
+            course("MOVE-MOVER", "이동", "교수", 3, vec![mover]),
+        ]
+    };
+    service.import(1, catalog(false)).await.expect("imports");
+    let held = service.course_id(&user, "MOVE-HELD").await;
+    let mover = service.course_id(&user, "MOVE-MOVER").await;
+    let mut timetables = Vec::new();
+    for n in 0..8 {
+        let timetable = service
+            .create_timetable(&user, Some(&format!("이동 {n}")))
+            .await;
+        service
+            .add(&user, timetable.id, held)
+            .await
+            .expect("adds the fixed course");
+        timetables.push(timetable.id);
+    }
+
+    for round in 0..25 {
+        // Each add starts a little later than the one before, so together
+        // they cover the whole import, its last statements included.
+        let adds =
+            futures::future::join_all(timetables.iter().enumerate().map(|(n, &timetable_id)| {
+                let service = &service;
+                let user = &user;
+                async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(
+                        u64::try_from(n).unwrap_or(0),
+                    ))
+                    .await;
+                    service.add(user, timetable_id, mover).await
+                }
+            }));
+        let (imported, added) = tokio::join!(service.import(1, catalog(true)), adds);
+
+        imported.expect("the import that moves 이동 onto 고정 succeeds");
+        for result in &added {
+            if let Err(status) = result {
+                assert_eq!(
+                    reason_and_fields(status).0,
+                    "time_conflict",
+                    "round {round}: {status:?}"
+                );
+                let conflicts = conflicts_of(status).unwrap_or_default();
+                let ids: Vec<i64> = conflicts.iter().map(|course| course.id).collect();
+                assert_eq!(ids, [held], "round {round}: a refusal names 고정");
+            }
+        }
+        let (stale, clashes) = audit(&pool).await;
+        assert_eq!(
+            stale,
+            [],
+            "round {round}: slots that are not the course's sessions"
+        );
+        assert_eq!(
+            clashes,
+            [],
+            "round {round}: courses that clash in one timetable"
+        );
+        for &timetable_id in &timetables {
+            let now = service.get(&user, timetable_id).await.expect("reads");
+            let ids: Vec<i64> = now.courses.iter().map(|course| course.id).collect();
+            assert_eq!(
+                ids,
+                [held],
+                "round {round}: 이동 clashes now, so it is not held"
+            );
+        }
+        // Back to the free time for the next round (nobody holds 이동).
+        service.import(1, catalog(false)).await.expect("imports");
+    }
+    pool.close().await;
 }
 
 #[tokio::test]
@@ -767,11 +908,22 @@ async fn who_may_read_a_timetable_follows_its_visibility() {
 
 #[tokio::test]
 async fn the_picture_is_svg_with_a_block_per_session() {
-    let (service, user) = with_catalog().await;
+    let service = TestTimetable::start().await;
+    let mut courses = catalog();
+    // Half an hour: too short for two lines, and its room still shows.
+    courses.push(course(
+        "CHA0001-01",
+        "채플",
+        "",
+        0,
+        vec![session(Friday, "12:00", "12:30", "대강당")],
+    ));
+    service.import(1, courses).await.expect("imports");
+    let user = service.user(1, 1);
     let timetable = service
         .create_timetable(&user, Some("내 <시간표> & 계획"))
         .await;
-    for code in ["CSE2010-01", "MAT1010-02", "PHY1020-01"] {
+    for code in ["CSE2010-01", "MAT1010-02", "PHY1020-01", "CHA0001-01"] {
         let id = service.course_id(&user, code).await;
         service.add(&user, timetable.id, id).await.expect("adds");
     }
@@ -800,7 +952,41 @@ async fn the_picture_is_svg_with_a_block_per_session() {
         .descendants()
         .filter(|node| node.attribute("class") == Some("session"))
         .count();
-    assert_eq!(blocks, 5, "2 + 2 + 1 sessions");
+    assert_eq!(blocks, 6, "2 + 2 + 1 + 1 sessions");
+    // Each course in one colour of its own.
+    let mut fills: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for block in root
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("course"))
+    {
+        let fill = block
+            .children()
+            .find(|node| node.attribute("class") == Some("session"))
+            .and_then(|rect| rect.attribute("fill"))
+            .expect("a filled block");
+        fills
+            .entry(block.attribute("data-course-id").expect("a course id"))
+            .or_default()
+            .insert(fill);
+    }
+    assert_eq!(fills.len(), 4);
+    assert!(
+        fills.values().all(|colours| colours.len() == 1),
+        "{fills:?}"
+    );
+    let distinct: std::collections::BTreeSet<&str> = fills.values().flatten().copied().collect();
+    assert_eq!(distinct.len(), 4, "{fills:?}");
+    // Every block names its room.
+    let rooms: Vec<&str> = root
+        .descendants()
+        .filter(|node| node.attribute("class") == Some("room"))
+        .filter_map(|node| node.text())
+        .collect();
+    assert_eq!(rooms.len(), 6, "{rooms:?}");
+    for room in ["301동 101호", "27동 220호", "56동 실험실", "대강당"] {
+        assert!(rooms.contains(&room), "{room} in {rooms:?}");
+    }
     let days: Vec<&str> = root
         .descendants()
         .filter(|node| node.attribute("class") == Some("day"))
@@ -812,6 +998,7 @@ async fn the_picture_is_svg_with_a_block_per_session() {
         "자료구조",
         "미적분학",
         "물리학실험",
+        "채플",
         "301동 101호",
         "내 <시간표> & 계획",
     ] {
@@ -937,6 +1124,32 @@ async fn friend_requests_go_from_asking_to_friends() {
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn friends_are_listed_newest_friendship_first() {
+    let service = TestTimetable::start().await;
+    let me = service.user(10, 1);
+    let (a, b, c) = (
+        service.user(30, 1),
+        service.user(20, 1),
+        service.user(40, 1),
+    );
+    // Neither by id nor in the order they were asked.
+    service.befriend(&me, &a).await;
+    service.befriend(&b, &me).await;
+    service.befriend(&me, &c).await;
+
+    let friends = service
+        .friends()
+        .list_friends(authed(pb::ListFriendsRequest {}, &me.token))
+        .await
+        .expect("lists")
+        .into_inner()
+        .friends;
+
+    let ids: Vec<i64> = friends.iter().map(|friend| friend.user_id).collect();
+    assert_eq!(ids, [40, 20, 30]);
 }
 
 #[tokio::test]
