@@ -247,38 +247,6 @@ pub struct CourseInput {
     pub sessions: Vec<Session>,
 }
 
-/// Trims `value` and checks it has at most `max` characters and no control
-/// characters; empty is allowed.
-fn optional_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
-    let value = value.trim();
-    if value.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters"),
-        ));
-    }
-    no_control_characters(field, value)?;
-    Ok(value.to_owned())
-}
-
-/// [`validate::text`] that also refuses control characters (line breaks,
-/// tabs): course text is one line wherever the app shows it.
-fn line(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
-    let value = validate::text(field, value, min, max)?;
-    no_control_characters(field, &value)?;
-    Ok(value)
-}
-
-fn no_control_characters(field: &str, value: &str) -> Result<(), FieldError> {
-    if value.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters or line breaks",
-        ));
-    }
-    Ok(())
-}
-
 impl CourseInput {
     /// The days the course meets, bit 0 Monday to bit 6 Sunday.
     pub fn day_mask(&self) -> i16 {
@@ -292,7 +260,7 @@ impl CourseInput {
     pub fn parse(prefix: &str, course: &pb::CourseInput) -> Result<CourseInput, Vec<FieldError>> {
         let mut violations = validate::Violations::new();
         let code = violations.check(
-            line(&format!("{prefix}.code"), &course.code, 1, CODE_MAX).and_then(|code| {
+            validate::line(&format!("{prefix}.code"), &course.code, 1, CODE_MAX).and_then(|code| {
                 if code.chars().any(char::is_whitespace) {
                     Err(FieldError::new(
                         format!("{prefix}.code"),
@@ -303,10 +271,16 @@ impl CourseInput {
                 }
             }),
         );
-        let name = violations.check(line(&format!("{prefix}.name"), &course.name, 1, NAME_MAX));
-        let professor = violations.check(optional_text(
+        let name = violations.check(validate::line(
+            &format!("{prefix}.name"),
+            &course.name,
+            1,
+            NAME_MAX,
+        ));
+        let professor = violations.check(validate::line(
             &format!("{prefix}.professor"),
             &course.professor,
+            0,
             PROFESSOR_MAX,
         ));
         if !CREDITS.contains(&course.credits) {
@@ -338,7 +312,7 @@ impl CourseInput {
             let day = violations.check(Day::from_pb(&field("day"), session.day));
             let start = violations.check(parse_time(&field("start"), &session.start));
             let end = violations.check(parse_time(&field("end"), &session.end));
-            let room = violations.check(optional_text(&field("room"), &session.room, ROOM_MAX));
+            let room = violations.check(validate::line(&field("room"), &session.room, 0, ROOM_MAX));
             if let (Some(start), Some(end)) = (start, end)
                 && start >= end
             {
@@ -414,7 +388,7 @@ pub struct TimetableName(String);
 impl TimetableName {
     /// Validates a timetable name.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        line("name", value, 1, 40).map(TimetableName)
+        validate::line("name", value, 1, 40).map(TimetableName)
     }
 
     /// The `n`th default name, `시간표 n`.
@@ -511,7 +485,7 @@ impl SearchText {
         if value.trim().is_empty() {
             return Ok(None);
         }
-        let value = line("q", value, 1, QUERY_MAX)?;
+        let value = validate::line("q", value, 1, QUERY_MAX)?;
         Ok(Some(SearchText(value.to_lowercase())))
     }
 
