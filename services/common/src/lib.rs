@@ -9,10 +9,13 @@
 //! - [`token`]: access-token claims and their verification against auth's JWK Set.
 //! - [`grpc`]: `google.rpc`-rich errors, the bearer-token layer, the server
 //!   runner with health and reflection, client channels with deadlines.
+//! - [`balance`]: `dns:///host:port` channels balanced over every address of
+//!   `host`, re-resolved as pods come and go.
 //! - [`db`] and [`postgres`] (feature `db`): the per-service pool, schema and
 //!   migrations, and the private Postgres cluster for development and tests.
 //! - [`service`] (feature `db`): the configuration the data services share.
 
+pub mod balance;
 pub mod config;
 pub mod grpc;
 pub mod health;
