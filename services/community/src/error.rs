@@ -164,6 +164,19 @@ mod tests {
             .unwrap_or_default()
     }
 
+    fn fields(status: &Status) -> Vec<String> {
+        status
+            .get_error_details()
+            .bad_request()
+            .map(|bad| {
+                bad.field_violations
+                    .iter()
+                    .map(|v| v.field.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     #[test]
     fn likes_and_ownership_carry_the_api_codes() {
         let again = Status::from(Error::AlreadyLiked);
@@ -182,17 +195,7 @@ mod tests {
     fn a_taken_board_name_blames_the_name_field() {
         let status = Status::from(Error::BoardNameTaken);
         assert_eq!(status.code(), Code::AlreadyExists);
-        let fields: Vec<_> = status
-            .get_error_details()
-            .bad_request()
-            .map(|bad| {
-                bad.field_violations
-                    .iter()
-                    .map(|v| v.field.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(fields, ["name"]);
+        assert_eq!(fields(&status), ["name"]);
     }
 
     #[test]
@@ -202,17 +205,7 @@ mod tests {
             (comments.code(), reason(&comments).as_str()),
             (Code::FailedPrecondition, "too_many_comments")
         );
-        let fields: Vec<_> = comments
-            .get_error_details()
-            .bad_request()
-            .map(|bad| {
-                bad.field_violations
-                    .iter()
-                    .map(|v| v.field.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(fields, ["post_id"]);
+        assert_eq!(fields(&comments), ["post_id"]);
         let boards = Status::from(Error::TooManyBoards);
         assert_eq!(
             (boards.code(), reason(&boards).as_str()),
