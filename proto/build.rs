@@ -23,9 +23,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         descriptors.encode_to_vec(),
     )?;
 
+    // Every message implements `prost::Name`, so a status detail's type URL
+    // is `<Message as Name>::type_url()` on both sides of a call, written
+    // nowhere by hand. The domain is the one `google.protobuf.Any` uses.
+    let mut config = tonic_prost_build::Config::new();
+    config
+        .enable_type_names()
+        .type_name_domain(["."], "type.googleapis.com");
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
-        .compile_fds(descriptors)?;
+        .compile_fds_with_config(descriptors, config)?;
     Ok(())
 }

@@ -309,6 +309,12 @@ impl From<VerifyError> for ApiError {
 /// The result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The message a call must have returned (`what` names the call); its
+/// absence is a fault of the service, answered `500`.
+pub fn required<T>(value: Option<T>, what: &str) -> ApiResult<T> {
+    value.ok_or_else(|| ApiError::internal(format_args!("{what} returned nothing")))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

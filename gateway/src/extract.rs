@@ -8,18 +8,21 @@
 //!   `access_token` cookie; `401` otherwise.
 //! - [`ClientMeta`]: the client's address and User-Agent, passed to auth.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     body::Bytes,
-    extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request},
+    extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Path, Query, Request},
     http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use axum_extra::extract::CookieJar;
-use everytime_common::token::{Caller, VerifyError, bearer};
+use everytime_common::token::{Caller, TokenVerifier, VerifyError, bearer};
 use serde::de::DeserializeOwned;
 
-use crate::{AppState, error::ApiError};
+use crate::error::ApiError;
 
 /// The cookie that carries the access token for browsers.
 pub const ACCESS_COOKIE: &str = "access_token";
@@ -260,15 +263,21 @@ pub fn access_token(headers: &HeaderMap) -> Option<String> {
         .filter(|token| !token.is_empty())
 }
 
-impl FromRequestParts<AppState> for Auth {
+/// What [`Auth`] verifies tokens with, taken from the app's state (which
+/// implements `FromRef` for it, so this module needs nothing else of it).
+#[derive(Clone)]
+pub struct Verifier(pub Arc<TokenVerifier>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Auth
+where
+    Verifier: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let token = access_token(&parts.headers).ok_or(VerifyError::Missing)?;
-        let caller = state.verifier.verify(&token).await?;
+        let Verifier(verifier) = Verifier::from_ref(state);
+        let caller = verifier.verify(&token).await?;
         Ok(Auth { caller, token })
     }
 }
@@ -284,14 +293,20 @@ pub struct ClientMeta {
     pub user_agent: String,
 }
 
-impl FromRequestParts<AppState> for ClientMeta {
+/// Whether to believe `X-Forwarded-For` (`TRUST_FORWARDED_FOR`), taken
+/// from the app's state like [`Verifier`].
+#[derive(Debug, Clone, Copy)]
+pub struct TrustForwardedFor(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientMeta
+where
+    TrustForwardedFor: FromRef<S>,
+{
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(client_meta(parts, state.config.trust_forwarded_for))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let TrustForwardedFor(trust) = TrustForwardedFor::from_ref(state);
+        Ok(client_meta(parts, trust))
     }
 }
 

@@ -10,13 +10,15 @@ use std::{
     time::{Duration, Instant},
 };
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 
-use crate::{AppState, error::ApiError, extract::client_meta};
+use crate::{error::ApiError, extract::client_meta};
 
 /// Buckets kept at most; beyond this, full (idle) buckets are dropped.
 const MAX_TRACKED: usize = 10_000;
@@ -77,12 +79,22 @@ impl RateLimiter {
     }
 }
 
+/// What [`limit_auth`] needs: the buckets, and whether the client address
+/// may be taken from `X-Forwarded-For`.
+#[derive(Debug, Clone)]
+pub struct AuthLimit {
+    /// The per-client buckets, shared by every route the limit guards.
+    pub limiter: Arc<RateLimiter>,
+    /// `TRUST_FORWARDED_FOR`.
+    pub trust_forwarded_for: bool,
+}
+
 /// Middleware: `429` with `Retry-After` once a client's bucket is empty.
-pub async fn limit_auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn limit_auth(State(limit): State<AuthLimit>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let client = client_meta(&parts, state.config.trust_forwarded_for).ip;
+    let client = client_meta(&parts, limit.trust_forwarded_for).ip;
     if let Some(ip) = client
-        && let Err(wait) = state.auth_limiter.check(ip, Instant::now())
+        && let Err(wait) = limit.limiter.check(ip, Instant::now())
     {
         return ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,

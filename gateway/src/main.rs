@@ -1,23 +1,24 @@
 //! The gateway binary: reads the environment and serves HTTP on
 //! `GATEWAY_LISTEN_ADDR` (default `127.0.0.1:8080`) until SIGTERM or Ctrl-C.
 //! `everytime-gateway healthcheck` checks a running one and exits 0 if healthy.
+//! The steps are every binary's, in `everytime_common::binary`.
 
-use everytime_common::{config, health, shutdown_signal, telemetry};
-use everytime_gateway::{Config, serve};
+use everytime_common::binary::{self, Binary, HealthCheck};
+
+const BINARY: Binary = Binary {
+    name: "gateway",
+    listen_var: "GATEWAY_LISTEN_ADDR",
+    default_addr: "127.0.0.1:8080",
+    health: HealthCheck::Http("/healthz"),
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let addr = config::listen_addr("GATEWAY_LISTEN_ADDR", "127.0.0.1:8080")?;
-    if health::requested() {
-        health::exit_with(health::check_http(addr, "/healthz").await);
-    }
-    let shutdown = shutdown_signal();
-    let telemetry = telemetry::init("gateway");
-    let config = Config::from_env()?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
-    tracing::info!(%addr, "gateway listening");
-    serve(config, listener, shutdown).await?;
-    tracing::info!("gateway stopped");
-    telemetry.shutdown().await;
-    Ok(())
+    binary::run(
+        BINARY,
+        everytime_gateway::Config::from_env,
+        everytime_gateway::serve,
+    )
+    .await
+    .map_err(anyhow::Error::from_boxed)
 }

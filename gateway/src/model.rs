@@ -81,3 +81,11 @@ impl From<auth_pb::User> for UserBody {
 pub struct Items<T> {
     pub items: Vec<T>,
 }
+
+/// A user as others see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UserRef {
+    pub id: i64,
+    #[schema(example = "새내기")]
+    pub nickname: String,
+}

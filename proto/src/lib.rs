@@ -3,6 +3,12 @@
 //! Every crate that talks gRPC imports its messages, clients and servers from
 //! here; nothing re-declares a message. [`FILE_DESCRIPTOR_SET`] feeds server
 //! reflection so `grpcurl` can list and describe every service.
+//!
+//! Every message implements [`prost::Name`], so the type URL of a message
+//! packed in a `google.protobuf.Any` (a status detail such as
+//! `TimeConflict`) is `<Message as prost::Name>::type_url()`
+//! (`type.googleapis.com/everytime.timetable.v1.TimeConflict`) on both sides
+//! of a call, never a string written by hand.
 
 /// The encoded `FileDescriptorSet` of every proto in this crate.
 pub const FILE_DESCRIPTOR_SET: &[u8] =

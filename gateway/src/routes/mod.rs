@@ -1,4 +1,9 @@
-//! The routes of `API.md`, one module per area.
+//! The routes of `API.md`, one folder per area: `mod.rs` holds the
+//! handlers and the area's [`OpenApiRouter`], `json.rs` its JSON types.
+//!
+//! A handler's path and method are written once, in its `#[utoipa::path]`;
+//! `routes!` registers it in the router and in the OpenAPI document
+//! together, so the two cannot drift apart.
 
 pub mod admin;
 pub mod auth;
@@ -8,37 +13,20 @@ pub mod system;
 pub mod timetable;
 pub mod users;
 
-use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-use crate::{AppState, extract::Auth};
+use crate::{openapi::ApiDoc, state::AppState};
 
-/// Every route, with its state.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// Every route, and the OpenAPI document describing them. The state is
+/// the auth rate limiter's; the router takes the app's state later.
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(system::routes())
-        .merge(auth::routes(state.clone()))
+        .merge(auth::routes(state))
         .merge(users::routes())
         .merge(admin::routes())
         .merge(community::routes())
         .merge(timetable::routes())
         .merge(friends::routes())
-        .with_state(state)
-}
-
-/// A gRPC request carrying the caller's access token, so the service
-/// verifies the caller itself, and the current trace context.
-pub fn authed<T>(message: T, auth: &Auth) -> tonic::Request<T> {
-    let mut request = traced(message);
-    if let Ok(value) = format!("Bearer {}", auth.token).parse() {
-        request.metadata_mut().insert("authorization", value);
-    }
-    request
-}
-
-/// A gRPC request carrying the current trace context (W3C `traceparent`),
-/// so the service's spans join the gateway's trace.
-pub fn traced<T>(message: T) -> tonic::Request<T> {
-    let mut request = tonic::Request::new(message);
-    everytime_common::telemetry::inject(request.metadata_mut());
-    request
 }

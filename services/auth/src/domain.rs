@@ -1,10 +1,76 @@
-//! Validated input: every limit of the API, once, next to its tests.
+//! Validated input and every limit and threshold of auth, once, next to
+//! their tests.
 //!
 //! Each constructor trims (except passwords, which are taken exactly as
 //! given), counts characters rather than bytes, and reports the API's field
 //! name, so a violation travels to the client as a `400` naming the field.
+//! The numeric limits below are the only place each number is written.
+
+use std::time::Duration;
 
 use everytime_common::validate::{self, FieldError};
+
+/// At most this many ids per `BatchGetUsers`: enough for the gateway to
+/// name everyone on a post in one call (its author and the authors of up
+/// to 1,000 comments, community's `MAX_COMMENTS_PER_POST`).
+pub const MAX_BATCH_USERS: usize = 1024;
+
+/// Longer User-Agent strings are cut to this many characters.
+pub const MAX_USER_AGENT: usize = 256;
+
+/// `ListSessions` shows at most this many sessions, the newest.
+pub const MAX_LISTED_SESSIONS: i64 = 100;
+
+/// How often expired sign-in failure counters are deleted.
+pub const SIGN_IN_PURGE_INTERVAL: Duration = Duration::from_secs(600);
+
+/// How many failures each sign-in key may have in one window; the defaults
+/// are the limits when the environment sets none.
+#[derive(Debug, Clone)]
+pub struct SignInLimits {
+    /// Failures per username (`SIGN_IN_MAX_FAILURES_PER_USERNAME`, default 5).
+    pub per_username: i32,
+    /// Failures per client address (`SIGN_IN_MAX_FAILURES_PER_CLIENT`, default 20).
+    pub per_client: i32,
+    /// The window (`SIGN_IN_FAILURE_WINDOW_SECONDS`, default 900).
+    pub window: Duration,
+}
+
+impl Default for SignInLimits {
+    fn default() -> Self {
+        SignInLimits {
+            per_username: 5,
+            per_client: 20,
+            window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The client's User-Agent as a session shows it: control characters
+/// dropped (a NUL cannot be stored), cut to [`MAX_USER_AGENT`] characters,
+/// trimmed. Any string is acceptable; it is cleaned, never refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UserAgent(String);
+
+impl UserAgent {
+    /// Cleans what the client sent.
+    pub fn clean(value: &str) -> Self {
+        UserAgent(
+            value
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_USER_AGENT)
+                .collect::<String>()
+                .trim()
+                .to_owned(),
+        )
+    }
+
+    /// The cleaned User-Agent.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// 4–20 of `[a-z0-9_]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +205,19 @@ impl Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_user_agent_loses_control_characters_and_is_cut_to_its_limit() {
+        assert_eq!(
+            UserAgent::clean(" Mozilla\0/5.0\n ").as_str(),
+            "Mozilla/5.0"
+        );
+        let long = "가".repeat(MAX_USER_AGENT + 10);
+        assert_eq!(
+            UserAgent::clean(&long).as_str().chars().count(),
+            MAX_USER_AGENT
+        );
+    }
 
     #[test]
     fn username_takes_4_to_20_of_lowercase_digits_and_underscore() {

@@ -3,11 +3,13 @@
 //! Every client mistake maps to a precise code with a `google.rpc.ErrorInfo`
 //! reason (the REST API's `code`) and, where a field is to blame, a
 //! `BadRequest` violation. Everything else is logged and answered with a
-//! generic `INTERNAL`.
+//! generic `INTERNAL`. Which constraint means which error is said where
+//! the query is called (`everytime_common::db::ResultExt::on_constraint`),
+//! not here.
 
 use std::time::Duration;
 
-use everytime_common::{grpc, validate::FieldError};
+use everytime_common::{db, grpc, validate::FieldError};
 use tonic::{Code, Status};
 
 /// What can go wrong in auth.
@@ -19,9 +21,15 @@ pub enum Error {
     /// A unique value is already taken; the first field decides the code.
     #[error("already taken: {0:?}")]
     Taken(Vec<Taken>),
-    /// `school_id` names no school.
+    /// The `school_id` of a request's input names no school: a bad field
+    /// (`INVALID_ARGUMENT`).
     #[error("unknown school")]
     UnknownSchool,
+    /// The school asked for by id (`GetSchool`) does not exist: the thing
+    /// asked for is missing (`NOT_FOUND`), with the same reason,
+    /// `unknown_school`, so callers that check a school id tell one answer.
+    #[error("school not found")]
+    SchoolNotFound,
     /// Sign-in with a wrong username or password; one error for both.
     #[error("wrong username or password")]
     InvalidCredentials,
@@ -52,6 +60,13 @@ pub enum Error {
     /// Signing a token failed.
     #[error("signing failed: {0}")]
     Signing(#[from] jsonwebtoken::errors::Error),
+}
+
+/// Every violation of a check, as `validate::all` reports them.
+impl From<Vec<FieldError>> for Error {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Error::Invalid(errors)
+    }
 }
 
 /// A unique value someone already has.
@@ -95,33 +110,6 @@ impl Taken {
             Taken::SchoolName => "the school name",
         }
     }
-
-    /// The taken value behind a unique-constraint name, if it is one of ours.
-    pub fn from_constraint(constraint: &str) -> Option<Taken> {
-        match constraint {
-            "users_username_key" => Some(Taken::Username),
-            "users_email_key" => Some(Taken::Email),
-            "users_nickname_key" => Some(Taken::Nickname),
-            "schools_name_key" => Some(Taken::SchoolName),
-            _ => None,
-        }
-    }
-}
-
-impl Error {
-    /// Turns a unique violation on one of our constraints into [`Error::Taken`]
-    /// and a foreign-key violation on the school into [`Error::UnknownSchool`].
-    pub fn from_db(error: sqlx::Error) -> Error {
-        if let Some(db) = error.as_database_error() {
-            if let Some(taken) = db.constraint().and_then(Taken::from_constraint) {
-                return Error::Taken(vec![taken]);
-            }
-            if db.constraint() == Some("users_school_id_fkey") {
-                return Error::UnknownSchool;
-            }
-        }
-        Error::Database(error)
-    }
 }
 
 impl From<Error> for Status {
@@ -148,6 +136,9 @@ impl From<Error> for Status {
                 "school_id",
                 "is not a known school",
             ),
+            Error::SchoolNotFound => {
+                grpc::status(Code::NotFound, "unknown_school", "no school has this id")
+            }
             Error::InvalidCredentials => grpc::status(
                 Code::Unauthenticated,
                 "invalid_credentials",
@@ -184,12 +175,23 @@ impl From<Error> for Status {
                 "admin_only",
                 "only administrators may do this",
             ),
-            Error::Database(error) => everytime_common::db::error_status(error),
+            Error::Database(error) => db::error_status(error),
             Error::Hash(error) => grpc::internal(error),
             Error::Signing(error) => grpc::internal(error),
         }
     }
 }
 
-/// The result type of auth's handlers.
+/// The result type of auth's use cases.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl db::ConstraintError for Error {
+    /// The constraint a database failure broke, so
+    /// [`db::ResultExt::on_constraint`] calls chain on auth's results.
+    fn constraint(&self) -> Option<&str> {
+        match self {
+            Error::Database(error) => db::constraint(error),
+            _ => None,
+        }
+    }
+}

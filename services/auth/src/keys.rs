@@ -6,6 +6,8 @@
 //! first on first start; an advisory lock makes replicas starting together
 //! agree on one key. The newest unretired key signs, and every unretired key
 //! is published, so a key added for rotation verifies before it signs.
+//! [`get_jwks`] is the use case that publishes them; the keys' SQL is
+//! [`crate::store::keys`].
 
 use std::sync::Arc;
 
@@ -13,9 +15,15 @@ use chrono::{DateTime, Utc};
 use everytime_common::token::{
     Claims, KeySource, PublicJwk, Role, SigningKey, TokenSettings, random_id,
 };
+use everytime_proto::auth::v1 as pb;
 use sqlx::PgPool;
 
-use crate::error::Result;
+use crate::{State, error::Result, store::keys as store, wire};
+
+/// The JWK Set: every public key that verifies auth's access tokens.
+pub async fn get_jwks(state: &State, _request: pb::GetJwksRequest) -> Result<pb::GetJwksResponse> {
+    Ok(wire::jwks(state.keys.published().await?))
+}
 
 /// The signing key and where the published keys come from.
 #[derive(Debug)]
@@ -42,25 +50,13 @@ impl KeyRing {
             });
         }
         let mut tx = pool.begin().await?;
-        sqlx::query!("select pg_advisory_xact_lock(hashtext('everytime.auth.signing_keys'))")
-            .execute(&mut *tx)
-            .await?;
-        let newest = sqlx::query_scalar!(
-            "select seed from signing_keys where retired_at is null order by created_at desc, kid limit 1"
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        store::lock_signing_keys(&mut tx).await?;
+        let newest = store::newest_seed(&mut tx).await?;
         let signing = match newest.and_then(|seed| <[u8; 32]>::try_from(seed).ok()) {
             Some(seed) => SigningKey::from_seed(seed),
             None => {
                 let key = SigningKey::generate();
-                sqlx::query!(
-                    "insert into signing_keys (kid, seed) values ($1, $2)",
-                    key.kid(),
-                    key.seed().as_slice(),
-                )
-                .execute(&mut *tx)
-                .await?;
+                store::insert_signing_key(&mut tx, key.kid(), key.seed().as_slice()).await?;
                 tracing::info!(kid = key.kid(), "created a signing key");
                 key
             }
@@ -78,11 +74,7 @@ impl KeyRing {
         if self.configured {
             return Ok(vec![self.signing.public_jwk().clone()]);
         }
-        let seeds = sqlx::query_scalar!(
-            "select seed from signing_keys where retired_at is null order by created_at desc, kid"
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        let seeds = store::unretired_seeds(&self.pool).await?;
         Ok(seeds
             .into_iter()
             .filter_map(|seed| <[u8; 32]>::try_from(seed).ok())

@@ -7,20 +7,45 @@
 //!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
+//!
+//! # Layout
+//!
+//! The same files with the same roles as in every service:
+//!
+//! - this file: [`serve`], [`State`], [`Config`];
+//! - [`api`]: the tonic trait impls only, one delegation per RPC;
+//! - one module per use case, holding its rules: [`accounts`] (schools,
+//!   sign-up, the caller's user and profile, password changes, public
+//!   profiles, the bootstrap admin), [`sessions`] (sign-in, refresh with
+//!   rotation and reuse detection, sign-out, the caller's sessions) and
+//!   [`keys`] (signing keys, the JWK Set);
+//! - two helpers of those: [`limits`] (the sign-in rate limiter) and
+//!   [`password`] (Argon2id hashing, off the async runtime);
+//! - [`wire`]: rows → protobuf messages;
+//! - [`domain`]: validated newtypes and every limit and threshold, once;
+//! - [`error`]: the one error enum and its gRPC status;
+//! - [`store`]: the SQL, one file per aggregate.
+//!
+//! A request goes `api` → use case → `store`, and back through `wire`;
+//! `domain`, `password` and `error` depend on no use case, and `store` on no
+//! other module of the crate.
 
+pub mod accounts;
+pub mod api;
 pub mod domain;
 pub mod error;
 pub mod keys;
 pub mod limits;
 pub mod password;
-pub mod service;
+pub mod sessions;
 pub mod store;
+pub mod wire;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc};
 
 use everytime_common::{
     config::{self, ConfigError},
-    db::{self, PoolOptions},
+    db::{self, DatabaseSettings, PoolOptions},
     grpc::{self, ServeOptions},
     token::{SigningKey, TokenSettings},
 };
@@ -32,11 +57,10 @@ use tokio::net::TcpListener;
 use tonic::service::Routes;
 
 use crate::{
-    domain::{Email, Nickname, Password, Username},
+    api::{AuthApi, UserApi},
+    domain::{SIGN_IN_PURGE_INTERVAL, SignInLimits},
     keys::{KeyRing, PublishedKeys},
-    limits::SignInLimits,
     password::Passwords,
-    service::{AuthApi, State, UserApi},
 };
 
 /// The migrations of the `auth` schema.
@@ -45,9 +69,13 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// The schema auth owns.
 pub const SCHEMA: &str = "auth";
 
+/// The prefix of auth's own variables (`AUTH_DATABASE_URL`).
+const ENV_PREFIX: &str = "AUTH";
+
 /// RPCs anyone may call without a token.
 pub const PUBLIC_METHODS: &[&str] = &[
     "/everytime.auth.v1.AuthService/ListSchools",
+    "/everytime.auth.v1.AuthService/GetSchool",
     "/everytime.auth.v1.AuthService/SignUp",
     "/everytime.auth.v1.AuthService/SignIn",
     "/everytime.auth.v1.AuthService/RefreshToken",
@@ -119,22 +147,18 @@ impl Config {
 
     /// Reads the environment; the README lists every variable.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let database_url = config::var("AUTH_DATABASE_URL")
-            .or_else(|| config::var("DATABASE_URL"))
-            .ok_or_else(|| ConfigError {
-                name: "DATABASE_URL".into(),
-                value: String::new(),
-                reason: "is required (or AUTH_DATABASE_URL)".into(),
-            })?;
-        Self::from_env_with_database(database_url)
+        Self::with_database(DatabaseSettings::from_env(ENV_PREFIX)?)
     }
 
     /// Reads the environment, with `database_url` unless `AUTH_DATABASE_URL`
     /// overrides it.
     pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
-        let database_url = config::var("AUTH_DATABASE_URL").unwrap_or(database_url);
-        let mut config = Config::new(database_url);
-        config.pool = PoolOptions::from_env()?;
+        Self::with_database(DatabaseSettings::from_env_with(ENV_PREFIX, database_url)?)
+    }
+
+    fn with_database(database: DatabaseSettings) -> Result<Self, ConfigError> {
+        let mut config = Config::new(database.url);
+        config.pool = database.pool;
         config.tokens = TokenSettings::from_env()?;
         config.signing_key = signing_key_from_env()?;
         config.admin = match (
@@ -165,6 +189,21 @@ impl Config {
             config::parse_or("PASSWORD_HASH_CONCURRENCY", config.hash_concurrency)?;
         Ok(config)
     }
+}
+
+/// Everything the use cases share.
+#[derive(Debug)]
+pub struct State {
+    /// The `auth` schema's pool.
+    pub pool: PgPool,
+    /// Hashes and verifies passwords, bounded.
+    pub passwords: Passwords,
+    /// Signs access tokens and publishes their keys.
+    pub keys: Arc<KeyRing>,
+    /// Issuer, audience and lifetimes of the tokens handed out.
+    pub tokens: TokenSettings,
+    /// Sign-in rate limits.
+    pub limits: SignInLimits,
 }
 
 fn signing_key_from_env() -> Result<Option<SigningKey>, ConfigError> {
@@ -219,9 +258,6 @@ pub async fn serve(
         .await
         .map_err(error::Error::from)?;
     let keys = Arc::new(KeyRing::load(&pool, config.signing_key.clone()).await?);
-    if let Some(admin) = &config.admin {
-        bootstrap_admin(&pool, &passwords, admin).await?;
-    }
     let state = Arc::new(State {
         pool: pool.clone(),
         passwords,
@@ -229,6 +265,9 @@ pub async fn serve(
         tokens: config.tokens.clone(),
         limits: config.limits.clone(),
     });
+    if let Some(admin) = &config.admin {
+        accounts::bootstrap_admin(&state, admin).await?;
+    }
     let verifier = Arc::new(config.tokens.verifier(Arc::new(PublishedKeys(keys))));
 
     let purge = tokio::spawn(purge_sign_in_failures(pool.clone(), config.limits.clone()));
@@ -250,52 +289,10 @@ pub async fn serve(
     Ok(served?)
 }
 
-async fn bootstrap_admin(
-    pool: &PgPool,
-    passwords: &Passwords,
-    admin: &AdminAccount,
-) -> Result<(), StartError> {
-    let invalid =
-        |error: everytime_common::validate::FieldError| StartError::Admin(error.to_string());
-    let username = Username::parse(&admin.username).map_err(invalid)?;
-    let email = Email::parse(&admin.email).map_err(invalid)?;
-    let nickname = Nickname::parse(&admin.nickname).map_err(invalid)?;
-    let password = Password::parse("ADMIN_PASSWORD", &admin.password).map_err(invalid)?;
-    let hash = passwords
-        .hash(password.into_inner())
-        .await
-        .map_err(error::Error::from)?;
-    let id = store::upsert_admin(
-        pool,
-        username.as_str(),
-        email.as_str(),
-        nickname.as_str(),
-        &hash,
-    )
-    .await
-    .map_err(|error| match error {
-        // Another account has the email or nickname: say which setting to
-        // change rather than take it from that account.
-        error::Error::Taken(taken) => {
-            let settings: Vec<_> = taken.iter().map(|taken| taken.setting()).collect();
-            StartError::Admin(format!(
-                "the value of {} belongs to another account than {}; choose another",
-                settings.join(" and "),
-                username.as_str(),
-            ))
-        }
-        other => StartError::Setup(other),
-    })?;
-    tracing::info!(
-        user_id = id,
-        username = username.as_str(),
-        "administrator ready"
-    );
-    Ok(())
-}
-
+/// Deletes expired sign-in failure counters now and then, for as long as
+/// auth serves.
 async fn purge_sign_in_failures(pool: PgPool, limits: SignInLimits) {
-    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    let mut interval = tokio::time::interval(SIGN_IN_PURGE_INTERVAL);
     loop {
         interval.tick().await;
         match limits::purge_expired(&pool, &limits).await {

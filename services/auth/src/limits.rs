@@ -9,6 +9,9 @@
 //! window ends, whether or not the password is right. A successful sign-in
 //! clears the username's count and takes itself back from the client's, so
 //! the counts are, in effect, failures.
+//!
+//! The limits themselves are [`SignInLimits`] (in [`crate::domain`]); the
+//! counters' SQL is [`crate::store::attempts`].
 
 use std::time::Duration;
 
@@ -16,28 +19,11 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::error::{Error, Result};
-
-/// How many failures each key may have in one window.
-#[derive(Debug, Clone)]
-pub struct SignInLimits {
-    /// Failures per username (`SIGN_IN_MAX_FAILURES_PER_USERNAME`, default 5).
-    pub per_username: i32,
-    /// Failures per client address (`SIGN_IN_MAX_FAILURES_PER_CLIENT`, default 20).
-    pub per_client: i32,
-    /// The window (`SIGN_IN_FAILURE_WINDOW_SECONDS`, default 900).
-    pub window: Duration,
-}
-
-impl Default for SignInLimits {
-    fn default() -> Self {
-        SignInLimits {
-            per_username: 5,
-            per_client: 20,
-            window: Duration::from_secs(15 * 60),
-        }
-    }
-}
+use crate::{
+    domain::SignInLimits,
+    error::{Error, Result},
+    store::attempts,
+};
 
 /// The counter keys of one sign-in attempt.
 ///
@@ -78,34 +64,18 @@ fn key(kind: &str, value: &str) -> String {
 /// Counts one attempt against both keys, starting a new window where the
 /// old one has ended; `Err(RateLimited)` when either key is now over its
 /// limit.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn begin_attempt(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
-    let rows = sqlx::query!(
-        r#"
-        insert into sign_in_failures (key, window_start, failures)
-        select key, now(), 1 from unnest(array[$1, $2]::text[]) as key
-        on conflict (key) do update set
-            failures = case
-                when sign_in_failures.window_start <= now() - make_interval(secs => $3) then 1
-                else sign_in_failures.failures + 1
-            end,
-            window_start = case
-                when sign_in_failures.window_start <= now() - make_interval(secs => $3) then now()
-                else sign_in_failures.window_start
-            end
-        returning key, failures,
-            extract(epoch from (window_start + make_interval(secs => $3) - now()))::float8 as "seconds_left!"
-        "#,
-        keys.username,
-        keys.client,
+    let counts = attempts::count_attempt(
+        pool,
+        &keys.username,
+        &keys.client,
         limits.window.as_secs_f64(),
     )
-    .fetch_all(pool)
     .await?;
-    let blocked_for = rows
+    let blocked_for = counts
         .iter()
-        .filter(|row| row.failures > keys.limit_of(&row.key, limits))
-        .map(|row| row.seconds_left)
+        .filter(|count| count.failures > keys.limit_of(&count.key, limits))
+        .map(|count| count.seconds_left)
         .fold(None, |longest: Option<f64>, left| {
             Some(longest.map_or(left, |longest| longest.max(left)))
         });
@@ -119,32 +89,13 @@ pub async fn begin_attempt(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLim
 
 /// After a successful sign-in: forgets the username's failures and takes
 /// this attempt back from the client's count.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn succeeded(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
-    sqlx::query!(
-        r#"
-        with forget as (delete from sign_in_failures where key = $1)
-        update sign_in_failures set failures = greatest(failures - 1, 0) where key = $2
-        "#,
-        keys.username,
-        keys.client,
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
+    Ok(attempts::forget_success(pool, &keys.username, &keys.client).await?)
 }
 
 /// Deletes counters whose window has ended; run now and then.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn purge_expired(pool: &PgPool, limits: &SignInLimits) -> Result<u64> {
-    let deleted = sqlx::query!(
-        "delete from sign_in_failures where window_start <= now() - make_interval(secs => $1)",
-        limits.window.as_secs_f64(),
-    )
-    .execute(pool)
-    .await?
-    .rows_affected();
-    Ok(deleted)
+    Ok(attempts::purge_expired(pool, limits.window.as_secs_f64()).await?)
 }
 
 #[cfg(test)]

@@ -51,6 +51,11 @@ pub const DNS_SCHEME: &str = "dns:///";
 /// addresses accept connections).
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
+/// How long a client tries to open a connection before the call fails with
+/// `UNAVAILABLE`: every channel's endpoints ([`crate::grpc::channel()`]), and
+/// the probes that decide which addresses accept connections.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// The endpoint a balanced channel holds until a lookup has ever answered:
 /// port 0, which no socket can listen on, so connecting fails at once.
 const PLACEHOLDER: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
@@ -207,7 +212,7 @@ async fn accepting(addresses: &HashSet<SocketAddr>) -> HashSet<SocketAddr> {
     let probes = addresses.iter().map(|&address| async move {
         let connect = tokio::net::TcpStream::connect(address);
         matches!(
-            tokio::time::timeout(crate::grpc::CONNECT_TIMEOUT, connect).await,
+            tokio::time::timeout(CONNECT_TIMEOUT, connect).await,
             Ok(Ok(_))
         )
         .then_some(address)

@@ -43,24 +43,128 @@ impl PoolOptions {
     }
 }
 
-/// Pools made by [`connect_and_migrate`], by schema, so `/metrics` can read
-/// their gauges; closed pools fall out at the next scrape.
-static POOLS: std::sync::Mutex<Vec<(&'static str, PgPool)>> = std::sync::Mutex::new(Vec::new());
+/// Where a service's database is and how its pool is sized: the part of
+/// every data service's configuration that is read the same way.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `<PREFIX>_DATABASE_URL`, else `DATABASE_URL`.
+    pub url: String,
+    /// Pool sizing (`DB_MAX_CONNECTIONS`).
+    pub pool: PoolOptions,
+}
 
-/// Sets the gauges of every open pool (see [`crate::metrics`]).
-pub fn record_pools() {
-    let mut pools = POOLS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    pools.retain(|(_, pool)| !pool.is_closed());
-    for (schema, pool) in pools.iter() {
-        crate::metrics::record_pool(
-            schema,
-            pool.size(),
-            pool.num_idle(),
-            pool.options().get_max_connections(),
-        );
+impl DatabaseSettings {
+    /// Reads `<prefix>_DATABASE_URL`, else `DATABASE_URL` (one is required),
+    /// and the pool options. `prefix` is the service's (`AUTH`, `COMMUNITY`).
+    pub fn from_env(prefix: &str) -> Result<Self, crate::config::ConfigError> {
+        let url = crate::config::var("DATABASE_URL").unwrap_or_default();
+        let settings = Self::from_env_with(prefix, url)?;
+        if settings.url.is_empty() {
+            return Err(crate::config::ConfigError {
+                name: "DATABASE_URL".into(),
+                value: String::new(),
+                reason: format!("is required (or {prefix}_DATABASE_URL)"),
+            });
+        }
+        Ok(settings)
     }
+
+    /// Like [`DatabaseSettings::from_env`], with `url` (the launcher's
+    /// private cluster) unless `<prefix>_DATABASE_URL` overrides it.
+    pub fn from_env_with(prefix: &str, url: String) -> Result<Self, crate::config::ConfigError> {
+        Ok(DatabaseSettings {
+            url: crate::config::var(&format!("{prefix}_DATABASE_URL")).unwrap_or(url),
+            pool: PoolOptions::from_env()?,
+        })
+    }
+}
+
+/// The name of the constraint a database error broke, if it broke one.
+pub fn constraint(error: &sqlx::Error) -> Option<&str> {
+    error.as_database_error().and_then(|db| db.constraint())
+}
+
+/// An error that may be a database error that broke a named constraint:
+/// `sqlx::Error` itself, and each service's error enum (through its
+/// database variant), so [`ResultExt::on_constraint`] calls chain.
+pub trait ConstraintError {
+    /// The constraint broken, if this is such an error.
+    fn constraint(&self) -> Option<&str>;
+}
+
+impl ConstraintError for sqlx::Error {
+    fn constraint(&self) -> Option<&str> {
+        constraint(self)
+    }
+}
+
+/// Maps a broken constraint to the error it means, where the query is
+/// called (after launchbadge/realworld-axum-sqlx's `on_constraint`):
+///
+/// ```ignore
+/// store::insert_board(&pool, &board)
+///     .await
+///     .on_constraint("boards_school_id_name_key", || Error::BoardNameTaken)?;
+/// ```
+///
+/// Any other error converts with `From`, so a service's enum needs only
+/// `From<sqlx::Error>` (its `#[from]` database variant) and, to chain a
+/// second call, [`ConstraintError`].
+pub trait ResultExt<T, E> {
+    /// `map()` when the error broke constraint `name`, else the error as is.
+    fn on_constraint<F: From<E>>(self, name: &str, map: impl FnOnce() -> F) -> Result<T, F>;
+
+    /// `map()` when the error broke any of the constraints `names`.
+    fn on_any_constraint<F: From<E>>(self, names: &[&str], map: impl FnOnce() -> F)
+    -> Result<T, F>;
+}
+
+impl<T, E: ConstraintError> ResultExt<T, E> for Result<T, E> {
+    fn on_constraint<F: From<E>>(self, name: &str, map: impl FnOnce() -> F) -> Result<T, F> {
+        self.on_any_constraint(&[name], map)
+    }
+
+    fn on_any_constraint<F: From<E>>(
+        self,
+        names: &[&str],
+        map: impl FnOnce() -> F,
+    ) -> Result<T, F> {
+        self.map_err(|error| match error.constraint() {
+            Some(broken) if names.contains(&broken) => map(),
+            _ => F::from(error),
+        })
+    }
+}
+
+/// Has `/metrics` read the pool's gauges at each scrape, until the pool
+/// closes or the runtime it runs on ends.
+///
+/// The registry holds a clone of the pool. Were it only dropped at close, a
+/// server whose runtime ends before it drains (every `#[tokio::test]`)
+/// would leave its pool, and the pool's open connections, alive for the
+/// rest of the process; so a task on the pool's runtime unregisters it
+/// when the pool closes or when the runtime drops that task.
+fn watch(schema: &'static str, pool: &PgPool) {
+    struct Unwatch(u64);
+    impl Drop for Unwatch {
+        fn drop(&mut self) {
+            crate::metrics::unwatch_pool(self.0);
+        }
+    }
+    let watched = pool.clone();
+    let id = crate::metrics::watch_pool(schema, move || {
+        (!watched.is_closed()).then(|| crate::metrics::PoolGauges {
+            size: watched.size(),
+            idle: watched.num_idle(),
+            max: watched.options().get_max_connections(),
+        })
+    });
+    let unwatch = Unwatch(id);
+    let closed = pool.close_event();
+    tokio::spawn(async move {
+        let _unwatch = unwatch;
+        closed.await;
+    });
 }
 
 /// Connects to `url` with `schema` first on the `search_path`, creates the
@@ -98,10 +202,7 @@ pub async fn connect_and_migrate(
             .await?;
     }
     migrator.run(&pool).await?;
-    POOLS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push((schema, pool.clone()));
+    watch(schema, &pool);
     Ok(pool)
 }
 
@@ -135,6 +236,52 @@ pub fn error_status(error: sqlx::Error) -> tonic::Status {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, PartialEq)]
+    enum Mapped {
+        Taken,
+        Other(String),
+    }
+
+    impl From<sqlx::Error> for Mapped {
+        fn from(error: sqlx::Error) -> Self {
+            Mapped::Other(error.to_string())
+        }
+    }
+
+    #[test]
+    fn errors_that_broke_no_constraint_convert_as_they_are() {
+        let result: Result<(), sqlx::Error> = Err(sqlx::Error::RowNotFound);
+        let mapped = result.on_constraint("users_username_key", || Mapped::Taken);
+        assert!(matches!(mapped, Err(Mapped::Other(_))));
+        assert_eq!(constraint(&sqlx::Error::RowNotFound), None);
+        let ok: Result<i32, sqlx::Error> = Ok(1);
+        assert_eq!(ok.on_any_constraint(&["a", "b"], || Mapped::Taken), Ok(1));
+    }
+
+    impl ConstraintError for Mapped {
+        fn constraint(&self) -> Option<&str> {
+            None
+        }
+    }
+
+    #[test]
+    fn constraint_mappings_chain_on_the_service_error() {
+        let result: Result<(), sqlx::Error> = Err(sqlx::Error::RowNotFound);
+        let mapped = result
+            .on_constraint("a", || Mapped::Taken)
+            .on_any_constraint(&["b", "c"], || Mapped::Taken);
+        assert!(matches!(mapped, Err(Mapped::Other(_))));
+    }
+
+    #[test]
+    fn database_settings_read_the_given_url_without_an_override() {
+        // Only the variable no other test sets: the process environment is shared.
+        let settings =
+            DatabaseSettings::from_env_with("EVERYTIME_COMMON_DB_TEST", "postgres://x".into())
+                .unwrap();
+        assert_eq!(settings.url, "postgres://x");
+    }
 
     #[test]
     fn a_pool_timeout_is_unavailable_and_other_errors_internal() {

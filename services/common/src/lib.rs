@@ -1,21 +1,40 @@
-//! What every Everytime service shares, and nothing more.
+//! What every Everytime service (and the gateway) shares in production, and
+//! nothing more. Development and test tools (the private Postgres cluster,
+//! test databases, test helpers) live in the dev-only `everytime-devkit`
+//! crate, which no service binary links.
 //!
 //! - [`config`]: reading settings from the environment.
 //! - [`telemetry`]: logs, spans, OpenTelemetry traces and their propagation.
+//! - [`binary`]: the `main` every binary runs (listen address,
+//!   `healthcheck`, signal, telemetry, config, serve).
 //! - [`health`]: `<binary> healthcheck` for container health checks.
 //! - [`metrics`]: Prometheus metrics of RPCs, HTTP requests and pools.
-//! - [`validate`]: the shared shape of input limits (trimmed, counted in characters).
-//! - [`page`]: page sizes and signed keyset cursors.
-//! - [`token`]: access-token claims and their verification against auth's JWK Set.
-//! - [`grpc`]: `google.rpc`-rich errors, the bearer-token layer, the server
-//!   runner with health and reflection, client channels with deadlines.
+//! - [`validate`]: the shared shape of input limits (trimmed, counted in
+//!   characters) and [`validate::all`], which names every bad field at once.
+//! - [`page`]: page sizes, signed keyset cursors, and the two ends of a
+//!   keyset page ([`page::page_request`], [`page::finish_page`]).
+//! - [`token`]: access-token claims, signing keys, and their verification
+//!   against auth's JWK Set.
+//! - [`grpc`]: `google.rpc`-rich statuses, the bearer-token layer, the
+//!   handler ends (`unpack`, `reply`), the server runner with draining
+//!   health and metrics, client channels with deadlines (one file each).
 //! - [`balance`]: `dns:///host:port` channels balanced over every address of
 //!   `host`, re-resolved as pods come and go.
-//! - [`db`] and [`postgres`] (feature `db`): the per-service pool, schema and
-//!   migrations, and the private Postgres cluster for development and tests.
-//! - [`service`] (feature `db`): the configuration the data services share.
+//! - [`db`] (feature `db`): the per-service pool, schema and migrations, the
+//!   database settings every service reads, constraint mapping at the call
+//!   site ([`db::ResultExt`]).
+//! - [`service`] (feature `db`): the configuration the data services share
+//!   and [`service::serve_data_service`], the one way they run.
+//!
+//! The modules depend on each other one way only (no circles): `config`,
+//! `validate`, `metrics` and `balance` use nothing of this crate;
+//! `telemetry` uses `config`; `token` uses `config` and `telemetry`; `page`
+//! uses `config` and `validate`; `grpc` uses `token`, `validate`, `metrics`,
+//! `telemetry` and `balance`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
+//! `metrics` and `grpc`; `service` uses all of these.
 
 pub mod balance;
+pub mod binary;
 pub mod config;
 pub mod grpc;
 pub mod health;
@@ -27,8 +46,6 @@ pub mod validate;
 
 #[cfg(feature = "db")]
 pub mod db;
-#[cfg(feature = "db")]
-pub mod postgres;
 #[cfg(feature = "db")]
 pub mod service;
 

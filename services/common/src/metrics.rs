@@ -11,9 +11,10 @@
 //!   labelled by route template (not raw path), so cardinality stays bounded.
 //! - `db_pool_connections{service, state}` (`idle`, `in_use`) and
 //!   `db_pool_max_connections{service}`: each service's pool, read at scrape
-//!   time.
+//!   time through the probe its owner registered with [`watch_pool`] (this
+//!   module knows nothing of databases; [`crate::db`] registers its pools).
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -44,10 +45,67 @@ pub fn render() -> String {
     handle().render()
 }
 
+/// A pool's connection counts at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolGauges {
+    /// Open connections.
+    pub size: u32,
+    /// Of those, idle ones.
+    pub idle: usize,
+    /// The most it may open.
+    pub max: u32,
+}
+
+/// Reads one pool's gauges at scrape time; `None` once the pool is closed,
+/// which unregisters it.
+type PoolProbe = Box<dyn Fn() -> Option<PoolGauges> + Send>;
+
+/// Every pool registered with [`watch_pool`]: its registration id, service
+/// and probe.
+static POOLS: Mutex<Vec<(u64, &'static str, PoolProbe)>> = Mutex::new(Vec::new());
+
+/// Has the gauges of `service`'s pool read from `probe` at every
+/// [`render_with_pools`], until `probe` answers `None` (the pool closed) or
+/// [`unwatch_pool`] is called with the returned id.
+pub fn watch_pool(
+    service: &'static str,
+    probe: impl Fn() -> Option<PoolGauges> + Send + 'static,
+) -> u64 {
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    POOLS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push((id, service, Box::new(probe)));
+    id
+}
+
+/// Forgets the pool registered as `id`, and with it whatever its probe holds.
+pub fn unwatch_pool(id: u64) {
+    // Take the entry out first: dropping a probe may drop a pool, which
+    // must not happen with the registry locked.
+    let removed: Vec<_> = {
+        let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+        let (gone, kept) = std::mem::take(&mut *pools)
+            .into_iter()
+            .partition(|(entry, _, _)| *entry == id);
+        *pools = kept;
+        gone
+    };
+    drop(removed);
+}
+
 /// Reads every registered pool's gauges, then renders.
 pub fn render_with_pools() -> String {
-    #[cfg(feature = "db")]
-    crate::db::record_pools();
+    let mut pools = POOLS.lock().unwrap_or_else(PoisonError::into_inner);
+    pools.retain(|(_, service, probe)| match probe() {
+        Some(gauges) => {
+            record_pool(service, gauges.size, gauges.idle, gauges.max);
+            true
+        }
+        None => false,
+    });
+    drop(pools);
     render()
 }
 
@@ -120,6 +178,49 @@ mod tests {
         assert!(
             page.contains(r#"db_pool_connections{service="test",state="in_use"} 1"#),
             "{page}"
+        );
+    }
+
+    #[test]
+    fn a_watched_pool_is_read_at_every_scrape_until_it_closes() {
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let probe_open = open.clone();
+        watch_pool("watched", move || {
+            probe_open
+                .load(std::sync::atomic::Ordering::SeqCst)
+                .then_some(PoolGauges {
+                    size: 5,
+                    idle: 2,
+                    max: 8,
+                })
+        });
+        let page = render_with_pools();
+        assert!(
+            page.contains(r#"db_pool_connections{service="watched",state="in_use"} 3"#),
+            "{page}"
+        );
+        assert!(
+            page.contains(r#"db_pool_max_connections{service="watched"} 8"#),
+            "{page}"
+        );
+        open.store(false, std::sync::atomic::Ordering::SeqCst);
+        render_with_pools();
+        let watched = POOLS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, service, _)| *service == "watched")
+            .count();
+        assert_eq!(watched, 0, "a closed pool is forgotten");
+
+        let id = watch_pool("unwatched", || None);
+        unwatch_pool(id);
+        assert!(
+            POOLS
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .all(|(entry, _, _)| *entry != id)
         );
     }
 }

@@ -7,6 +7,12 @@
 //! are refused as a bad cursor (`400`). The key comes from `CURSOR_SECRET`;
 //! every replica of a service must share it. Without it a random key is made
 //! at start-up, so cursors do not outlive the process (fine in development).
+//!
+//! [`page_request`] and [`finish_page`] are the two ends of one keyset page:
+//! check `limit` and `cursor`, fetch one row more than the page, then cut the
+//! rows to the page and sign the position of its last row. A service names
+//! its lists by a *scope key* (`board:7`, `courses:1:2026-1:...`) and keeps
+//! the SQL of the walk itself.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use hmac::{Hmac, Mac};
@@ -14,7 +20,7 @@ use rand::RngCore;
 use serde::{Serialize, de::DeserializeOwned};
 use sha2::Sha256;
 
-use crate::validate::FieldError;
+use crate::validate::{self, FieldError};
 
 /// The page size when none is asked for.
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -115,6 +121,56 @@ impl Cursors {
     }
 }
 
+/// A validated page request: how many rows, and where to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest<P> {
+    /// 1..=100.
+    pub size: i64,
+    /// The position to continue after; `None` on the first page.
+    pub after: Option<P>,
+}
+
+impl<P> PageRequest<P> {
+    /// How many rows to fetch: one more than the page, to learn whether
+    /// another page follows without counting.
+    pub fn fetch(&self) -> i64 {
+        self.size + 1
+    }
+}
+
+/// Checks `limit` and `cursor` (signed for the list `scope`) together, so
+/// one answer names both when both are wrong (`limit` first).
+pub fn page_request<P: DeserializeOwned>(
+    cursors: &Cursors,
+    scope: &str,
+    limit: Option<i32>,
+    cursor: &str,
+) -> Result<PageRequest<P>, Vec<FieldError>> {
+    let (size, after) = validate::all((page_size(limit), cursors.decode_opt(scope, Some(cursor))))?;
+    Ok(PageRequest { size, after })
+}
+
+/// Cuts `rows` (fetched with [`PageRequest::fetch`], i.e. `size + 1` rows at
+/// most) to the page and returns the cursor to the next page, signed for
+/// `scope` with the `position` of the page's last row, or an empty string
+/// on the last page.
+pub fn finish_page<R, P: Serialize>(
+    cursors: &Cursors,
+    scope: &str,
+    rows: &mut Vec<R>,
+    size: i64,
+    position: impl Fn(&R) -> P,
+) -> String {
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if rows.len() <= size {
+        return String::new();
+    }
+    rows.truncate(size);
+    rows.last()
+        .map(|last| cursors.encode(scope, &position(last)))
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +227,63 @@ mod tests {
         let cursors = Cursors::random();
         assert_eq!(cursors.decode_opt::<i64>("s", None), Ok(None));
         assert_eq!(cursors.decode_opt::<i64>("s", Some("  ")), Ok(None));
+    }
+
+    #[test]
+    fn the_first_page_has_the_default_size_and_no_position() {
+        let request: PageRequest<i64> =
+            page_request(&Cursors::new(b"test secret"), "board:1", None, "").unwrap();
+        assert_eq!(
+            request,
+            PageRequest {
+                size: 20,
+                after: None
+            }
+        );
+        assert_eq!(request.fetch(), 21);
+    }
+
+    #[test]
+    fn a_page_cursor_continues_only_its_own_list() {
+        let cursors = Cursors::new(b"test secret");
+        let mut rows = vec![30_i64, 29, 28];
+        let next = finish_page(&cursors, "board:1", &mut rows, 2, |id| *id);
+        assert_eq!(rows, [30, 29]);
+
+        let same: PageRequest<i64> = page_request(&cursors, "board:1", Some(2), &next).unwrap();
+        assert_eq!(same.after, Some(29));
+        let other = page_request::<i64>(&cursors, "board:2", Some(2), &next).unwrap_err();
+        assert_eq!(other[0].field, "cursor");
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor() {
+        let mut rows = vec![2_i64, 1];
+        assert_eq!(
+            finish_page(&Cursors::random(), "hot:1", &mut rows, 2, |id| *id),
+            ""
+        );
+        assert_eq!(rows, [2, 1]);
+    }
+
+    #[test]
+    fn bad_limit_and_tampered_cursor_are_both_named() {
+        let cursors = Cursors::random();
+        let errors =
+            page_request::<i64>(&cursors, "me:posts:1", Some(101), "AAAA.BBBB").unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["limit", "cursor"]);
+        for limit in [0, -5, 101, i32::MAX] {
+            let errors = page_request::<i64>(&cursors, "me:posts:1", Some(limit), "").unwrap_err();
+            assert_eq!(errors[0].field, "limit");
+        }
+    }
+
+    #[test]
+    fn a_cursor_of_the_wrong_shape_is_a_bad_cursor() {
+        let cursors = Cursors::random();
+        let id_cursor = cursors.encode("hot:1", &5_i64);
+        let errors = page_request::<(i64, i64)>(&cursors, "hot:1", None, &id_cursor).unwrap_err();
+        assert_eq!(errors[0].field, "cursor");
     }
 }

@@ -1,13 +1,18 @@
-//! What a data service that trusts auth's tokens is configured with, and
-//! the error of starting one. The community and timetable services share
-//! this shape; each reads its own `<PREFIX>_DATABASE_URL`.
+//! What a data service that trusts auth's tokens is configured with, the
+//! error of starting one, and [`serve_data_service`], the one way such a
+//! service runs. The community and timetable services share this shape;
+//! each reads its own `<PREFIX>_DATABASE_URL`.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
+
+use sqlx::{PgPool, migrate::Migrator};
+use tokio::{net::TcpListener, task::JoinHandle};
+use tonic::service::Routes;
 
 use crate::{
     config::{self, ConfigError},
-    db::PoolOptions,
-    grpc,
+    db::{self, DatabaseSettings, PoolOptions},
+    grpc::{self, ServeOptions},
     page::Cursors,
     token::{AuthJwks, TokenSettings, TokenVerifier},
 };
@@ -27,6 +32,10 @@ pub struct ServiceConfig {
     pub grpc_timeout: Duration,
     /// Signs page tokens (`CURSOR_SECRET`; random per process when unset).
     pub cursors: Cursors,
+    /// Verifies tokens with these keys instead of fetching auth's JWK Set
+    /// from `auth_url`: for tests that mint tokens with fixed keys. Never
+    /// read from the environment.
+    pub verifier: Option<Arc<TokenVerifier>>,
 }
 
 impl ServiceConfig {
@@ -39,41 +48,40 @@ impl ServiceConfig {
             auth_url: auth_url.into(),
             grpc_timeout: Duration::from_secs(5),
             cursors: Cursors::random(),
+            verifier: None,
         }
     }
 
     /// Reads the environment; `prefix` names the service's own database
     /// variable (`COMMUNITY` reads `COMMUNITY_DATABASE_URL`).
     pub fn from_env(prefix: &str) -> Result<Self, ConfigError> {
-        let database_url = config::var("DATABASE_URL").unwrap_or_default();
-        let config = Self::from_env_with_database(prefix, database_url)?;
-        if config.database_url.is_empty() {
-            return Err(ConfigError {
-                name: "DATABASE_URL".into(),
-                value: String::new(),
-                reason: format!("is required (or {prefix}_DATABASE_URL)"),
-            });
-        }
-        Ok(config)
+        Self::with_database(DatabaseSettings::from_env(prefix)?)
     }
 
     /// Reads the environment, with `database_url` unless
     /// `<PREFIX>_DATABASE_URL` overrides it.
     pub fn from_env_with_database(prefix: &str, database_url: String) -> Result<Self, ConfigError> {
-        let database_url = config::var(&format!("{prefix}_DATABASE_URL")).unwrap_or(database_url);
+        Self::with_database(DatabaseSettings::from_env_with(prefix, database_url)?)
+    }
+
+    fn with_database(database: DatabaseSettings) -> Result<Self, ConfigError> {
         let mut config = ServiceConfig::new(
-            database_url,
+            database.url,
             config::var_or("AUTH_URL", "http://127.0.0.1:50051"),
         );
-        config.pool = PoolOptions::from_env()?;
+        config.pool = database.pool;
         config.tokens = TokenSettings::from_env()?;
         config.grpc_timeout = config::millis_or("GRPC_TIMEOUT_MS", 5000)?;
         config.cursors = Cursors::from_env();
         Ok(config)
     }
 
-    /// A verifier for the keys auth publishes at `auth_url`.
-    pub fn verifier(&self) -> Result<Arc<TokenVerifier>, StartError> {
+    /// The verifier of [`ServiceConfig::verifier`] when set, else one for
+    /// the keys auth publishes at `auth_url`.
+    pub fn token_verifier(&self) -> Result<Arc<TokenVerifier>, StartError> {
+        if let Some(verifier) = &self.verifier {
+            return Ok(verifier.clone());
+        }
         let auth = grpc::channel(&self.auth_url, self.grpc_timeout)?;
         Ok(Arc::new(
             self.tokens.verifier(Arc::new(AuthJwks::new(auth))),
@@ -93,4 +101,91 @@ pub enum StartError {
     /// The gRPC server failed.
     #[error(transparent)]
     Serve(#[from] grpc::ServeError),
+}
+
+/// What sets one data service apart from another, for [`serve_data_service`].
+#[derive(Debug, Clone, Copy)]
+pub struct DataService {
+    /// The schema it owns (`community`).
+    pub schema: &'static str,
+    /// Its migrations.
+    pub migrator: &'static Migrator,
+    /// Fully qualified service names reported `SERVING` by `grpc.health.v1`.
+    pub health_services: &'static [&'static str],
+    /// Methods that need no token.
+    pub public_methods: &'static [&'static str],
+}
+
+/// The routes a data service answers, and any background tasks it started
+/// with them (timetable's demo catalog load): those are aborted when the
+/// server has stopped, before the pool closes, so none holds it open.
+#[derive(Debug)]
+pub struct Served {
+    /// The tonic services.
+    pub routes: Routes,
+    /// Tasks to abort at shutdown.
+    pub background: Vec<JoinHandle<()>>,
+}
+
+impl From<Routes> for Served {
+    fn from(routes: Routes) -> Self {
+        Served {
+            routes,
+            background: Vec::new(),
+        }
+    }
+}
+
+impl Served {
+    /// Also aborts `task` once the server has stopped.
+    pub fn with_background(mut self, task: JoinHandle<()>) -> Self {
+        self.background.push(task);
+        self
+    }
+}
+
+/// Runs a data service: makes its token verifier
+/// ([`ServiceConfig::token_verifier`]), connects to its database and migrates its schema,
+/// builds its routes from the pool with `routes`, serves them with
+/// [`grpc::serve`] (health, reflection, metrics, the bearer-token layer) on
+/// `listener` until `shutdown` resolves, then aborts its background tasks
+/// and closes the pool.
+pub async fn serve_data_service<R: Into<Served>>(
+    config: &ServiceConfig,
+    service: DataService,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    routes: impl FnOnce(PgPool) -> Result<R, StartError>,
+) -> Result<(), StartError> {
+    let verifier = config.token_verifier()?;
+    let pool = db::connect_and_migrate(
+        &config.database_url,
+        service.schema,
+        &config.pool,
+        service.migrator,
+    )
+    .await?;
+    let served = match routes(pool.clone()) {
+        Ok(served) => served.into(),
+        Err(error) => {
+            pool.close().await;
+            return Err(error);
+        }
+    };
+    let result = grpc::serve(
+        served.routes,
+        ServeOptions {
+            health_services: service.health_services,
+            public_methods: service.public_methods,
+            verifier,
+        },
+        listener,
+        shutdown,
+    )
+    .await;
+    for task in served.background {
+        task.abort();
+    }
+    pool.close().await;
+    Ok(result?)
 }

@@ -7,6 +7,12 @@
 //! NUL above all must never reach Postgres, which cannot store it in text.
 //! Each service wraps this in its own newtypes (`Username`, `PostTitle`,
 //! ...), which carry the field name and the bounds.
+//!
+//! One response names every bad field at once: [`all`] runs a tuple of
+//! independent checks and gives back either every value or every error, in
+//! the order of the tuple; [`ensure`] turns a plain condition into such a
+//! check. [`Violations`] is the same idea for checks that are only known at
+//! run time (a loop over items, a check that depends on another's value).
 
 use std::fmt;
 
@@ -139,6 +145,117 @@ impl Violations {
             Err(self.0)
         }
     }
+
+    /// Records the errors of a check that can fail on several fields.
+    pub fn check_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(mut errors) => {
+                self.0.append(&mut errors);
+                None
+            }
+        }
+    }
+}
+
+/// Records a violation of `field` unless `condition` holds: a rule that is
+/// a condition rather than a parse (`school_id > 0`), as a check for [`all`].
+pub fn ensure(condition: bool, field: &str, message: &str) -> Result<(), FieldError> {
+    if condition {
+        Ok(())
+    } else {
+        Err(FieldError::new(field, message))
+    }
+}
+
+/// One check's outcome as [`all`] takes it: a single field error, or several
+/// (a page request names both `limit` and `cursor`).
+pub trait Check {
+    /// The value of a passed check.
+    type Value;
+    /// The value, or every error of the check.
+    fn into_check(self) -> Result<Self::Value, Vec<FieldError>>;
+}
+
+impl<T> Check for Result<T, FieldError> {
+    type Value = T;
+    fn into_check(self) -> Result<T, Vec<FieldError>> {
+        self.map_err(|error| vec![error])
+    }
+}
+
+impl<T> Check for Result<T, Vec<FieldError>> {
+    type Value = T;
+    fn into_check(self) -> Result<T, Vec<FieldError>> {
+        self
+    }
+}
+
+/// A tuple of checks, for [`all`].
+pub trait Checks {
+    /// The tuple of their values.
+    type Values;
+    /// Every value, or every error in the order of the tuple.
+    fn all(self) -> Result<Self::Values, Vec<FieldError>>;
+}
+
+macro_rules! checks_for_tuples {
+    ($(($($check:ident),+))+) => {$(
+        impl<$($check: Check),+> Checks for ($($check,)+) {
+            type Values = ($($check::Value,)+);
+            #[allow(non_snake_case)]
+            fn all(self) -> Result<Self::Values, Vec<FieldError>> {
+                let ($($check,)+) = self;
+                let mut errors = Vec::new();
+                $(
+                    let $check = match $check.into_check() {
+                        Ok(value) => Some(value),
+                        Err(mut failed) => {
+                            errors.append(&mut failed);
+                            None
+                        }
+                    };
+                )+
+                match ($($check,)+) {
+                    ($(Some($check),)+) if errors.is_empty() => Ok(($($check,)+)),
+                    // A check that failed without naming a field still fails.
+                    _ if errors.is_empty() => Err(vec![FieldError::new("request", "is invalid")]),
+                    _ => Err(errors),
+                }
+            }
+        }
+    )+};
+}
+
+checks_for_tuples! {
+    (A)
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+}
+
+/// Runs every check of the tuple and returns all their values, or every
+/// error of every failed check (in the tuple's order), so one answer names
+/// every bad field:
+///
+/// ```
+/// use everytime_common::validate::{self, FieldError};
+/// let (title, body) = validate::all((
+///     validate::line("title", " 제목 ", 1, 50),
+///     validate::text("content", "본문", 1, 5000),
+/// ))?;
+/// assert_eq!((title.as_str(), body.as_str()), ("제목", "본문"));
+/// # Ok::<(), Vec<FieldError>>(())
+/// ```
+///
+/// Optional fields check with `Option::map(..).transpose()`; a value that
+/// needs no check but must hold is [`ensure`]. Up to eight checks.
+pub fn all<C: Checks>(checks: C) -> Result<C::Values, Vec<FieldError>> {
+    checks.all()
 }
 
 #[cfg(test)]
@@ -230,5 +347,51 @@ mod tests {
         let errors = violations.finish().unwrap_err();
         let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
         assert_eq!(fields, ["b", "c"]);
+    }
+
+    #[test]
+    fn all_returns_every_value_when_every_check_passes() {
+        let checked = all((
+            text("a", " ok ", 1, 5),
+            ensure(true, "school_id", "is required"),
+            Ok::<_, Vec<FieldError>>(7),
+        ));
+        assert_eq!(checked, Ok(("ok".to_owned(), (), 7)));
+    }
+
+    #[test]
+    fn all_names_every_failed_check_in_order() {
+        let errors = all((
+            text("a", "", 1, 5),
+            text("b", "ok", 1, 5),
+            ensure(false, "school_id", "is required"),
+            Err::<(), _>(vec![
+                FieldError::new("limit", "x"),
+                FieldError::new("cursor", "y"),
+            ]),
+        ))
+        .unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|error| error.field.as_str()).collect();
+        assert_eq!(fields, ["a", "school_id", "limit", "cursor"]);
+        assert_eq!(errors[1].message, "is required");
+    }
+
+    #[test]
+    fn optional_fields_check_only_when_present() {
+        let absent: Option<&str> = None;
+        let (name,) = all((absent.map(|name| line("name", name, 1, 5)).transpose(),)).unwrap();
+        assert_eq!(name, None);
+        let errors = all((Some("").map(|name| line("name", name, 1, 5)).transpose(),)).unwrap_err();
+        assert_eq!(errors[0].field, "name");
+    }
+
+    #[test]
+    fn violations_take_checks_of_several_fields() {
+        let mut violations = Violations::new();
+        assert_eq!(
+            violations.check_all::<()>(Err(vec![FieldError::new("limit", "x")])),
+            None
+        );
+        assert_eq!(violations.finish().unwrap_err()[0].field, "limit");
     }
 }

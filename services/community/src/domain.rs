@@ -1,4 +1,10 @@
-//! Validated input: every limit of the community API, once, next to its tests.
+//! Validated input and every limit and threshold of the community, once,
+//! next to its tests.
+//!
+//! The numbers the rules turn on (how many boards a school may have, how
+//! many comments a post, when a post is HOT or BEST, how long a preview is)
+//! are the constants below; the SQL takes them as parameters, except where
+//! an index is built on the number (see [`BEST_LIKES`]).
 //!
 //! Text is trimmed and counted in Unicode characters, not bytes (see
 //! [`everytime_common::validate`]); each error names the API's field, so a
@@ -6,6 +12,29 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use everytime_common::validate::{self, FieldError};
+
+/// A school has at most this many boards, so its board list stays one
+/// bounded query.
+pub const MAX_BOARDS_PER_SCHOOL: i64 = 100;
+
+/// A post has at most this many live comments, so its thread (sent whole)
+/// stays a bounded query and message.
+pub const MAX_COMMENTS_PER_POST: i64 = 1000;
+
+/// Lists show this many characters of a post's content.
+pub const PREVIEW_CHARACTERS: u16 = 100;
+
+/// A post is on HOT게시판 from the moment it has this many likes (공감).
+pub const HOT_LIKES: i32 = 10;
+
+/// A post is on BEST게시판 of its season with at least this many likes.
+///
+/// The one threshold written into SQL as well: the partial index
+/// `post_stats_best_idx` (migration 0001) is built `where like_count >= 100`,
+/// and Postgres uses a partial index for a prepared statement's generic plan
+/// only when the query repeats that literal (a parameter cannot prove it).
+/// A test below checks that the migration, the query and this constant agree.
+pub const BEST_LIKES: i32 = 100;
 
 /// A board's name: 1–30 characters, unique in its school.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +198,8 @@ impl std::fmt::Display for Season {
     }
 }
 
-/// The first `max` characters of `text`.
+/// The first `max` characters of `text` (what `left(text, max)` cuts in
+/// the database); lists cut [`PREVIEW_CHARACTERS`].
 pub fn preview(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
@@ -322,5 +352,20 @@ mod tests {
         assert_eq!(preview("가나다라", 2), "가나");
         assert_eq!(preview("ab", 100), "ab");
         assert_eq!(preview(&"한".repeat(150), 100).chars().count(), 100);
+    }
+
+    #[test]
+    fn the_best_threshold_is_the_one_the_index_and_the_query_are_built_on() {
+        let literal = format!("like_count >= {BEST_LIKES}");
+        let migration = include_str!("../migrations/0001_boards_posts_comments.sql");
+        assert!(
+            migration.contains(&format!("where {literal};")),
+            "post_stats_best_idx is built on {literal}"
+        );
+        let query = include_str!("store/feeds.rs");
+        assert!(
+            query.contains(&format!("and {literal}\n")),
+            "best_page filters {literal}"
+        );
     }
 }

@@ -3,10 +3,15 @@
 //! Every client mistake maps to a precise code with a `google.rpc.ErrorInfo`
 //! reason (the REST API's `code`) and, where a field is to blame, a
 //! `BadRequest` violation. Database failures are logged and answered with a
-//! generic `INTERNAL`.
+//! generic `INTERNAL`. Violations of named constraints are turned into the
+//! errors they mean where the query is called
+//! ([`everytime_common::db::ResultExt::on_constraint`]), so each use case
+//! says which constraint it expects and what it means there.
 
 use everytime_common::{grpc, validate::FieldError};
 use tonic::{Code, Status};
+
+use crate::domain::{MAX_BOARDS_PER_SCHOOL, MAX_COMMENTS_PER_POST};
 
 /// What can go wrong in community.
 #[derive(Debug, thiserror::Error)]
@@ -47,27 +52,6 @@ pub enum Error {
 }
 
 impl Error {
-    /// Turns violations of our named constraints into the errors they mean:
-    /// a taken board name, or a post that vanished (deleted meanwhile)
-    /// under a like, scrap or comment.
-    pub fn from_db(error: sqlx::Error) -> Error {
-        let constraint = error
-            .as_database_error()
-            .and_then(|db| db.constraint())
-            .map(str::to_owned);
-        match constraint.as_deref() {
-            Some("boards_school_id_name_key") => Error::BoardNameTaken,
-            Some(
-                "post_likes_post_id_fkey"
-                | "scraps_post_id_fkey"
-                | "comments_post_id_fkey"
-                | "commenters_post_id_fkey",
-            ) => Error::NotFound("post"),
-            Some("comment_likes_comment_id_fkey") => Error::NotFound("comment"),
-            _ => Error::Database(error),
-        }
-    }
-
     /// A single field error.
     pub fn field(error: FieldError) -> Error {
         Error::Invalid(vec![error])
@@ -98,10 +82,7 @@ impl From<Error> for Status {
             Error::TooManyBoards => grpc::status(
                 Code::FailedPrecondition,
                 "too_many_boards",
-                format!(
-                    "a school may have at most {} boards",
-                    crate::service::MAX_BOARDS_PER_SCHOOL
-                ),
+                format!("a school may have at most {MAX_BOARDS_PER_SCHOOL} boards"),
             ),
             // The post is full: its id is the one thing in the request to
             // blame. (A full school has no such field: the board's name is
@@ -110,10 +91,7 @@ impl From<Error> for Status {
                 Code::FailedPrecondition,
                 "too_many_comments",
                 "post_id",
-                format!(
-                    "already has {} comments, the most a post may have",
-                    crate::service::MAX_COMMENTS_PER_POST
-                ),
+                format!("already has {MAX_COMMENTS_PER_POST} comments, the most a post may have"),
             ),
             Error::NotAuthor(what) => grpc::status(
                 Code::PermissionDenied,

@@ -9,21 +9,51 @@
 //!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
+//!
+//! # Layout
+//!
+//! The same files with the same roles as in every service:
+//!
+//! - this file: [`serve`], [`State`], [`Config`];
+//! - [`api`]: the tonic trait impl only, one delegation per RPC;
+//! - one module per use case, holding its rules: [`boards`], [`posts`],
+//!   [`comments`] (replies, 익명N numbering), [`reactions`] (공감, scraps),
+//!   [`feeds`] (a board's posts, HOT, BEST, search, the caller's lists);
+//! - [`wire`]: rows → protobuf messages, and how authors are named;
+//! - [`domain`]: validated newtypes and every limit and threshold, once;
+//! - [`paging`]: the scopes cursors are bound to and how times ride in
+//!   them (the page request itself is [`everytime_common::page`]'s);
+//! - [`error`]: the one error enum and its gRPC status;
+//! - [`store`]: the SQL, one file per aggregate.
+//!
+//! A request goes `api` → use case → `store`, and back through `wire`. A
+//! comment, say: [`api`]'s `create_comment` unpacks the caller and hands the
+//! message to [`comments::create`], which validates it ([`domain`]), locks
+//! the post ([`posts`]), applies the cap, the reply rule and the 익명N
+//! numbering through [`store::comments`], and answers with
+//! [`wire::comment`]. `domain`, `paging` and `store` depend on no other
+//! module of the crate, `error` only on `domain`; nothing depends on `api`
+//! but [`serve`].
 
+pub mod api;
+pub mod boards;
+pub mod comments;
 pub mod domain;
 pub mod error;
-pub mod lists;
-pub mod service;
+pub mod feeds;
+pub mod paging;
+pub mod posts;
+pub mod reactions;
 pub mod store;
+pub mod wire;
 
 use std::{future::Future, sync::Arc};
 
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
-    db,
-    grpc::{self, ServeOptions},
+    config::ConfigError,
     page::Cursors,
-    token::TokenVerifier,
+    service::{self, DataService},
 };
 use everytime_proto::community::v1::community_service_server::CommunityServiceServer;
 use sqlx::PgPool;
@@ -42,12 +72,51 @@ pub const HEALTH_SERVICES: &[&str] = &["everytime.community.v1.CommunityService"
 /// Every RPC needs a token.
 pub const PUBLIC_METHODS: &[&str] = &[];
 
-/// Everything the service is configured with; its own database variable
-/// is `COMMUNITY_DATABASE_URL`.
-pub type Config = ServiceConfig;
+/// What the shared serve scaffold needs to know of this service.
+const SERVICE: DataService = DataService {
+    schema: SCHEMA,
+    migrator: &MIGRATOR,
+    health_services: HEALTH_SERVICES,
+    public_methods: PUBLIC_METHODS,
+};
 
 /// The prefix of this service's own variables.
 pub const ENV_PREFIX: &str = "COMMUNITY";
+
+/// Everything the service is configured with: what every data service
+/// reads (its own database variable is `COMMUNITY_DATABASE_URL`); the
+/// community has no settings of its own yet.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The settings every data service shares.
+    pub service: ServiceConfig,
+}
+
+impl Config {
+    /// Defaults for everything but the database and auth: for tests and the
+    /// launcher.
+    pub fn new(database_url: impl Into<String>, auth_url: impl Into<String>) -> Self {
+        Config {
+            service: ServiceConfig::new(database_url, auth_url),
+        }
+    }
+
+    /// Reads the environment; `DATABASE_URL` (or `COMMUNITY_DATABASE_URL`)
+    /// is required.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Config {
+            service: ServiceConfig::from_env(ENV_PREFIX)?,
+        })
+    }
+
+    /// Reads the environment, with `database_url` unless
+    /// `COMMUNITY_DATABASE_URL` overrides it.
+    pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
+        Ok(Config {
+            service: ServiceConfig::from_env_with_database(ENV_PREFIX, database_url)?,
+        })
+    }
+}
 
 /// What every handler shares.
 #[derive(Debug)]
@@ -59,41 +128,18 @@ pub struct State {
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
-/// with the keys auth publishes.
+/// with the keys auth publishes (or `config.service.verifier`'s).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let verifier = config.verifier()?;
-    serve_with_verifier(config, verifier, listener, shutdown).await
-}
-
-/// [`serve`] with a given token verifier (tests use fixed keys).
-pub async fn serve_with_verifier(
-    config: Config,
-    verifier: Arc<TokenVerifier>,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
-    let pool =
-        db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
-    let state = Arc::new(State {
-        pool: pool.clone(),
-        cursors: config.cursors.clone(),
-    });
-    let routes = Routes::new(CommunityServiceServer::new(service::CommunityApi(state)));
-    let served = grpc::serve(
-        routes,
-        ServeOptions {
-            health_services: HEALTH_SERVICES,
-            public_methods: PUBLIC_METHODS,
-            verifier,
-        },
-        listener,
-        shutdown,
-    )
-    .await;
-    pool.close().await;
-    Ok(served?)
+    let cursors = config.service.cursors.clone();
+    service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
+        let state = Arc::new(State { pool, cursors });
+        Ok(Routes::new(CommunityServiceServer::new(api::CommunityApi(
+            state,
+        ))))
+    })
+    .await
 }

@@ -230,8 +230,8 @@ async fn every_list_query_walks_an_index_on_a_busy_school() {
         ),
         (
             "the posts of a page",
-            "left(p.content, 100)",
-            vec![&ids, "1"],
+            "left(p.content, $3)",
+            vec![&ids, "1", "100"],
             vec!["posts_pkey"],
         ),
         (

@@ -289,7 +289,7 @@ fn items(body: &Value) -> usize {
 #[tokio::main]
 async fn main() -> Result<()> {
     let started = Instant::now();
-    let url = everytime_common::postgres::test_database().await?;
+    let url = everytime_devkit::postgres::test_database().await?;
     let mut config = StackConfig::new(&url);
     config.gateway.auth_rate_limit_per_minute = 100_000;
     let stack = Stack::start(config).await?;

@@ -200,7 +200,7 @@ async fn main() {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(300);
-    let url = everytime_common::postgres::test_database()
+    let url = everytime_devkit::postgres::test_database()
         .await
         .expect("a database");
     let mut config = StackConfig::new(&url);

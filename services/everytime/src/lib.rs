@@ -160,6 +160,26 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, StackError> {
         .map_err(|source| StackError::Bind { addr, source })
 }
 
+/// Binds `addr`, runs `serve(config, ..)` on it, and sets `addr` to the
+/// address bound (port 0 picks one).
+async fn spawn_part<C, F, Fut, E>(
+    addr: &mut SocketAddr,
+    config: C,
+    serve: F,
+) -> Result<Running, StackError>
+where
+    F: FnOnce(C, TcpListener, Shutdown) -> Fut,
+    Fut: Future<Output = Result<(), E>> + Send + 'static,
+    E: Display,
+{
+    let running = spawn(*addr, move |listener, shutdown| {
+        serve(config, listener, shutdown)
+    })
+    .await?;
+    *addr = running.addr;
+    Ok(running)
+}
+
 /// Binds `addr` and runs `serve` on it.
 async fn spawn<F, Fut, E>(addr: SocketAddr, serve: F) -> Result<Running, StackError>
 where
@@ -193,31 +213,31 @@ impl Stack {
         config.addrs.auth = auth.addr;
         let auth_url = format!("http://{}", auth.addr);
 
-        config.community.auth_url = auth_url.clone();
-        let community_config = config.community.clone();
-        let community = spawn(config.addrs.community, move |listener, shutdown| {
-            everytime_community::serve(community_config, listener, shutdown)
-        })
+        config.community.service.auth_url = auth_url.clone();
+        let community = spawn_part(
+            &mut config.addrs.community,
+            config.community.clone(),
+            everytime_community::serve,
+        )
         .await?;
-        config.addrs.community = community.addr;
 
-        config.timetable.auth_url = auth_url.clone();
-        let timetable_config = config.timetable.clone();
-        let timetable = spawn(config.addrs.timetable, move |listener, shutdown| {
-            everytime_timetable::serve(timetable_config, listener, shutdown)
-        })
+        config.timetable.service.auth_url = auth_url.clone();
+        let timetable = spawn_part(
+            &mut config.addrs.timetable,
+            config.timetable.clone(),
+            everytime_timetable::serve,
+        )
         .await?;
-        config.addrs.timetable = timetable.addr;
 
         config.gateway.auth_url = auth_url;
         config.gateway.community_url = format!("http://{}", community.addr);
         config.gateway.timetable_url = format!("http://{}", timetable.addr);
-        let gateway_config = config.gateway.clone();
-        let gateway = spawn(config.addrs.gateway, move |listener, shutdown| {
-            everytime_gateway::serve(gateway_config, listener, shutdown)
-        })
+        let gateway = spawn_part(
+            &mut config.addrs.gateway,
+            config.gateway.clone(),
+            everytime_gateway::serve,
+        )
         .await?;
-        config.addrs.gateway = gateway.addr;
 
         let mut stack = Stack {
             config,

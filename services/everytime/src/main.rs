@@ -30,10 +30,7 @@ async fn main() -> anyhow::Result<()> {
             timetable: config::listen_addr("TIMETABLE_LISTEN_ADDR", "127.0.0.1:50053")?,
         },
         auth: everytime_auth::Config::from_env_with_database(urls.auth)?,
-        community: everytime_community::Config::from_env_with_database(
-            everytime_community::ENV_PREFIX,
-            urls.community,
-        )?,
+        community: everytime_community::Config::from_env_with_database(urls.community)?,
         timetable: everytime_timetable::Config::from_env_with_database(urls.timetable)?,
         gateway: everytime_gateway::Config::from_env()?,
     };

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use everytime_common::postgres::{Cluster, ClusterOptions, LaunchError};
+use everytime_devkit::postgres::{Cluster, ClusterOptions, LaunchError};
 use rand::{Rng, distributions::Alphanumeric};
 use sqlx::{Connection, Executor, PgConnection};
 

@@ -304,7 +304,7 @@ async fn the_init_script_gives_each_service_a_role_that_reaches_only_its_schema(
         eprintln!("DATABASE_URL is set; skipping the role test");
         return;
     }
-    let admin = everytime_common::postgres::test_database()
+    let admin = everytime_devkit::postgres::test_database()
         .await
         .expect("a database");
     let url = url::Url::parse(&admin).expect("a URL");
@@ -343,8 +343,8 @@ async fn the_init_script_gives_each_service_a_role_that_reaches_only_its_schema(
     // Each service migrates and serves as its own role.
     let mut config = StackConfig::new(&admin);
     config.auth.database_url = urls.auth.clone();
-    config.community.database_url = urls.community.clone();
-    config.timetable.database_url = urls.timetable.clone();
+    config.community.service.database_url = urls.community.clone();
+    config.timetable.service.database_url = urls.timetable.clone();
     let stack = TestStack::start_with(move |stack_config| {
         let limit = stack_config.gateway.auth_rate_limit_per_minute;
         *stack_config = config;

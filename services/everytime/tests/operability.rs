@@ -480,7 +480,7 @@ fn free_port() -> u16 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
-    let url = everytime_common::postgres::test_database()
+    let url = everytime_devkit::postgres::test_database()
         .await
         .expect("a database");
     let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();

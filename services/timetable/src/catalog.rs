@@ -1,19 +1,157 @@
-//! The course catalog: importing sections (the `ImportCourses` RPC and the
-//! demo catalog loader share [`import_in`]) and the JSON form catalogs are
-//! kept in (`deploy/demo/`).
+//! The course catalog: importing sections and searching them.
+//!
+//! An import (the `ImportCoursesRequest` of an admin, or the demo catalog
+//! loader through [`import_in`]) is validated whole by the rules of
+//! [`crate::domain::course`] and written in one transaction; a bad course
+//! imports nothing. The RPC checks, in order: the admin role, that the
+//! courses come one way only (`courses` or `courses_json`), the school
+//! (auth's `GetSchool`), then the semester, the count and each course in
+//! order. Search pages by section code. [`CatalogFile`] is the JSON form
+//! catalogs are kept in (`deploy/demo/`).
 
 use std::collections::{HashMap, HashSet};
 
-use everytime_common::db::{self, PoolOptions};
-use everytime_proto::timetable::v1 as pb;
+use everytime_common::{
+    db::{self, PoolOptions},
+    page,
+    token::Caller,
+    validate,
+};
+use everytime_proto::{auth::v1::GetSchoolRequest, timetable::v1 as pb};
 use serde::Deserialize;
 use sqlx::{PgConnection, PgPool};
+use tonic::Code;
 
 use crate::{
-    domain::{self, Day},
+    State,
+    domain::{self, CourseInput, Day, SearchText, Semester},
     error::{Error, Result},
-    store::{self, SessionRow},
+    store::courses::{self as store, CourseRow, SessionRow},
+    store::timetables as timetable_store,
+    wire,
 };
+
+/// `ImportCourses`: an admin's batch for a school auth knows, sent as
+/// typed courses or as JSON values; how many courses were imported.
+pub async fn import_courses(
+    state: &State,
+    caller: &Caller,
+    request: pb::ImportCoursesRequest,
+) -> Result<pb::ImportCoursesResponse> {
+    if !caller.is_admin() {
+        return Err(Error::AdminOnly);
+    }
+    let json = request
+        .courses_json
+        .map(|list| list.values)
+        .unwrap_or_default();
+    if !json.is_empty() && !request.courses.is_empty() {
+        return Err(Error::field(
+            "courses_json",
+            "must be empty when courses is sent",
+        ));
+    }
+    known_school(state, request.school_id).await?;
+    let (semester, courses) = if json.is_empty() {
+        domain::parse_import(&request.semester, &request.courses)
+    } else {
+        domain::parse_json_import(&request.semester, &json)
+    }?;
+    let mut tx = state.pool.begin().await?;
+    let imported = write_import(&mut tx, request.school_id, &semester, courses).await?;
+    tx.commit().await?;
+    analyze(&state.pool).await;
+    Ok(pb::ImportCoursesResponse {
+        imported: i32::try_from(imported).unwrap_or(i32::MAX),
+    })
+}
+
+/// Whether auth knows the school; schools are auth's, so the catalog
+/// cannot tell an unknown id on its own.
+async fn known_school(state: &State, school_id: i64) -> Result<()> {
+    // No school has such an id: no need to ask.
+    if school_id <= 0 {
+        return Err(Error::UnknownSchool);
+    }
+    match state
+        .auth
+        .clone()
+        .get_school(GetSchoolRequest { id: school_id })
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(status) if status.code() == Code::NotFound => Err(Error::UnknownSchool),
+        Err(status) => Err(Error::AuthUnavailable(status)),
+    }
+}
+
+/// `SearchCourses`: a page of the caller's school's courses of a
+/// semester by code, optionally matching text and meeting on a day.
+pub async fn search_courses(
+    state: &State,
+    caller: &Caller,
+    request: pb::SearchCoursesRequest,
+) -> Result<pb::SearchCoursesResponse> {
+    let (semester, text, day, size) = validate::all((
+        Semester::parse("semester", &request.semester),
+        SearchText::parse(&request.query),
+        request.day.map(|day| Day::from_pb("day", day)).transpose(),
+        page::page_size(request.page_size),
+    ))?;
+    let scope = format!(
+        "courses:{}:{}:{}:{}",
+        caller.school_id,
+        semester,
+        text.as_ref().map_or("", SearchText::as_str),
+        day.map_or("", Day::code)
+    );
+    let after: String = state
+        .cursors
+        .decode_opt(&scope, Some(&request.page_token))?
+        .unwrap_or_default();
+    let day_mask = day.map(Day::bit);
+    let mut rows = match &text {
+        None => {
+            store::list_courses(
+                &state.pool,
+                caller.school_id,
+                semester.as_str(),
+                day_mask,
+                &after,
+                size + 1,
+            )
+            .await?
+        }
+        Some(text) => {
+            let grams = domain::query_grams(caller.school_id, &semester, text);
+            store::search_courses(
+                &state.pool,
+                caller.school_id,
+                semester.as_str(),
+                &grams,
+                text.as_str(),
+                day_mask,
+                &after,
+                size + 1,
+            )
+            .await?
+        }
+    };
+    let next_page_token = page::finish_page(&state.cursors, &scope, &mut rows, size, |row| {
+        row.code.clone()
+    });
+    Ok(pb::SearchCoursesResponse {
+        courses: load_courses(state, rows).await?,
+        next_page_token,
+    })
+}
+
+/// Courses with their sessions: two queries whatever the count.
+pub(crate) async fn load_courses(state: &State, rows: Vec<CourseRow>) -> Result<Vec<pb::Course>> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let sessions = store::sessions_of(&state.pool, &ids).await?;
+    Ok(wire::courses(rows, sessions))
+}
 
 /// Validates and upserts `courses` by (school, semester, code) in one
 /// transaction; a bad course imports nothing. Returns how many courses were
@@ -54,7 +192,17 @@ pub async fn import_in(
     if school_id <= 0 {
         return Err(Error::field("school_id", "must be a school id"));
     }
-    let (semester, mut courses) = domain::parse_import(semester, courses)?;
+    let (semester, courses) = domain::parse_import(semester, courses)?;
+    write_import(tx, school_id, &semester, courses).await
+}
+
+/// Writes a validated batch (see [`import_in`] for the order of locks).
+async fn write_import(
+    tx: &mut PgConnection,
+    school_id: i64,
+    semester: &Semester,
+    mut courses: Vec<CourseInput>,
+) -> Result<usize> {
     // One order for every import, so two overlapping imports lock rows in
     // the same order and never deadlock.
     courses.sort_by(|a, b| a.code.cmp(&b.code));
@@ -64,11 +212,11 @@ pub async fn import_in(
         .collect();
     let grams: Vec<String> = keys
         .iter()
-        .map(|key| domain::index_grams(school_id, &semester, key).join("\u{1f}"))
+        .map(|key| domain::index_grams(school_id, semester, key).join("\u{1f}"))
         .collect();
 
     let upserted =
-        store::upsert_courses(&mut *tx, school_id, &semester, &courses, &keys, &grams).await?;
+        store::upsert_courses(&mut *tx, school_id, semester, &courses, &keys, &grams).await?;
     let ids: HashMap<&str, (i64, bool)> = upserted
         .iter()
         .map(|row| (row.code.as_str(), (row.id, row.inserted)))
@@ -123,8 +271,9 @@ pub async fn import_in(
         // No add can put a retimed course into another timetable now (we
         // hold the course rows), and with the timetables locked no add can
         // write slots into them until we commit.
-        store::lock_timetables_holding(&mut *tx, &retimed).await?;
-        for (timetable_id, course_id) in store::reslot_courses(&mut *tx, &retimed).await? {
+        timetable_store::lock_timetables_holding(&mut *tx, &retimed).await?;
+        for (timetable_id, course_id) in timetable_store::reslot_courses(&mut *tx, &retimed).await?
+        {
             tracing::warn!(
                 timetable_id,
                 course_id,

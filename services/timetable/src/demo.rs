@@ -20,7 +20,8 @@ use tonic::{Code, transport::Channel};
 use crate::{
     catalog::{self, CatalogFile},
     domain::Semester,
-    error, store,
+    error,
+    store::courses as store,
 };
 
 /// `deploy/demo/courses.json` (made by `deploy/demo/generate_courses.py`).

@@ -5,15 +5,18 @@
 //! `BadRequest` violation. A clash also carries a [`pb::TimeConflict`]
 //! detail listing the courses in the way. Everything else is logged and
 //! answered with a generic `INTERNAL`.
+//!
+//! Database errors that mean something (a constraint broken, a race lost)
+//! are told apart where the statement runs (common's `db::ResultExt` and
+//! [`lost_race`]), so the names of constraints stay beside the queries that
+//! break them.
 
 use everytime_common::{grpc, validate::FieldError};
 use everytime_proto::timetable::v1 as pb;
-use prost::Message;
+use prost::{Message, Name};
 use tonic::{Code, Status};
 
-/// The `type_url` of the [`pb::TimeConflict`] status detail.
-pub const TIME_CONFLICT_TYPE_URL: &str = "type.googleapis.com/everytime.timetable.v1.TimeConflict";
-const ERROR_INFO_TYPE_URL: &str = "type.googleapis.com/google.rpc.ErrorInfo";
+use crate::domain::limits::{MAX_FRIENDS, MAX_TIMETABLES_PER_SEMESTER};
 
 /// What can go wrong in the timetable service.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,11 @@ pub enum Error {
     /// The course is of another school than the timetable.
     #[error("course of another school")]
     WrongSchool,
+    /// Every attempt of an add lost a race (or found what was in the way
+    /// gone again): nothing is known to clash, so this is not a
+    /// `time_conflict` but `ABORTED`, which the client may simply retry.
+    #[error("the add lost every race")]
+    AddContended,
     /// `is_primary: false` on the primary timetable.
     #[error("a semester keeps a primary timetable")]
     PrimaryRequired,
@@ -63,6 +71,12 @@ pub enum Error {
     /// One of the two has as many friends as allowed.
     #[error("friend limit reached")]
     FriendLimit,
+    /// An import named a school auth does not know.
+    #[error("unknown school")]
+    UnknownSchool,
+    /// Auth did not answer whether a school exists.
+    #[error("auth is unavailable: {0}")]
+    AuthUnavailable(tonic::Status),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -73,11 +87,16 @@ impl Error {
     pub fn field(field: &str, message: impl Into<String>) -> Error {
         Error::Invalid(vec![FieldError::new(field, message)])
     }
+}
 
-    /// The name of the constraint a database error broke, if any.
-    pub fn constraint(error: &sqlx::Error) -> Option<&str> {
-        error.as_database_error().and_then(|db| db.constraint())
-    }
+/// True when Postgres gave up on the transaction so another could go on: a
+/// deadlock (two adds that clash each insert their slots, then each waits
+/// for the other's) or a serialization failure. Trying again is right.
+pub fn lost_race(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|db| db.code())
+        .is_some_and(|code| code == "40P01" || code == "40001")
 }
 
 impl From<FieldError> for Error {
@@ -110,11 +129,11 @@ pub fn time_conflict_status(conflicts: Vec<pb::Course>) -> Status {
         message: message.clone(),
         details: vec![
             prost_types::Any {
-                type_url: ERROR_INFO_TYPE_URL.into(),
+                type_url: tonic_types::ErrorInfo::TYPE_URL.into(),
                 value: error_info.encode_to_vec(),
             },
             prost_types::Any {
-                type_url: TIME_CONFLICT_TYPE_URL.into(),
+                type_url: pb::TimeConflict::type_url(),
                 value: pb::TimeConflict { conflicts }.encode_to_vec(),
             },
         ],
@@ -128,7 +147,7 @@ pub fn conflicts_of(status: &Status) -> Option<Vec<pb::Course>> {
     details
         .details
         .iter()
-        .find(|any| any.type_url == TIME_CONFLICT_TYPE_URL)
+        .find(|any| any.type_url == pb::TimeConflict::type_url())
         .and_then(|any| pb::TimeConflict::decode(any.value.as_slice()).ok())
         .map(|detail| detail.conflicts)
 }
@@ -153,6 +172,11 @@ impl From<Error> for Status {
                 "only the owner may change this timetable",
             ),
             Error::TimeConflict(conflicts) => time_conflict_status(conflicts),
+            Error::AddContended => grpc::status(
+                Code::Aborted,
+                "add_contended",
+                "the timetable changed while the course was being added; try again",
+            ),
             Error::AlreadyAdded => grpc::field_status(
                 Code::AlreadyExists,
                 "already_added",
@@ -182,7 +206,7 @@ impl From<Error> for Status {
                 "too_many_timetables",
                 format!(
                     "at most {} timetables per semester",
-                    crate::store::MAX_TIMETABLES_PER_SEMESTER
+                    MAX_TIMETABLES_PER_SEMESTER
                 ),
             ),
             Error::AlreadyFriends => grpc::status(
@@ -209,8 +233,15 @@ impl From<Error> for Status {
             Error::FriendLimit => grpc::status(
                 Code::FailedPrecondition,
                 "friend_limit",
-                format!("at most {} friends", crate::store::MAX_FRIENDS),
+                format!("at most {MAX_FRIENDS} friends"),
             ),
+            Error::UnknownSchool => grpc::field_status(
+                Code::InvalidArgument,
+                "unknown_school",
+                "school_id",
+                "is not a known school",
+            ),
+            Error::AuthUnavailable(status) => grpc::unavailable("auth", status),
             Error::Database(error) => everytime_common::db::error_status(error),
         }
     }
@@ -261,6 +292,41 @@ mod tests {
             Some("friend_request_not_found")
         );
         assert_eq!(status.message(), "friend request not found");
+    }
+
+    #[test]
+    fn an_add_that_gives_up_is_a_retryable_aborted_without_conflicts() {
+        let status = Status::from(Error::AddContended);
+
+        assert_eq!(status.code(), tonic::Code::Aborted);
+        let reason = status
+            .get_error_details()
+            .error_info()
+            .map(|info| info.reason.clone());
+        assert_eq!(reason.as_deref(), Some("add_contended"));
+        assert_eq!(conflicts_of(&status), None);
+    }
+
+    #[test]
+    fn an_unknown_school_names_school_id_and_a_silent_auth_is_unavailable() {
+        let status = Status::from(Error::UnknownSchool);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        assert_eq!(
+            details.error_info().map(|info| info.reason.as_str()),
+            Some("unknown_school")
+        );
+        assert_eq!(
+            details
+                .bad_request()
+                .map(|bad| bad.field_violations[0].field.as_str()),
+            Some("school_id")
+        );
+        let status = Status::from(Error::AuthUnavailable(Status::unavailable(
+            "connection refused by 10.0.0.7",
+        )));
+        assert_eq!(status.code(), Code::Unavailable);
+        assert!(!status.message().contains("10.0.0.7"));
     }
 
     #[test]

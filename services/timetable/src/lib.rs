@@ -6,39 +6,62 @@
 //! sessions in one timetable impossible even when adds race; course search
 //! is answered by a GIN index over character grams, so one- and
 //! two-character Korean queries are index-backed too. Users and schools are
-//! plain ids from the access token; the gateway adds nicknames.
+//! plain ids from the access token (an import's school is checked with
+//! auth's `GetSchool`); the gateway adds nicknames.
 //!
 //! [`serve`] runs it on a listener until a shutdown future resolves; the
 //! binary, the one-process launcher and the tests all start it that way.
 //! With [`Config::load_demo_catalog`] on it also loads the built-in demo
 //! catalog in the background ([`demo`]).
+//!
+//! # Layout
+//!
+//! A request goes [`api`] → its use case → [`store`], the same in every
+//! service:
+//!
+//! - `lib.rs`: [`serve`], [`State`] (what every use case shares) and [`Config`];
+//! - [`api`]: the tonic trait impls, one delegation each;
+//! - the use cases, functions of the [`State`] holding the rules: [`catalog`]
+//!   (import, search), [`timetables`] (timetables, their courses, the
+//!   primary one, the picture) and [`friends`] (requests, friends, a
+//!   friend's timetable); [`render`] draws the picture and [`demo`] loads
+//!   the demo catalog;
+//! - [`wire`]: rows as protobuf messages;
+//! - [`domain`]: validated input, one concept a file, and every limit
+//!   ([`domain::limits`]);
+//! - [`error`]: the one error enum and its status;
+//! - [`store`]: the SQL, one file per aggregate.
 
+pub mod api;
 pub mod catalog;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod friends;
 pub mod render;
-pub mod service;
 pub mod store;
+pub mod timetables;
+pub mod wire;
 
-use std::{
-    future::Future,
-    ops::{Deref, DerefMut},
-    sync::Arc,
-};
+use std::{future::Future, sync::Arc};
 
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
-    db,
-    grpc::{self, ServeOptions},
+    grpc,
     page::Cursors,
-    token::TokenVerifier,
+    service::{DataService, Served, serve_data_service},
 };
-use everytime_proto::auth::v1::auth_service_client::AuthServiceClient;
+use everytime_proto::{
+    auth::v1::auth_service_client::AuthServiceClient,
+    timetable::v1::{
+        catalog_service_server::CatalogServiceServer, friend_service_server::FriendServiceServer,
+        timetable_service_server::TimetableServiceServer,
+    },
+};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
-use tonic::service::Routes;
+use tonic::{service::Routes, transport::Channel};
 
 /// The migrations of the `timetable` schema.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -59,12 +82,17 @@ pub const PUBLIC_METHODS: &[&str] = &[];
 /// The prefix of this service's own variables.
 pub const ENV_PREFIX: &str = "TIMETABLE";
 
+/// What [`serve`] tells the shared scaffold about this service.
+const SERVICE: DataService = DataService {
+    schema: SCHEMA,
+    migrator: &MIGRATOR,
+    health_services: HEALTH_SERVICES,
+    public_methods: PUBLIC_METHODS,
+};
+
 /// Everything the service is configured with: what every data service
 /// reads (its own database variable is `TIMETABLE_DATABASE_URL`) plus the
 /// timetable's own settings.
-///
-/// It dereferences to the shared [`ServiceConfig`], so `config.auth_url`
-/// reads the same here as for the other services.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The settings every data service shares.
@@ -117,93 +145,46 @@ impl From<ServiceConfig> for Config {
     }
 }
 
-impl Deref for Config {
-    type Target = ServiceConfig;
-
-    fn deref(&self) -> &ServiceConfig {
-        &self.service
-    }
-}
-
-impl DerefMut for Config {
-    fn deref_mut(&mut self) -> &mut ServiceConfig {
-        &mut self.service
-    }
-}
-
-/// What every handler shares.
+/// What every use case shares.
 #[derive(Debug)]
 pub struct State {
     /// The pool, on the `timetable` schema.
     pub pool: PgPool,
     /// Signs page tokens.
     pub cursors: Cursors,
+    /// Auth, which owns schools (`GetSchool` checks an import's school).
+    pub auth: AuthServiceClient<Channel>,
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
-/// with the keys auth publishes.
+/// with the keys auth publishes (or `config.service.verifier`'s).
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
-    let verifier = config.verifier()?;
-    serve_with_verifier(config, verifier, listener, shutdown).await
-}
-
-/// [`serve`] with a given token verifier (tests use fixed keys).
-pub async fn serve_with_verifier(
-    config: Config,
-    verifier: Arc<TokenVerifier>,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
-    let pool =
-        db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
-    let demo = if config.load_demo_catalog {
-        let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
-        Some(demo::spawn(
-            pool.clone(),
-            AuthServiceClient::new(auth),
-            config.demo_retry,
-        ))
-    } else {
-        None
-    };
-    let state = Arc::new(State {
-        pool: pool.clone(),
-        cursors: config.cursors.clone(),
-    });
-    let routes = Routes::new(
-        everytime_proto::timetable::v1::catalog_service_server::CatalogServiceServer::new(
-            service::CatalogApi(state.clone()),
-        ),
-    )
-    .add_service(
-        everytime_proto::timetable::v1::timetable_service_server::TimetableServiceServer::new(
-            service::TimetableApi(state.clone()),
-        ),
-    )
-    .add_service(
-        everytime_proto::timetable::v1::friend_service_server::FriendServiceServer::new(
-            service::FriendApi(state),
-        ),
-    );
-    let served = grpc::serve(
-        routes,
-        ServeOptions {
-            health_services: HEALTH_SERVICES,
-            public_methods: PUBLIC_METHODS,
-            verifier,
-        },
-        listener,
-        shutdown,
-    )
-    .await;
-    // An unfinished demo load rolls back; it must not hold the pool open.
-    if let Some(demo) = demo {
-        demo.abort();
-    }
-    pool.close().await;
-    Ok(served?)
+    let service = &config.service;
+    // One channel to auth: the demo loader and the import's school check share it.
+    let auth = AuthServiceClient::new(grpc::channel(&service.auth_url, service.grpc_timeout)?);
+    serve_data_service(service, SERVICE, listener, shutdown, |pool| {
+        let state = Arc::new(State {
+            pool: pool.clone(),
+            cursors: service.cursors.clone(),
+            auth: auth.clone(),
+        });
+        let routes = Routes::new(CatalogServiceServer::new(api::CatalogApi(state.clone())))
+            .add_service(TimetableServiceServer::new(api::TimetableApi(
+                state.clone(),
+            )))
+            .add_service(FriendServiceServer::new(api::FriendApi(state)));
+        let served = Served::from(routes);
+        // An unfinished demo load is aborted at shutdown and rolls back; it
+        // must not hold the pool open.
+        Ok(if config.load_demo_catalog {
+            served.with_background(demo::spawn(pool, auth, config.demo_retry))
+        } else {
+            served
+        })
+    })
+    .await
 }

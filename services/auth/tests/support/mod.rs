@@ -6,19 +6,18 @@
 use std::net::SocketAddr;
 
 use everytime_auth::Config;
+use everytime_devkit::server::TestServer;
 use everytime_proto::auth::v1::{
     self as pb, auth_service_client::AuthServiceClient, user_service_client::UserServiceClient,
 };
-use tokio::{sync::oneshot, task::JoinHandle};
-use tonic::{Request, transport::Channel};
+use tonic::transport::Channel;
 
 pub struct TestAuth {
     pub addr: SocketAddr,
     /// Its database, for a second start on the same data.
     pub database_url: String,
     pub channel: Channel,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: TestServer,
 }
 
 impl TestAuth {
@@ -27,7 +26,7 @@ impl TestAuth {
     }
 
     pub async fn start_with(configure: impl FnOnce(&mut Config)) -> TestAuth {
-        let url = everytime_common::postgres::test_database()
+        let url = everytime_devkit::postgres::test_database()
             .await
             .unwrap_or_else(|error| panic!("a test database: {error}"));
         Self::start_on(url, configure).await
@@ -37,29 +36,15 @@ impl TestAuth {
     pub async fn start_on(url: String, configure: impl FnOnce(&mut Config)) -> TestAuth {
         let mut config = Config::new(url.clone());
         configure(&mut config);
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binds");
-        let addr = listener.local_addr().expect("has an address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            everytime_auth::serve(config, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("auth runs");
-        });
-        let channel = everytime_common::grpc::channel(
-            &format!("http://{addr}"),
-            std::time::Duration::from_secs(30),
-        )
-        .expect("a channel");
+        let server = TestServer::start("auth", move |listener, shutdown| {
+            everytime_auth::serve(config, listener, shutdown)
+        })
+        .await;
         TestAuth {
-            addr,
+            addr: server.addr,
             database_url: url,
-            channel,
-            stop: Some(stop),
-            task: Some(task),
+            channel: server.channel.clone(),
+            server,
         }
     }
 
@@ -117,21 +102,9 @@ impl TestAuth {
         (user, signed_in.tokens.expect("tokens").access_token)
     }
 
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.expect("auth stops cleanly");
-        }
-    }
-}
-
-impl Drop for TestAuth {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    /// Stops it and waits until it has drained.
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 
@@ -154,31 +127,7 @@ pub fn nickname_for(username: &str) -> String {
 }
 
 /// `message` with `authorization: Bearer <token>` metadata.
-pub fn authed<T>(message: T, token: &str) -> Request<T> {
-    let mut request = Request::new(message);
-    request.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("ascii"),
-    );
-    request
-}
+pub use everytime_devkit::status::authed;
 
 /// The `ErrorInfo` reason and the `BadRequest` fields of a status.
-pub fn reason_and_fields(status: &tonic::Status) -> (String, Vec<String>) {
-    use tonic_types::StatusExt;
-    let details = status.get_error_details();
-    let reason = details
-        .error_info()
-        .map(|info| info.reason.clone())
-        .unwrap_or_default();
-    let fields = details
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    (reason, fields)
-}
+pub use everytime_devkit::status::reason_and_fields;

@@ -2,62 +2,52 @@
 //! fixed token keys, and talks to it with the generated tonic client as
 //! users of any school minted on the spot.
 
+// Each test binary uses only some of these helpers.
 #![allow(dead_code)]
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
-use chrono::Utc;
-use everytime_common::token::{Claims, Role, SigningKey, StaticKeys, TokenSettings, random_id};
+use everytime_common::token::Role;
 use everytime_community::Config;
+use everytime_devkit::{server::TestServer, tokens::TestKeys};
 use everytime_proto::community::v1::{
     self as pb, community_service_client::CommunityServiceClient,
 };
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use tokio::{sync::oneshot, task::JoinHandle};
 use tonic::{Request, Status, transport::Channel};
+
+/// The school most tests' users are of.
+pub const SCHOOL: i64 = 1;
+/// A school whose content the first must never see.
+pub const OTHER_SCHOOL: i64 = 2;
 
 pub struct TestCommunity {
     pub addr: SocketAddr,
     pub channel: Channel,
     /// The test's own database.
     pub database_url: String,
-    key: SigningKey,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    keys: TestKeys,
+    server: TestServer,
 }
 
 impl TestCommunity {
     pub async fn start() -> TestCommunity {
-        let database_url = everytime_common::postgres::test_database()
+        let database_url = everytime_devkit::postgres::test_database()
             .await
             .expect("a test database");
-        let key = SigningKey::generate();
-        let settings = TokenSettings::default();
-        let verifier =
-            Arc::new(settings.verifier(Arc::new(StaticKeys(vec![key.public_jwk().clone()]))));
-        let config = Config::new(database_url.clone(), "http://127.0.0.1:9");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("binds");
-        let addr = listener.local_addr().expect("has an address");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            everytime_community::serve_with_verifier(config, verifier, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("community runs");
-        });
-        let channel =
-            everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(30))
-                .expect("a channel");
+        let keys = TestKeys::new();
+        let mut config = Config::new(database_url.clone(), "http://127.0.0.1:9");
+        config.service.verifier = Some(keys.verifier());
+        let server = TestServer::start("community", move |listener, shutdown| {
+            everytime_community::serve(config, listener, shutdown)
+        })
+        .await;
         let community = TestCommunity {
-            addr,
-            channel,
+            addr: server.addr,
+            channel: server.channel.clone(),
             database_url,
-            key,
-            stop: Some(stop),
-            task: Some(task),
+            keys,
+            server,
         };
         community.wait_ready().await;
         community
@@ -81,21 +71,7 @@ impl TestCommunity {
     }
 
     pub fn token(&self, user_id: i64, school_id: i64, role: Role) -> String {
-        let settings = TokenSettings::default();
-        let now = Utc::now().timestamp();
-        self.key
-            .sign(&Claims {
-                sub: user_id.to_string(),
-                sid: "1".into(),
-                school_id,
-                role,
-                iss: settings.issuer,
-                aud: settings.audience,
-                exp: now + 900,
-                iat: now,
-                jti: random_id(),
-            })
-            .expect("signs")
+        self.keys.token(user_id, school_id, role)
     }
 
     /// A user of `school_id`.
@@ -126,21 +102,8 @@ impl TestCommunity {
             .expect("connects")
     }
 
-    pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.expect("community stops cleanly");
-        }
-    }
-}
-
-impl Drop for TestCommunity {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+    pub async fn stop(self) {
+        self.server.stop().await;
     }
 }
 
@@ -158,12 +121,7 @@ impl User {
     }
 
     pub fn authed<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {}", self.token).parse().expect("ascii"),
-        );
-        request
+        everytime_devkit::status::authed(message, &self.token)
     }
 
     pub async fn boards(&self) -> Vec<pb::Board> {
@@ -319,25 +277,8 @@ impl User {
     }
 }
 
-/// The `ErrorInfo` reason and the `BadRequest` fields of a status.
-pub fn reason_and_fields(status: &Status) -> (String, Vec<String>) {
-    use tonic_types::StatusExt;
-    let details = status.get_error_details();
-    let reason = details
-        .error_info()
-        .map(|info| info.reason.clone())
-        .unwrap_or_default();
-    let fields = details
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    (reason, fields)
-}
+#[allow(unused_imports)] // not every test binary reads status details
+pub use everytime_devkit::status::reason_and_fields;
 
 /// The ids of a list of posts.
 pub fn ids(posts: &[pb::PostSummary]) -> Vec<i64> {

@@ -89,7 +89,7 @@ impl TestStack {
     }
 
     pub async fn start_with(configure: impl FnOnce(&mut StackConfig)) -> TestStack {
-        let url = everytime_common::postgres::test_database()
+        let url = everytime_devkit::postgres::test_database()
             .await
             .expect("a test database");
         let mut config = StackConfig::new(&url);

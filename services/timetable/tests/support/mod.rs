@@ -1,8 +1,11 @@
 //! Starts a real timetable service on 127.0.0.1:0 with a fresh database and
 //! tokens signed by a key of the test's own, and talks to it with the
-//! generated tonic clients.
+//! generated tonic clients. Auth is a stand-in that knows schools 1 to 3
+//! ([`auth`]).
 
 #![allow(dead_code)]
+
+pub mod auth;
 
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
@@ -24,6 +27,7 @@ pub struct TestTimetable {
     key: SigningKey,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    auth: JoinHandle<()>,
 }
 
 /// A caller: a user id, their school and a token saying so.
@@ -36,22 +40,36 @@ pub struct User {
 
 impl TestTimetable {
     pub async fn start() -> TestTimetable {
-        let database_url = everytime_common::postgres::test_database()
+        let (auth_addr, auth) = auth::start().await;
+        Self::start_with_auth(format!("http://{auth_addr}"), auth).await
+    }
+
+    /// A service whose auth does not answer at all.
+    pub async fn start_with_auth_down() -> TestTimetable {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port");
+        Self::start_with_auth(format!("http://{closed}"), tokio::spawn(async {})).await
+    }
+
+    async fn start_with_auth(auth_url: String, auth: JoinHandle<()>) -> TestTimetable {
+        let database_url = everytime_devkit::postgres::test_database()
             .await
             .expect("a test database");
         let key = SigningKey::generate();
         let verifier = Arc::new(
             TokenSettings::default().verifier(Arc::new(StaticKeys(vec![key.public_jwk().clone()]))),
         );
-        // Auth is never called: the verifier has the keys already.
-        let config = Config::new(database_url.clone(), "http://127.0.0.1:9");
+        // Auth is asked about schools only: the verifier has the keys already.
+        let mut config = Config::new(database_url.clone(), auth_url);
+        config.service.verifier = Some(verifier);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");
         let addr = listener.local_addr().expect("has an address");
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            everytime_timetable::serve_with_verifier(config, verifier, listener, async {
+            everytime_timetable::serve(config, listener, async {
                 let _ = stopped.await;
             })
             .await
@@ -67,6 +85,7 @@ impl TestTimetable {
             key,
             stop: Some(stop),
             task: Some(task),
+            auth,
         };
         service.wait_ready().await;
         service
@@ -157,6 +176,28 @@ impl TestTimetable {
                     school_id,
                     semester: semester.into(),
                     courses,
+                    courses_json: None,
+                },
+                &self.admin().token,
+            ))
+            .await
+            .map(|response| response.into_inner().imported)
+    }
+
+    /// Imports `courses` sent as JSON values, as an admin.
+    pub async fn import_json(
+        &self,
+        school_id: i64,
+        semester: &str,
+        courses: Vec<serde_json::Value>,
+    ) -> Result<i32, tonic::Status> {
+        self.catalog()
+            .import_courses(authed(
+                pb::ImportCoursesRequest {
+                    school_id,
+                    semester: semester.into(),
+                    courses: Vec::new(),
+                    courses_json: Some(list_value(courses)),
                 },
                 &self.admin().token,
             ))
@@ -286,6 +327,7 @@ impl Drop for TestTimetable {
             let _ = stop.send(());
         }
         drop(self.task.take());
+        self.auth.abort();
     }
 }
 
@@ -300,24 +342,7 @@ pub fn authed<T>(message: T, token: &str) -> Request<T> {
 }
 
 /// The `ErrorInfo` reason and the `BadRequest` fields of a status.
-pub fn reason_and_fields(status: &tonic::Status) -> (String, Vec<String>) {
-    use tonic_types::StatusExt;
-    let details = status.get_error_details();
-    let reason = details
-        .error_info()
-        .map(|info| info.reason.clone())
-        .unwrap_or_default();
-    let fields = details
-        .bad_request()
-        .map(|bad| {
-            bad.field_violations
-                .iter()
-                .map(|v| v.field.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    (reason, fields)
-}
+pub use everytime_devkit::status::reason_and_fields;
 
 /// A session.
 pub fn session(day: pb::Day, start: &str, end: &str, room: &str) -> pb::ClassSession {
@@ -344,4 +369,30 @@ pub fn course(
         credits,
         sessions,
     }
+}
+
+/// JSON values as the protobuf `ListValue` the gateway sends.
+pub fn list_value(values: Vec<serde_json::Value>) -> prost_types::ListValue {
+    prost_types::ListValue {
+        values: values.into_iter().map(value).collect(),
+    }
+}
+
+/// One JSON value as a protobuf `Value`.
+pub fn value(json: serde_json::Value) -> prost_types::Value {
+    use prost_types::value::Kind;
+    let kind = match json {
+        serde_json::Value::Null => Kind::NullValue(0),
+        serde_json::Value::Bool(flag) => Kind::BoolValue(flag),
+        serde_json::Value::Number(number) => Kind::NumberValue(number.as_f64().unwrap_or(f64::NAN)),
+        serde_json::Value::String(text) => Kind::StringValue(text),
+        serde_json::Value::Array(items) => Kind::ListValue(list_value(items)),
+        serde_json::Value::Object(fields) => Kind::StructValue(prost_types::Struct {
+            fields: fields
+                .into_iter()
+                .map(|(name, field)| (name, value(field)))
+                .collect(),
+        }),
+    };
+    prost_types::Value { kind: Some(kind) }
 }

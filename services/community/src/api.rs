@@ -1,0 +1,173 @@
+//! The tonic trait impl of `everytime.community.v1.CommunityService`, and
+//! nothing else: each RPC takes the caller from the verified token, hands
+//! the message to its use case ([`crate::boards`], [`crate::posts`],
+//! [`crate::comments`], [`crate::reactions`], [`crate::feeds`]) and wraps the
+//! answer ([`grpc::unpack`], [`grpc::reply`]); the use case's
+//! [`Error`](crate::error::Error) becomes the status.
+
+use std::sync::Arc;
+
+use everytime_common::grpc;
+use everytime_proto::community::v1::{self as pb, community_service_server::CommunityService};
+use tonic::{Request, Response, Status};
+
+use crate::{State, boards, comments, feeds, posts, reactions};
+
+/// `everytime.community.v1.CommunityService`.
+#[derive(Debug, Clone)]
+pub struct CommunityApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl CommunityService for CommunityApi {
+    async fn list_boards(
+        &self,
+        request: Request<pb::ListBoardsRequest>,
+    ) -> Result<Response<pb::ListBoardsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(boards::list(&self.0, &caller, request).await)
+    }
+
+    async fn create_board(
+        &self,
+        request: Request<pb::CreateBoardRequest>,
+    ) -> Result<Response<pb::CreateBoardResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(boards::create(&self.0, &caller, request).await)
+    }
+
+    async fn list_board_posts(
+        &self,
+        request: Request<pb::ListBoardPostsRequest>,
+    ) -> Result<Response<pb::ListBoardPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::board_posts(&self.0, &caller, request).await)
+    }
+
+    async fn create_post(
+        &self,
+        request: Request<pb::CreatePostRequest>,
+    ) -> Result<Response<pb::CreatePostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(posts::create(&self.0, &caller, request).await)
+    }
+
+    async fn get_post(
+        &self,
+        request: Request<pb::GetPostRequest>,
+    ) -> Result<Response<pb::GetPostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(posts::get(&self.0, &caller, request).await)
+    }
+
+    async fn update_post(
+        &self,
+        request: Request<pb::UpdatePostRequest>,
+    ) -> Result<Response<pb::UpdatePostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(posts::update(&self.0, &caller, request).await)
+    }
+
+    async fn delete_post(
+        &self,
+        request: Request<pb::DeletePostRequest>,
+    ) -> Result<Response<pb::DeletePostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(posts::delete(&self.0, &caller, request).await)
+    }
+
+    async fn create_comment(
+        &self,
+        request: Request<pb::CreateCommentRequest>,
+    ) -> Result<Response<pb::CreateCommentResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(comments::create(&self.0, &caller, request).await)
+    }
+
+    async fn delete_comment(
+        &self,
+        request: Request<pb::DeleteCommentRequest>,
+    ) -> Result<Response<pb::DeleteCommentResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(comments::delete(&self.0, &caller, request).await)
+    }
+
+    async fn like_post(
+        &self,
+        request: Request<pb::LikePostRequest>,
+    ) -> Result<Response<pb::LikePostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reactions::like_post(&self.0, &caller, request).await)
+    }
+
+    async fn like_comment(
+        &self,
+        request: Request<pb::LikeCommentRequest>,
+    ) -> Result<Response<pb::LikeCommentResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reactions::like_comment(&self.0, &caller, request).await)
+    }
+
+    async fn scrap_post(
+        &self,
+        request: Request<pb::ScrapPostRequest>,
+    ) -> Result<Response<pb::ScrapPostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reactions::scrap(&self.0, &caller, request).await)
+    }
+
+    async fn unscrap_post(
+        &self,
+        request: Request<pb::UnscrapPostRequest>,
+    ) -> Result<Response<pb::UnscrapPostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reactions::unscrap(&self.0, &caller, request).await)
+    }
+
+    async fn list_hot_posts(
+        &self,
+        request: Request<pb::ListHotPostsRequest>,
+    ) -> Result<Response<pb::ListHotPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::hot(&self.0, &caller, request).await)
+    }
+
+    async fn list_best_posts(
+        &self,
+        request: Request<pb::ListBestPostsRequest>,
+    ) -> Result<Response<pb::ListBestPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::best(&self.0, &caller, request).await)
+    }
+
+    async fn search_posts(
+        &self,
+        request: Request<pb::SearchPostsRequest>,
+    ) -> Result<Response<pb::SearchPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::search(&self.0, &caller, request).await)
+    }
+
+    async fn list_my_posts(
+        &self,
+        request: Request<pb::ListMyPostsRequest>,
+    ) -> Result<Response<pb::ListMyPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::my_posts(&self.0, &caller, request).await)
+    }
+
+    async fn list_my_commented_posts(
+        &self,
+        request: Request<pb::ListMyCommentedPostsRequest>,
+    ) -> Result<Response<pb::ListMyCommentedPostsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::my_commented_posts(&self.0, &caller, request).await)
+    }
+
+    async fn list_my_scraps(
+        &self,
+        request: Request<pb::ListMyScrapsRequest>,
+    ) -> Result<Response<pb::ListMyScrapsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(feeds::my_scraps(&self.0, &caller, request).await)
+    }
+}

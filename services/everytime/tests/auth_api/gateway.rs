@@ -1,0 +1,176 @@
+//! The gateway's own contract: problem+json errors and the public endpoints.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestStack};
+
+#[tokio::test]
+async fn errors_are_problem_json_for_400_401_404_405_413_415() {
+    let stack = TestStack::start().await;
+    let session = stack.user("probe").await;
+
+    let malformed = stack
+        .send(
+            stack
+                .http
+                .post(stack.url("/api/v1/auth/sign-in"))
+                .header("content-type", "application/json")
+                .body("{\"username\": "),
+        )
+        .await;
+    malformed.assert_problem(400, "malformed_json");
+
+    let missing_field = stack
+        .post("/api/v1/auth/sign-in", None, json!({"username": "probe"}))
+        .await;
+    missing_field.assert_problem(400, "invalid_input");
+    assert_eq!(missing_field.error_fields(), ["password"]);
+
+    let wrong_type = stack.post("/api/v1/auth/sign-up", None, json!({"username": "x", "email": "e@x.kr", "password": PASSWORD, "nickname": "닉네임", "name": "이름", "school_id": "one"})).await;
+    wrong_type.assert_problem(400, "invalid_input");
+    assert_eq!(wrong_type.error_fields(), ["school_id"]);
+
+    stack
+        .get("/api/v1/users/me", None)
+        .await
+        .assert_problem(401, "missing_token");
+    stack
+        .get("/api/v1/no/such/route", None)
+        .await
+        .assert_problem(404, "not_found");
+    stack
+        .get("/nothing-here", None)
+        .await
+        .assert_problem(404, "not_found");
+    stack
+        .delete("/api/v1/schools", None)
+        .await
+        .assert_problem(405, "method_not_allowed");
+
+    let huge = json!({"username": "probe", "password": "x".repeat(70 * 1024)});
+    stack
+        .post("/api/v1/auth/sign-in", None, huge)
+        .await
+        .assert_problem(413, "payload_too_large");
+
+    let form = stack
+        .send(
+            stack
+                .http
+                .patch(stack.url("/api/v1/users/me"))
+                .bearer_auth(&session.token)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("nickname=hello"),
+        )
+        .await;
+    form.assert_problem(415, "unsupported_media_type");
+
+    let bad_id = stack
+        .delete("/api/v1/auth/sessions/abc", Some(&session.token))
+        .await;
+    bad_id.assert_problem(400, "invalid_input");
+    assert_eq!(bad_id.error_fields(), ["id"]);
+}
+
+#[tokio::test]
+async fn health_openapi_and_jwks_are_public() {
+    let stack = TestStack::start().await;
+
+    let health = stack.get("/healthz", None).await;
+    assert_eq!(
+        (health.status, health.body.clone()),
+        (StatusCode::OK, json!({"status": "ok"}))
+    );
+
+    let ready = stack.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["services"]["auth"], "serving");
+
+    let openapi = stack.get("/api/v1/openapi.json", None).await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    assert!(
+        openapi.body["openapi"]
+            .as_str()
+            .expect("version")
+            .starts_with("3.1")
+    );
+    let paths = openapi.body["paths"].as_object().expect("paths");
+    // Every endpoint of API.md, with its method.
+    let endpoints = [
+        ("get", "/healthz"),
+        ("get", "/readyz"),
+        ("get", "/api/v1/openapi.json"),
+        ("get", "/.well-known/jwks.json"),
+        ("get", "/api/v1/schools"),
+        ("post", "/api/v1/auth/sign-up"),
+        ("post", "/api/v1/auth/sign-in"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/sign-out"),
+        ("get", "/api/v1/users/me"),
+        ("patch", "/api/v1/users/me"),
+        ("put", "/api/v1/users/me/password"),
+        ("get", "/api/v1/auth/sessions"),
+        ("delete", "/api/v1/auth/sessions/{id}"),
+        ("post", "/api/v1/admin/schools"),
+        ("post", "/api/v1/admin/courses"),
+        ("get", "/api/v1/boards"),
+        ("post", "/api/v1/boards"),
+        ("get", "/api/v1/boards/{board_id}/posts"),
+        ("post", "/api/v1/boards/{board_id}/posts"),
+        ("get", "/api/v1/posts/{post_id}"),
+        ("patch", "/api/v1/posts/{post_id}"),
+        ("delete", "/api/v1/posts/{post_id}"),
+        ("post", "/api/v1/posts/{post_id}/comments"),
+        ("delete", "/api/v1/comments/{comment_id}"),
+        ("put", "/api/v1/posts/{post_id}/like"),
+        ("put", "/api/v1/comments/{comment_id}/like"),
+        ("put", "/api/v1/posts/{post_id}/scrap"),
+        ("delete", "/api/v1/posts/{post_id}/scrap"),
+        ("get", "/api/v1/posts/hot"),
+        ("get", "/api/v1/posts/best"),
+        ("get", "/api/v1/posts/search"),
+        ("get", "/api/v1/me/posts"),
+        ("get", "/api/v1/me/comments"),
+        ("get", "/api/v1/me/scraps"),
+        ("get", "/api/v1/courses"),
+        ("get", "/api/v1/timetables"),
+        ("post", "/api/v1/timetables"),
+        ("get", "/api/v1/timetables/{id}"),
+        ("patch", "/api/v1/timetables/{id}"),
+        ("delete", "/api/v1/timetables/{id}"),
+        ("post", "/api/v1/timetables/{id}/courses"),
+        ("delete", "/api/v1/timetables/{id}/courses/{course_id}"),
+        ("get", "/api/v1/timetables/{id}/image.svg"),
+        ("get", "/api/v1/me/timetable"),
+        ("post", "/api/v1/friends/requests"),
+        ("get", "/api/v1/friends/requests"),
+        ("post", "/api/v1/friends/requests/{id}/accept"),
+        ("delete", "/api/v1/friends/requests/{id}"),
+        ("get", "/api/v1/friends"),
+        ("delete", "/api/v1/friends/{user_id}"),
+        ("get", "/api/v1/friends/{user_id}/timetable"),
+    ];
+    for (method, path) in endpoints {
+        assert!(
+            paths.get(path).and_then(|item| item.get(method)).is_some(),
+            "{method} {path} is documented; documented paths: {:?}",
+            paths.keys().collect::<Vec<_>>()
+        );
+    }
+
+    let jwks = stack.get("/.well-known/jwks.json", None).await;
+    assert_eq!(jwks.status, StatusCode::OK);
+    let key = &jwks.body["keys"][0];
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["crv"].as_str(),
+            key["alg"].as_str()
+        ),
+        (Some("OKP"), Some("Ed25519"), Some("EdDSA"))
+    );
+    let session = stack.user("jwks").await;
+    let header = jsonwebtoken::decode_header(&session.token).expect("header");
+    assert_eq!(header.kid.as_deref(), key["kid"].as_str());
+}

@@ -1,0 +1,18 @@
+//! Auth, users and admin through the gateway over real HTTP, with the auth
+//! service behind it over real gRPC.
+//!
+//! One test binary; its modules hold the tests by use case, and the stack
+//! they start comes from the shared `tests/support`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod admin;
+mod gateway;
+mod limits;
+mod outages;
+mod sessions;
+mod sign_in;
+mod sign_up;
+mod tokens;
+mod users;

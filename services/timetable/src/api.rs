@@ -1,0 +1,184 @@
+//! The gRPC face of `everytime.timetable.v1`: `CatalogService`,
+//! `TimetableService` and `FriendService`.
+//!
+//! Each method takes the caller from the verified token, hands the message
+//! to its use case ([`crate::catalog`], [`crate::timetables`],
+//! [`crate::friends`]) and wraps the answer ([`grpc::unpack`],
+//! [`grpc::reply`]); the use case's [`crate::error::Error`] becomes the
+//! status. Nothing else happens here.
+
+use std::sync::Arc;
+
+use everytime_common::grpc;
+use everytime_proto::timetable::v1::{
+    self as pb, catalog_service_server::CatalogService, friend_service_server::FriendService,
+    timetable_service_server::TimetableService,
+};
+use tonic::{Request, Response, Status};
+
+use crate::{State, catalog, friends, timetables};
+
+/// `everytime.timetable.v1.CatalogService`.
+#[derive(Debug, Clone)]
+pub struct CatalogApi(pub Arc<State>);
+
+/// `everytime.timetable.v1.TimetableService`.
+#[derive(Debug, Clone)]
+pub struct TimetableApi(pub Arc<State>);
+
+/// `everytime.timetable.v1.FriendService`.
+#[derive(Debug, Clone)]
+pub struct FriendApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl CatalogService for CatalogApi {
+    async fn import_courses(
+        &self,
+        request: Request<pb::ImportCoursesRequest>,
+    ) -> Result<Response<pb::ImportCoursesResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(catalog::import_courses(&self.0, &caller, request).await)
+    }
+
+    async fn search_courses(
+        &self,
+        request: Request<pb::SearchCoursesRequest>,
+    ) -> Result<Response<pb::SearchCoursesResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(catalog::search_courses(&self.0, &caller, request).await)
+    }
+}
+
+#[tonic::async_trait]
+impl TimetableService for TimetableApi {
+    async fn list_timetables(
+        &self,
+        request: Request<pb::ListTimetablesRequest>,
+    ) -> Result<Response<pb::ListTimetablesResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::list_timetables(&self.0, &caller, request).await)
+    }
+
+    async fn create_timetable(
+        &self,
+        request: Request<pb::CreateTimetableRequest>,
+    ) -> Result<Response<pb::CreateTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::create_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn get_timetable(
+        &self,
+        request: Request<pb::GetTimetableRequest>,
+    ) -> Result<Response<pb::GetTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::get_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn update_timetable(
+        &self,
+        request: Request<pb::UpdateTimetableRequest>,
+    ) -> Result<Response<pb::UpdateTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::update_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn delete_timetable(
+        &self,
+        request: Request<pb::DeleteTimetableRequest>,
+    ) -> Result<Response<pb::DeleteTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::delete_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn add_course(
+        &self,
+        request: Request<pb::AddCourseRequest>,
+    ) -> Result<Response<pb::AddCourseResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::add_course(&self.0, &caller, request).await)
+    }
+
+    async fn remove_course(
+        &self,
+        request: Request<pb::RemoveCourseRequest>,
+    ) -> Result<Response<pb::RemoveCourseResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::remove_course(&self.0, &caller, request).await)
+    }
+
+    async fn render_timetable(
+        &self,
+        request: Request<pb::RenderTimetableRequest>,
+    ) -> Result<Response<pb::RenderTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::render_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn get_primary_timetable(
+        &self,
+        request: Request<pb::GetPrimaryTimetableRequest>,
+    ) -> Result<Response<pb::GetPrimaryTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::get_primary_timetable(&self.0, &caller, request).await)
+    }
+
+    async fn get_friend_timetable(
+        &self,
+        request: Request<pb::GetFriendTimetableRequest>,
+    ) -> Result<Response<pb::GetFriendTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::get_friend_timetable(&self.0, &caller, request).await)
+    }
+}
+
+#[tonic::async_trait]
+impl FriendService for FriendApi {
+    async fn send_friend_request(
+        &self,
+        request: Request<pb::SendFriendRequestRequest>,
+    ) -> Result<Response<pb::SendFriendRequestResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::send_friend_request(&self.0, &caller, request).await)
+    }
+
+    async fn list_friend_requests(
+        &self,
+        request: Request<pb::ListFriendRequestsRequest>,
+    ) -> Result<Response<pb::ListFriendRequestsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::list_friend_requests(&self.0, &caller, request).await)
+    }
+
+    async fn accept_friend_request(
+        &self,
+        request: Request<pb::AcceptFriendRequestRequest>,
+    ) -> Result<Response<pb::AcceptFriendRequestResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::accept_friend_request(&self.0, &caller, request).await)
+    }
+
+    async fn delete_friend_request(
+        &self,
+        request: Request<pb::DeleteFriendRequestRequest>,
+    ) -> Result<Response<pb::DeleteFriendRequestResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::delete_friend_request(&self.0, &caller, request).await)
+    }
+
+    async fn list_friends(
+        &self,
+        request: Request<pb::ListFriendsRequest>,
+    ) -> Result<Response<pb::ListFriendsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::list_friends(&self.0, &caller, request).await)
+    }
+
+    async fn remove_friend(
+        &self,
+        request: Request<pb::RemoveFriendRequest>,
+    ) -> Result<Response<pb::RemoveFriendResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(friends::remove_friend(&self.0, &caller, request).await)
+    }
+}

@@ -1,0 +1,365 @@
+//! Timetables: creating, renaming, sharing and deleting them, the one
+//! primary timetable of each semester, adding and removing courses, and the
+//! picture.
+//!
+//! A timetable never holds two courses that clash: an add occupies the
+//! course's sessions in `timetable_slots`, whose exclusion constraint
+//! refuses an overlap even against a concurrent add; the loser learns which
+//! courses are in the way (`time_conflict`). Reading someone else's
+//! timetable follows its visibility, and what the caller may not see is
+//! `NOT_FOUND`, exactly like what does not exist.
+
+use std::collections::HashMap;
+
+use everytime_common::{db, token::Caller, validate};
+use everytime_proto::timetable::v1 as pb;
+
+use crate::{
+    State, catalog,
+    domain::{
+        Semester, TimetableName, Viewer, Visibility,
+        limits::{ADD_ATTEMPTS, MAX_TIMETABLES_PER_SEMESTER},
+    },
+    error::{Error, Result, lost_race},
+    render,
+    store::{
+        courses as course_store, friends as friend_store,
+        timetables::{self as store, SLOTS_NO_OVERLAP, TimetableRow},
+    },
+    wire,
+};
+
+/// `ListTimetables`: the caller's own, of one semester or of all.
+pub async fn list_timetables(
+    state: &State,
+    caller: &Caller,
+    request: pb::ListTimetablesRequest,
+) -> Result<pb::ListTimetablesResponse> {
+    let semester = match request.semester.as_deref().map(str::trim) {
+        Some(semester) if !semester.is_empty() => Some(Semester::parse("semester", semester)?),
+        _ => None,
+    };
+    let rows = store::timetables_of_owner(
+        &state.pool,
+        caller.user_id,
+        semester.as_ref().map(Semester::as_str),
+    )
+    .await?;
+    Ok(pb::ListTimetablesResponse {
+        timetables: load_timetables(state, rows).await?,
+    })
+}
+
+/// `CreateTimetable`: the first of a semester is its primary; without a
+/// name it is the first free `시간표 n`.
+pub async fn create_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::CreateTimetableRequest,
+) -> Result<pb::CreateTimetableResponse> {
+    let (semester, name) = validate::all((
+        Semester::parse("semester", &request.semester),
+        request
+            .name
+            .as_deref()
+            .map(TimetableName::parse)
+            .transpose(),
+    ))?;
+    let mut tx = state.pool.begin().await?;
+    store::lock_owner(&mut tx, caller.user_id).await?;
+    let names = store::timetable_names(&mut tx, caller.user_id, semester.as_str()).await?;
+    if i64::try_from(names.len()).unwrap_or(i64::MAX) >= MAX_TIMETABLES_PER_SEMESTER {
+        return Err(Error::TooManyTimetables);
+    }
+    let name = name.unwrap_or_else(|| {
+        (1..)
+            .map(TimetableName::default_nth)
+            .find(|candidate| !names.iter().any(|taken| taken == candidate.as_str()))
+            .unwrap_or_else(|| TimetableName::default_nth(names.len() + 1))
+    });
+    let is_primary = store::primary_timetable(&mut *tx, caller.user_id, semester.as_str())
+        .await?
+        .is_none();
+    let row = store::insert_timetable(
+        &mut tx,
+        caller.user_id,
+        caller.school_id,
+        semester.as_str(),
+        name.as_str(),
+        is_primary,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(pb::CreateTimetableResponse {
+        timetable: Some(load_timetable(state, row).await?),
+    })
+}
+
+/// `GetTimetable`: one the caller may read.
+pub async fn get_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::GetTimetableRequest,
+) -> Result<pb::GetTimetableResponse> {
+    let row = readable(state, caller, request.timetable_id).await?;
+    Ok(pb::GetTimetableResponse {
+        timetable: Some(load_timetable(state, row).await?),
+    })
+}
+
+/// `UpdateTimetable`: renames, shares, or makes primary one the caller owns.
+pub async fn update_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::UpdateTimetableRequest,
+) -> Result<pb::UpdateTimetableResponse> {
+    let (name, visibility) = validate::all((
+        request
+            .name
+            .as_deref()
+            .map(TimetableName::parse)
+            .transpose(),
+        request.visibility.map(Visibility::from_pb).transpose(),
+    ))?;
+
+    let (mut tx, row) = owned_under_lock(state, caller, request.timetable_id).await?;
+    match request.is_primary {
+        Some(false) if row.is_primary => return Err(Error::PrimaryRequired),
+        Some(true) if !row.is_primary => {
+            store::make_primary(&mut tx, row.id, row.owner_id, &row.semester).await?;
+        }
+        _ => {}
+    }
+    if name.is_some() || visibility.is_some() {
+        store::update_timetable(
+            &mut tx,
+            row.id,
+            name.as_ref().map(TimetableName::as_str),
+            visibility.map(Visibility::as_str),
+        )
+        .await?;
+    }
+    let row = store::timetable(&mut *tx, row.id)
+        .await?
+        .ok_or(Error::NotFound("timetable"))?;
+    tx.commit().await?;
+    Ok(pb::UpdateTimetableResponse {
+        timetable: Some(load_timetable(state, row).await?),
+    })
+}
+
+/// `DeleteTimetable`: deleting the primary promotes the oldest other.
+pub async fn delete_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::DeleteTimetableRequest,
+) -> Result<pb::DeleteTimetableResponse> {
+    let (mut tx, row) = owned_under_lock(state, caller, request.timetable_id).await?;
+    store::delete_timetable(&mut tx, row.id).await?;
+    if row.is_primary {
+        store::promote_oldest(&mut tx, row.owner_id, &row.semester).await?;
+    }
+    tx.commit().await?;
+    Ok(pb::DeleteTimetableResponse {})
+}
+
+/// `AddCourse`: a course of the timetable's school and semester that
+/// clashes with none of its courses. An add that loses a race to a
+/// concurrent one tries again, [`ADD_ATTEMPTS`] times in all.
+pub async fn add_course(
+    state: &State,
+    caller: &Caller,
+    request: pb::AddCourseRequest,
+) -> Result<pb::AddCourseResponse> {
+    let timetable = owned(state, caller, request.timetable_id).await?;
+    let course = course_store::course(&state.pool, request.course_id)
+        .await?
+        .ok_or(Error::NotFound("course"))?;
+    if course.school_id != timetable.school_id {
+        return Err(Error::WrongSchool);
+    }
+    if course.semester != timetable.semester {
+        return Err(Error::WrongSemester);
+    }
+    for _ in 0..ADD_ATTEMPTS {
+        let mut tx = state.pool.begin().await?;
+        // The course first: an import changing its sessions then either
+        // waits for this add (and re-slots the course here too) or has
+        // finished, and the slots below copy its new sessions.
+        if !course_store::lock_course(&mut tx, course.id).await? {
+            return Err(Error::NotFound("course"));
+        }
+        if !store::lock_timetable(&mut tx, timetable.id).await? {
+            return Err(Error::NotFound("timetable"));
+        }
+        if !store::insert_timetable_course(&mut tx, timetable.id, course.id).await? {
+            return Err(Error::AlreadyAdded);
+        }
+        match store::insert_slots(&mut tx, timetable.id, course.id).await {
+            Ok(()) => {
+                tx.commit().await?;
+                let row = store::timetable(&state.pool, timetable.id)
+                    .await?
+                    .ok_or(Error::NotFound("timetable"))?;
+                return Ok(pb::AddCourseResponse {
+                    timetable: Some(load_timetable(state, row).await?),
+                });
+            }
+            Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
+                tx.rollback().await?;
+                let clashing =
+                    store::clashing_courses(&state.pool, timetable.id, course.id).await?;
+                if !clashing.is_empty() {
+                    return Err(Error::TimeConflict(
+                        catalog::load_courses(state, clashing).await?,
+                    ));
+                }
+                // What was in the way left again before we looked: try once more.
+            }
+            Err(error) if lost_race(&error) => {
+                tx.rollback().await?;
+                tracing::debug!(%error, "an add lost a race; trying again");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    tracing::warn!(
+        timetable_id = timetable.id,
+        course_id = course.id,
+        "an add lost every race; the client is asked to try again"
+    );
+    Err(Error::AddContended)
+}
+
+/// `RemoveCourse`: frees the course's time in a timetable the caller owns.
+pub async fn remove_course(
+    state: &State,
+    caller: &Caller,
+    request: pb::RemoveCourseRequest,
+) -> Result<pb::RemoveCourseResponse> {
+    let timetable = owned(state, caller, request.timetable_id).await?;
+    if !store::delete_timetable_course(&state.pool, timetable.id, request.course_id).await? {
+        return Err(Error::NotFound("course"));
+    }
+    Ok(pb::RemoveCourseResponse {})
+}
+
+/// `RenderTimetable`: the picture of one the caller may read.
+pub async fn render_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::RenderTimetableRequest,
+) -> Result<pb::RenderTimetableResponse> {
+    let row = readable(state, caller, request.timetable_id).await?;
+    let (timetable, added) = tokio::try_join!(
+        load_timetable(state, row.clone()),
+        store::course_ids_by_addition(&state.pool, row.id),
+    )?;
+    Ok(pb::RenderTimetableResponse {
+        svg: render::svg(&timetable, &added),
+    })
+}
+
+/// `GetPrimaryTimetable`: the caller's, of a semester (the current one
+/// when none is given); absent until there is one.
+pub async fn get_primary_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::GetPrimaryTimetableRequest,
+) -> Result<pb::GetPrimaryTimetableResponse> {
+    let semester = Semester::parse_or_current("semester", &request.semester)?;
+    let timetable =
+        match store::primary_timetable(&state.pool, caller.user_id, semester.as_str()).await? {
+            Some(row) => Some(load_timetable(state, row).await?),
+            None => None,
+        };
+    Ok(pb::GetPrimaryTimetableResponse { timetable })
+}
+
+/// Timetables with their courses: three queries whatever the count.
+pub(crate) async fn load_timetables(
+    state: &State,
+    rows: Vec<TimetableRow>,
+) -> Result<Vec<pb::Timetable>> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let held = store::courses_of_timetables(&state.pool, &ids).await?;
+    let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
+    let courses =
+        catalog::load_courses(state, held.into_iter().map(|row| row.course).collect()).await?;
+    let mut by_timetable: HashMap<i64, Vec<pb::Course>> = HashMap::new();
+    for (timetable_id, course) in owners.into_iter().zip(courses) {
+        by_timetable.entry(timetable_id).or_default().push(course);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let courses = by_timetable.remove(&row.id).unwrap_or_default();
+            wire::timetable(row, courses)
+        })
+        .collect())
+}
+
+/// One timetable with its courses.
+pub(crate) async fn load_timetable(state: &State, row: TimetableRow) -> Result<pb::Timetable> {
+    load_timetables(state, vec![row])
+        .await?
+        .pop()
+        .ok_or(Error::NotFound("timetable"))
+}
+
+/// Whether `caller` may read `row`.
+async fn may_read(state: &State, caller: &Caller, row: &TimetableRow) -> Result<bool> {
+    let visibility = Visibility::from_name(&row.visibility);
+    let mut viewer = Viewer {
+        is_owner: row.owner_id == caller.user_id,
+        is_friend: false,
+        same_school: row.school_id == caller.school_id,
+    };
+    if visibility.allows(viewer) {
+        return Ok(true);
+    }
+    if visibility == Visibility::Private {
+        return Ok(false);
+    }
+    viewer.is_friend = friend_store::are_friends(&state.pool, caller.user_id, row.owner_id).await?;
+    Ok(visibility.allows(viewer))
+}
+
+/// A timetable the caller may read; `NOT_FOUND` otherwise.
+async fn readable(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
+    let row = store::timetable(&state.pool, id)
+        .await?
+        .ok_or(Error::NotFound("timetable"))?;
+    if may_read(state, caller, &row).await? {
+        Ok(row)
+    } else {
+        Err(Error::NotFound("timetable"))
+    }
+}
+
+/// A timetable the caller owns: `NOT_FOUND` when they may not even read
+/// it, `PERMISSION_DENIED` when they may read but not change it.
+async fn owned(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
+    let row = readable(state, caller, id).await?;
+    if row.owner_id == caller.user_id {
+        Ok(row)
+    } else {
+        Err(Error::NotOwner)
+    }
+}
+
+/// [`owned`], then read again in a transaction holding the owner's lock:
+/// a concurrent change may have moved the primary meanwhile.
+async fn owned_under_lock(
+    state: &State,
+    caller: &Caller,
+    id: i64,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, TimetableRow)> {
+    let found = owned(state, caller, id).await?;
+    let mut tx = state.pool.begin().await?;
+    store::lock_owner(&mut tx, caller.user_id).await?;
+    let row = store::timetable(&mut *tx, found.id)
+        .await?
+        .ok_or(Error::NotFound("timetable"))?;
+    Ok((tx, row))
+}

@@ -1,0 +1,12 @@
+//! The timetable service over real gRPC, with a fresh database per test:
+//! one file per use case, one test binary.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod catalog;
+mod friends;
+mod picture;
+mod races;
+mod timetables;
+mod tokens;
