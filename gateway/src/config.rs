@@ -2,7 +2,7 @@
 //! and the auth rate limit, read from the environment (the README lists
 //! every variable).
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use everytime_common::{
     config::{self, ConfigError},
@@ -24,8 +24,16 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Issuer, audience and lifetimes of tokens.
     pub tokens: TokenSettings,
-    /// Mark cookies `Secure` (`COOKIE_SECURE`, default false; turn on behind HTTPS).
+    /// Mark cookies `Secure` and name them `__Host-access_token` and
+    /// `__Host-refresh_token` (`Path=/`, no `Domain`, so no sibling
+    /// subdomain can set or shadow them) (`COOKIE_SECURE`, default false;
+    /// turn on behind HTTPS). It also makes the gateway's own origin, for
+    /// the CSRF check, `https://` + the request's `Host`.
     pub cookie_secure: bool,
+    /// The gateway's own origin for the CSRF check of cookie-authenticated
+    /// writes (`PUBLIC_ORIGIN`, e.g. `https://everytime.example`; default
+    /// none: the request's `Host`, with the scheme by `COOKIE_SECURE`).
+    pub public_origin: Option<String>,
     /// Origins allowed by CORS, with credentials (`CORS_ALLOWED_ORIGINS`,
     /// comma-separated; default none).
     pub cors_origins: Vec<String>,
@@ -33,9 +41,18 @@ pub struct Config {
     /// (`TRUST_FORWARDED_FOR`, default false; turn on behind exactly one
     /// proxy that appends it).
     pub trust_forwarded_for: bool,
-    /// Sign-up, sign-in and refresh requests per client address per minute
-    /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 60).
+    /// Where Prometheus scrapes `/metrics`, never the public port
+    /// (`GATEWAY_METRICS_LISTEN_ADDR`, default `127.0.0.1:9080`; empty or
+    /// `off`: none). `None` in [`Config::new`], for tests and the launcher,
+    /// which serves one metrics listener for the whole process.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Sign-in requests per client address (IPv4, or IPv6 /64) per minute
+    /// (`AUTH_RATE_LIMIT_PER_MINUTE`, default 600: a campus behind one
+    /// address). Refresh is never limited by address.
     pub auth_rate_limit_per_minute: u32,
+    /// Sign-up requests per client address (IPv4, or IPv6 /64) per hour
+    /// (`SIGN_UP_RATE_LIMIT_PER_HOUR`, default 300).
+    pub sign_up_rate_limit_per_hour: u32,
 }
 
 impl Default for Config {
@@ -55,9 +72,12 @@ impl Config {
             request_timeout: Duration::from_secs(15),
             tokens: TokenSettings::default(),
             cookie_secure: false,
+            public_origin: None,
             cors_origins: Vec::new(),
             trust_forwarded_for: false,
-            auth_rate_limit_per_minute: 60,
+            metrics_addr: None,
+            auth_rate_limit_per_minute: 600,
+            sign_up_rate_limit_per_hour: 300,
         }
     }
 
@@ -71,6 +91,7 @@ impl Config {
         config.request_timeout = config::millis_or("REQUEST_TIMEOUT_MS", 15_000)?;
         config.tokens = TokenSettings::from_env()?;
         config.cookie_secure = config::flag_or("COOKIE_SECURE", false)?;
+        config.public_origin = config::var("PUBLIC_ORIGIN");
         config.cors_origins = config::var("CORS_ALLOWED_ORIGINS")
             .map(|origins| {
                 origins
@@ -82,7 +103,16 @@ impl Config {
             })
             .unwrap_or_default();
         config.trust_forwarded_for = config::flag_or("TRUST_FORWARDED_FOR", false)?;
-        config.auth_rate_limit_per_minute = config::parse_or("AUTH_RATE_LIMIT_PER_MINUTE", 60)?;
+        config.metrics_addr =
+            config::optional_listen_addr("GATEWAY_METRICS_LISTEN_ADDR", "127.0.0.1:9080")?;
+        config.auth_rate_limit_per_minute = config::parse_or(
+            "AUTH_RATE_LIMIT_PER_MINUTE",
+            config.auth_rate_limit_per_minute,
+        )?;
+        config.sign_up_rate_limit_per_hour = config::parse_or(
+            "SIGN_UP_RATE_LIMIT_PER_HOUR",
+            config.sign_up_rate_limit_per_hour,
+        )?;
         Ok(config)
     }
 }

@@ -105,6 +105,17 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, code, detail)
     }
 
+    /// `403`: a write a cookie authenticates came from an origin not
+    /// allowed (see [`crate::extract::CookieAuth::check`]).
+    pub fn csrf_rejected() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_rejected",
+            "a request authenticated by cookie must come from an allowed origin \
+             (Origin, or Sec-Fetch-Site: same-origin)",
+        )
+    }
+
     /// `404` for an unknown route.
     pub fn route_not_found() -> Self {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such resource")

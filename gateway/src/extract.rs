@@ -5,8 +5,22 @@
 //!   the field for a missing or mistyped one.
 //! - [`ApiPath`] and [`ApiQuery`]: `400` naming the parameter.
 //! - [`Auth`]: the verified caller, from `Authorization: Bearer` or the
-//!   `access_token` cookie; `401` otherwise.
+//!   access cookie; `401` otherwise, and `403 csrf_rejected` for a write
+//!   the cookie authenticates from a foreign origin ([`CookieAuth`]).
 //! - [`ClientMeta`]: the client's address and User-Agent, passed to auth.
+//!
+//! # Cookies and CSRF
+//!
+//! A browser attaches the token cookies to every request to the gateway,
+//! whichever page makes it, and `SameSite=Lax` lets a sibling subdomain
+//! (same site) through; body-less POSTs need no CORS preflight either. So
+//! a write (any method but GET, HEAD, OPTIONS, TRACE) that a cookie
+//! authenticates must say where it comes from: an `Origin` equal to the
+//! gateway's own origin or one of `CORS_ALLOWED_ORIGINS`, or, without an
+//! `Origin`, `Sec-Fetch-Site: same-origin`. Nothing else passes, not even
+//! a request with neither header: a browser sends at least one, and
+//! clients that are not browsers use `Authorization`, which no other page
+//! can make a browser send, and so is never checked.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -22,12 +36,23 @@ use axum_extra::extract::CookieJar;
 use everytime_common::token::{Caller, TokenVerifier, VerifyError, bearer};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::{config::Config, error::ApiError};
 
-/// The cookie that carries the access token for browsers.
+/// The cookie that carries the access token for browsers (`COOKIE_SECURE`
+/// off).
 pub const ACCESS_COOKIE: &str = "access_token";
-/// The cookie that carries the refresh token for browsers.
+/// The cookie that carries the refresh token for browsers (`COOKIE_SECURE`
+/// off).
 pub const REFRESH_COOKIE: &str = "refresh_token";
+/// [`ACCESS_COOKIE`] with `COOKIE_SECURE` on. A browser keeps a `__Host-`
+/// cookie only when it is `Secure`, `Path=/` and has no `Domain`, so no
+/// sibling subdomain can set one of its own that shadows it.
+pub const SECURE_ACCESS_COOKIE: &str = "__Host-access_token";
+/// [`REFRESH_COOKIE`] with `COOKIE_SECURE` on (see [`SECURE_ACCESS_COOKIE`]).
+pub const SECURE_REFRESH_COOKIE: &str = "__Host-refresh_token";
+/// Where the plain refresh cookie is sent: only to the endpoints that use
+/// it. The `__Host-` one must have `Path=/`.
+const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
 
 /// A JSON body.
 #[derive(Debug, Clone, Copy, Default)]
@@ -252,15 +277,141 @@ pub struct Auth {
     pub token: String,
 }
 
-/// The access token of a request: the bearer header first, then the cookie.
-pub fn access_token(headers: &HeaderMap) -> Option<String> {
+/// A token a request carries, and whether a cookie carried it (then the
+/// request passes [`CookieAuth::check`] before the token counts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Presented {
+    /// The token.
+    pub token: String,
+    /// It came in a cookie, not in the header or the body.
+    pub by_cookie: bool,
+}
+
+/// The access token of a request: the bearer header first, then the
+/// cookie named `cookie` (see [`CookieAuth::access_cookie`]).
+pub fn access_token(headers: &HeaderMap, cookie: &str) -> Option<Presented> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
-        return value.to_str().ok().and_then(bearer).map(str::to_owned);
+        return value.to_str().ok().and_then(bearer).map(|token| Presented {
+            token: token.to_owned(),
+            by_cookie: false,
+        });
     }
     CookieJar::from_headers(headers)
-        .get(ACCESS_COOKIE)
+        .get(cookie)
         .map(|cookie| cookie.value().to_owned())
         .filter(|token| !token.is_empty())
+        .map(|token| Presented {
+            token,
+            by_cookie: true,
+        })
+}
+
+/// What the token cookies are called and where they may come from
+/// (`COOKIE_SECURE`, `PUBLIC_ORIGIN`, `CORS_ALLOWED_ORIGINS`), taken from
+/// the app's state like [`Verifier`].
+#[derive(Debug, Clone)]
+pub struct CookieAuth(pub Arc<Config>);
+
+impl CookieAuth {
+    /// Whether the cookies are `Secure` (and `__Host-` named).
+    pub fn secure(&self) -> bool {
+        self.0.cookie_secure
+    }
+
+    /// The access cookie's name; only this one is read.
+    pub fn access_cookie(&self) -> &'static str {
+        if self.secure() {
+            SECURE_ACCESS_COOKIE
+        } else {
+            ACCESS_COOKIE
+        }
+    }
+
+    /// The refresh cookie's name; only this one is read.
+    pub fn refresh_cookie(&self) -> &'static str {
+        if self.secure() {
+            SECURE_REFRESH_COOKIE
+        } else {
+            REFRESH_COOKIE
+        }
+    }
+
+    /// The refresh cookie's `Path`.
+    pub fn refresh_path(&self) -> &'static str {
+        if self.secure() {
+            "/"
+        } else {
+            REFRESH_COOKIE_PATH
+        }
+    }
+
+    /// `Ok` unless `site` is a write from an origin not allowed: the CSRF
+    /// check of a request a cookie authenticates (see the module's doc).
+    pub fn check(&self, site: &RequestSite) -> Result<(), ApiError> {
+        let allowed = !site.writes
+            || match &site.origin {
+                Some(origin) => self.allows(origin, site.host.as_deref()),
+                None => site
+                    .fetch_site
+                    .as_deref()
+                    .is_some_and(|fetch_site| fetch_site.eq_ignore_ascii_case("same-origin")),
+            };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::csrf_rejected())
+        }
+    }
+
+    /// True for the gateway's own origin and the configured ones.
+    fn allows(&self, origin: &str, host: Option<&str>) -> bool {
+        let scheme = if self.secure() { "https" } else { "http" };
+        let own = match (&self.0.public_origin, host) {
+            (Some(public), _) => Some(public.clone()),
+            (None, host) => host.map(|host| format!("{scheme}://{host}")),
+        };
+        own.iter()
+            .chain(&self.0.cors_origins)
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
+}
+
+/// What the CSRF check reads of a request: whether it writes, where it
+/// says it comes from (`Origin`, `Sec-Fetch-Site`) and which host it was
+/// sent to (`Host`, or the HTTP/2 authority).
+#[derive(Debug, Clone)]
+pub struct RequestSite {
+    writes: bool,
+    origin: Option<String>,
+    fetch_site: Option<String>,
+    host: Option<String>,
+}
+
+impl RequestSite {
+    /// Reads a request's parts.
+    pub fn of(parts: &Parts) -> Self {
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(|value| value.trim().to_owned())
+        };
+        RequestSite {
+            writes: !parts.method.is_safe(),
+            origin: header(header::ORIGIN),
+            fetch_site: header(header::HeaderName::from_static("sec-fetch-site")),
+            host: header(header::HOST).or_else(|| parts.uri.authority().map(|a| a.to_string())),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestSite {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(RequestSite::of(parts))
+    }
 }
 
 /// What [`Auth`] verifies tokens with, taken from the app's state (which
@@ -271,14 +422,23 @@ pub struct Verifier(pub Arc<TokenVerifier>);
 impl<S: Send + Sync> FromRequestParts<S> for Auth
 where
     Verifier: FromRef<S>,
+    CookieAuth: FromRef<S>,
 {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = access_token(&parts.headers).ok_or(VerifyError::Missing)?;
+        let cookies = CookieAuth::from_ref(state);
+        let presented =
+            access_token(&parts.headers, cookies.access_cookie()).ok_or(VerifyError::Missing)?;
+        if presented.by_cookie {
+            cookies.check(&RequestSite::of(parts))?;
+        }
         let Verifier(verifier) = Verifier::from_ref(state);
-        let caller = verifier.verify(&token).await?;
-        Ok(Auth { caller, token })
+        let caller = verifier.verify(&presented.token).await?;
+        Ok(Auth {
+            caller,
+            token: presented.token,
+        })
     }
 }
 
@@ -422,10 +582,15 @@ mod tests {
 
     #[test]
     fn the_bearer_header_wins_over_the_cookie() {
+        let token = |headers: &HeaderMap| {
+            access_token(headers, ACCESS_COOKIE).map(|presented| presented.token)
+        };
         let mut headers = HeaderMap::new();
         headers.insert(header::COOKIE, "access_token=from-cookie".parse().unwrap());
-        assert_eq!(access_token(&headers).as_deref(), Some("from-cookie"));
+        assert_eq!(token(&headers).as_deref(), Some("from-cookie"));
+        assert_eq!(access_token(&headers, SECURE_ACCESS_COOKIE), None);
         headers.insert(header::AUTHORIZATION, "Bearer from-header".parse().unwrap());
-        assert_eq!(access_token(&headers).as_deref(), Some("from-header"));
+        assert_eq!(token(&headers).as_deref(), Some("from-header"));
+        assert!(!access_token(&headers, ACCESS_COOKIE).unwrap().by_cookie);
     }
 }

@@ -8,7 +8,10 @@
 //! a deadline; a backend that is down is a quick `503`, and the lazily
 //! connecting channels pick the backend up again when it returns.
 //!
-//! [`serve`] runs it on a listener until a shutdown future resolves.
+//! [`serve`] runs it on a listener until a shutdown future resolves, with
+//! its Prometheus metrics on a listener of their own
+//! ([`Config::metrics_addr`]): `GET /metrics` on the public port is the
+//! ordinary `404`, so nothing the Ingress forwards reaches them.
 //!
 //! # Layout
 //!
@@ -167,14 +170,12 @@ async fn record_metrics(request: Request, next: Next) -> Response {
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
     let started = std::time::Instant::now();
     let response = next.run(request).await;
-    if route != "/metrics" {
-        everytime_common::metrics::record_http(
-            method.as_str(),
-            &route,
-            response.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
-    }
+    everytime_common::metrics::record_http(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -192,13 +193,18 @@ async fn request_timeout(State(state): State<AppState>, request: Request, next: 
 }
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish.
+/// in-flight requests finish; and metrics on [`Config::metrics_addr`], when
+/// set, until then.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     use axum::serve::ListenerExt;
+    let metrics = match config.metrics_addr {
+        Some(addr) => Some(everytime_common::metrics::Beside::bind(addr).await?),
+        None => None,
+    };
     let state = AppState::new(config)?;
     // Small responses go out at once rather than waiting on delayed ACKs.
     let listener = listener.tap_io(|stream| {
@@ -212,5 +218,8 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await?;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
     Ok(())
 }

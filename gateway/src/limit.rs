@@ -1,11 +1,18 @@
-//! A per-client token bucket for the public auth endpoints (sign-up,
-//! sign-in, refresh): cheap flood protection in front of the expensive
-//! password hashing. The precise, cross-replica limits on failed sign-ins
-//! live in the auth service; this one only caps request rates per gateway.
+//! Per-client token buckets for the public auth endpoints: cheap flood
+//! protection in front of the expensive password hashing, one bucket for
+//! sign-in and another for sign-up. Refresh has none: every app refreshes
+//! every few minutes, and a campus behind one address would empty any
+//! bucket on refreshes alone (a refresh costs no password hash, and a
+//! refresh token cannot be guessed). The precise, cross-replica limits on
+//! failed sign-ins live in the auth service; these only cap request rates
+//! per gateway.
+//!
+//! Clients are keyed by address block: an IPv4 address, or an IPv6 /64
+//! (one subscriber's share, which holds any number of addresses).
 
 use std::{
     collections::HashMap,
-    net::IpAddr,
+    net::{IpAddr, Ipv6Addr},
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -22,6 +29,17 @@ use crate::{error::ApiError, extract::client_meta};
 
 /// Buckets kept at most; beyond this, full (idle) buckets are dropped.
 const MAX_TRACKED: usize = 10_000;
+
+/// The bucket an address draws from: an IPv4 address itself (an
+/// IPv4-mapped IPv6 address too), an IPv6 address's /64.
+fn address_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
+            IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX)))
+        }
+        ip => ip.to_canonical(),
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
@@ -40,16 +58,27 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// Allows `per_minute` requests a minute per client, in bursts of as many.
     pub fn per_minute(per_minute: u32) -> Self {
-        let capacity = f64::from(per_minute.max(1));
+        Self::per_period(per_minute, Duration::from_secs(60))
+    }
+
+    /// Allows `per_hour` requests an hour per client, in bursts of as many.
+    pub fn per_hour(per_hour: u32) -> Self {
+        Self::per_period(per_hour, Duration::from_secs(60 * 60))
+    }
+
+    fn per_period(requests: u32, period: Duration) -> Self {
+        let capacity = f64::from(requests.max(1));
         RateLimiter {
             capacity,
-            per_second: capacity / 60.0,
+            per_second: capacity / period.as_secs_f64(),
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Takes a token for `client`, or says how long until one is free.
+    /// Takes a token for `client`'s address block, or says how long until
+    /// one is free.
     pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let client = address_block(client);
         let mut buckets = self
             .buckets
             .lock()
@@ -79,11 +108,11 @@ impl RateLimiter {
     }
 }
 
-/// What [`limit_auth`] needs: the buckets, and whether the client address
-/// may be taken from `X-Forwarded-For`.
+/// What [`limit_auth`] needs: the buckets of one kind of request, and
+/// whether the client address may be taken from `X-Forwarded-For`.
 #[derive(Debug, Clone)]
 pub struct AuthLimit {
-    /// The per-client buckets, shared by every route the limit guards.
+    /// The per-client buckets, shared by every route this limit guards.
     pub limiter: Arc<RateLimiter>,
     /// `TRUST_FORWARDED_FOR`.
     pub trust_forwarded_for: bool,
@@ -145,5 +174,46 @@ mod tests {
                 .check(CLIENT, start + Duration::from_secs(1))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn an_ipv6_address_shares_its_64s_bucket_and_not_its_neighbours() {
+        let limiter = RateLimiter::per_minute(2);
+        let now = Instant::now();
+        let ip = |text: &str| text.parse::<IpAddr>().expect("an address");
+        assert!(limiter.check(ip("2001:db8:1:2::1"), now).is_ok());
+        assert!(
+            limiter
+                .check(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), now)
+                .is_ok()
+        );
+        assert!(
+            limiter.check(ip("2001:db8:1:2:1234::5"), now).is_err(),
+            "a fresh address in the same /64 draws from the same bucket"
+        );
+        assert!(limiter.check(ip("2001:db8:1:3::1"), now).is_ok());
+        assert!(limiter.check(ip("192.0.2.9"), now).is_ok());
+        assert!(limiter.check(ip("192.0.2.9"), now).is_ok());
+        assert!(
+            limiter.check(ip("::ffff:192.0.2.9"), now).is_err(),
+            "an IPv4-mapped address is its IPv4 address"
+        );
+    }
+
+    #[test]
+    fn three_hundred_sign_ups_an_hour_from_one_address_pass() {
+        let limiter = RateLimiter::per_hour(300);
+        let start = Instant::now();
+        // Spread over the hour, and all at once at its start.
+        for i in 0..300 {
+            let at = start + Duration::from_secs(i * 12);
+            assert!(limiter.check(CLIENT, at).is_ok(), "sign-up {i}");
+        }
+        let burst = RateLimiter::per_hour(300);
+        for i in 0..300 {
+            assert!(burst.check(CLIENT, start).is_ok(), "sign-up {i}");
+        }
+        let wait = burst.check(CLIENT, start).unwrap_err();
+        assert!(wait <= Duration::from_secs(12), "{wait:?}");
     }
 }

@@ -4,10 +4,7 @@
 
 use std::sync::Arc;
 
-use everytime_common::{
-    grpc,
-    token::{AuthJwks, TokenVerifier},
-};
+use everytime_common::{grpc, token::TokenVerifier};
 use everytime_proto::{
     auth::v1::{auth_service_client::AuthServiceClient, user_service_client::UserServiceClient},
     community::v1::community_service_client::CommunityServiceClient,
@@ -60,12 +57,14 @@ pub struct Clients {
 pub struct AppState {
     /// The configuration.
     pub config: Arc<Config>,
-    /// Verifies access tokens against auth's JWK Set.
+    /// Verifies access tokens against auth's JWK Set and ended sessions.
     pub verifier: Arc<TokenVerifier>,
     /// The backends.
     pub clients: Clients,
-    /// The per-client limit on the public auth endpoints.
+    /// The per-client limit on sign-in.
     pub auth_limiter: Arc<RateLimiter>,
+    /// The per-client limit on sign-up.
+    pub sign_up_limiter: Arc<RateLimiter>,
 }
 
 /// The gateway could not start or stopped with an error.
@@ -85,11 +84,8 @@ impl AppState {
         let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
         let community = grpc::channel(&config.community_url, config.grpc_timeout)?;
         let timetable = grpc::channel(&config.timetable_url, config.grpc_timeout)?;
-        let verifier = Arc::new(
-            config
-                .tokens
-                .verifier(Arc::new(AuthJwks::new(auth.clone()))),
-        );
+        // Refuses the tokens of ended sessions too, following auth's events.
+        let verifier = Arc::new(config.tokens.auth_verifier(auth.clone()));
         let clients = Clients {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
@@ -114,6 +110,7 @@ impl AppState {
         };
         Ok(AppState {
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_rate_limit_per_minute)),
+            sign_up_limiter: Arc::new(RateLimiter::per_hour(config.sign_up_rate_limit_per_hour)),
             config: Arc::new(config),
             verifier,
             clients,
@@ -122,10 +119,18 @@ impl AppState {
 }
 
 impl AppState {
-    /// What the rate limit of the public auth endpoints needs.
+    /// What the rate limit of sign-in needs.
     pub fn auth_limit(&self) -> AuthLimit {
         AuthLimit {
             limiter: self.auth_limiter.clone(),
+            trust_forwarded_for: self.config.trust_forwarded_for,
+        }
+    }
+
+    /// What the rate limit of sign-up needs.
+    pub fn sign_up_limit(&self) -> AuthLimit {
+        AuthLimit {
+            limiter: self.sign_up_limiter.clone(),
             trust_forwarded_for: self.config.trust_forwarded_for,
         }
     }

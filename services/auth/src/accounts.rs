@@ -91,10 +91,10 @@ pub async fn create_school(
 /// A new user: every invalid field named at once, then every taken one.
 pub async fn sign_up(state: &State, request: pb::SignUpRequest) -> Result<pb::SignUpResponse> {
     let (username, email, password, nickname, name, ()) = validate::all((
-        Username::parse(&request.username),
+        Username::parse_new(&request.username),
         Email::parse(&request.email),
         Password::parse("password", &request.password),
-        Nickname::parse(&request.nickname),
+        Nickname::parse_new(&request.nickname),
         Name::parse(&request.name),
         validate::ensure(request.school_id > 0, "school_id", "is required"),
     ))?;
@@ -166,7 +166,11 @@ pub async fn update_me(
     request: pb::UpdateMeRequest,
 ) -> Result<pb::UpdateMeResponse> {
     let (nickname, name) = validate::all((
-        request.nickname.as_deref().map(Nickname::parse).transpose(),
+        request
+            .nickname
+            .as_deref()
+            .map(Nickname::parse_new)
+            .transpose(),
         request.name.as_deref().map(Name::parse).transpose(),
     ))?;
     on_user_constraints(
@@ -195,6 +199,11 @@ pub async fn change_password(
     let hash = users::password_hash(&state.pool, caller.user_id)
         .await?
         .ok_or(Error::NotFound("user"))?;
+    // Wrong current passwords count as the username's sign-in failures, so
+    // a stolen access token cannot guess at full speed either.
+    let attempt =
+        crate::limits::AttemptKeys::username(&user(state, caller.user_id).await?.username);
+    crate::limits::begin_attempt(&state.pool, &attempt, &state.limits).await?;
     if !state
         .passwords
         .verify(request.current_password, Some(hash))
@@ -202,6 +211,7 @@ pub async fn change_password(
     {
         return Err(Error::WrongPassword);
     }
+    crate::limits::succeeded(&state.pool, &attempt).await?;
     let new_hash = state.passwords.hash(new_password.into_inner()).await?;
     let mut tx = state.pool.begin().await?;
     users::set_password_hash(&mut tx, caller.user_id, &new_hash).await?;
@@ -250,7 +260,12 @@ pub async fn get_user_by_username(
     })
 }
 
-/// Creates or updates the configured administrator at start-up.
+/// Creates the configured administrator at start-up, or updates its
+/// password, email and nickname when it exists. An account of that username
+/// that is not an administrator stops start-up: configuration never
+/// promotes an account (whoever registered the name first would become
+/// admin). Its username and nickname may be reserved ones: the admin is
+/// staff.
 pub(crate) async fn bootstrap_admin(
     state: &State,
     admin: &AdminAccount,
@@ -265,7 +280,7 @@ pub(crate) async fn bootstrap_admin(
         .hash(password.into_inner())
         .await
         .map_err(Error::from)?;
-    let id = on_user_constraints(
+    let upserted = on_user_constraints(
         users::upsert_admin(
             &state.pool,
             username.as_str(),
@@ -288,6 +303,13 @@ pub(crate) async fn bootstrap_admin(
         }
         other => StartError::Setup(other),
     })?;
+    let Some(id) = upserted else {
+        return Err(StartError::Admin(format!(
+            "ADMIN_USERNAME {} belongs to an existing account that is not an administrator, \
+             and configuration never promotes an account; choose another ADMIN_USERNAME",
+            username.as_str(),
+        )));
+    };
     tracing::info!(
         user_id = id,
         username = username.as_str(),

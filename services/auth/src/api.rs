@@ -1,19 +1,24 @@
-//! The tonic trait impls of `everytime.auth.v1`, `AuthService` and
-//! `UserService`, and nothing else: each RPC takes the caller from the
-//! verified token (where it needs one), hands the message to its use case
-//! ([`crate::accounts`], [`crate::sessions`], [`crate::keys`]) and wraps
+//! The tonic trait impls of `everytime.auth.v1`, `AuthService`,
+//! `UserService` and `EventService`, and nothing else: each RPC takes the
+//! caller from the verified token (where it needs one), hands the message to
+//! its use case ([`crate::accounts`], [`crate::sessions`], [`crate::keys`],
+//! [`crate::events`]) and wraps
 //! the answer (`everytime_common::grpc::{unpack, reply}`); the use case's
 //! [`crate::error::Error`] becomes the status.
 
 use std::sync::Arc;
 
-use everytime_common::grpc::{reply, unpack};
-use everytime_proto::auth::v1::{
-    self as pb, auth_service_server::AuthService, user_service_server::UserService,
+use everytime_common::{
+    grpc::{reply, status, unpack, verify_error_status},
+    token::{Caller, bearer},
 };
-use tonic::{Request, Response, Status};
+use everytime_proto::auth::v1::{
+    self as pb, auth_service_server::AuthService, event_service_server::EventService,
+    user_service_server::UserService,
+};
+use tonic::{Code, Request, Response, Status};
 
-use crate::{State, accounts, keys, sessions};
+use crate::{State, accounts, events, keys, keys::PublishedKeys, sessions};
 
 /// `everytime.auth.v1.AuthService`.
 #[derive(Debug, Clone)]
@@ -22,6 +27,49 @@ pub struct AuthApi(pub Arc<State>);
 /// `everytime.auth.v1.UserService`.
 #[derive(Debug, Clone)]
 pub struct UserApi(pub Arc<State>);
+
+/// `everytime.auth.v1.EventService`.
+#[derive(Debug, Clone)]
+pub struct EventApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl EventService for EventApi {
+    type WatchEventsStream = events::EventStream;
+
+    async fn watch_events(
+        &self,
+        request: Request<pb::WatchEventsRequest>,
+    ) -> Result<Response<Self::WatchEventsStream>, Status> {
+        Ok(Response::new(events::watch_events(
+            &self.0.pool,
+            &self.0.events,
+            request.into_inner(),
+        )))
+    }
+}
+
+/// The caller of a public RPC that also takes a bearer token (`SignOut`):
+/// the auth layer lets public RPCs through unchecked, so a token sent with
+/// one is verified here, against the keys auth publishes, with the layer's
+/// answers; none sent is no caller.
+async fn optional_caller<T>(state: &State, request: &Request<T>) -> Result<Option<Caller>, Status> {
+    let Some(token) = request
+        .metadata()
+        .get("authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer)
+    else {
+        return Ok(None);
+    };
+    let verifier = state
+        .tokens
+        .verifier(Arc::new(PublishedKeys(state.keys.clone())));
+    verifier
+        .verify(token)
+        .await
+        .map(Some)
+        .map_err(|error| verify_error_status(&error))
+}
 
 #[tonic::async_trait]
 impl AuthService for AuthApi {
@@ -73,8 +121,20 @@ impl AuthService for AuthApi {
         &self,
         request: Request<pb::SignOutRequest>,
     ) -> Result<Response<pb::SignOutResponse>, Status> {
-        let (caller, request) = unpack(request)?;
-        reply(sessions::sign_out(&self.0, &caller, request).await)
+        let caller = optional_caller(&self.0, &request).await?;
+        let request = request.into_inner();
+        let has_refresh_token = request
+            .refresh_token
+            .as_deref()
+            .is_some_and(|token| !token.trim().is_empty());
+        if caller.is_none() && !has_refresh_token {
+            return Err(status(
+                Code::Unauthenticated,
+                "missing_token",
+                "an access token or a refresh token is required",
+            ));
+        }
+        reply(sessions::sign_out(&self.0, caller.as_ref(), request).await)
     }
 
     async fn list_sessions(

@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use everytime_common::validate::{self, FieldError};
+use unicode_normalization::UnicodeNormalization;
 
 /// At most this many ids per `BatchGetUsers`: enough for the gateway to
 /// name everyone on a post in one call (its author and the authors of up
@@ -24,25 +25,58 @@ pub const MAX_LISTED_SESSIONS: i64 = 100;
 /// How often expired sign-in failure counters are deleted.
 pub const SIGN_IN_PURGE_INTERVAL: Duration = Duration::from_secs(600);
 
-/// How many failures each sign-in key may have in one window; the defaults
-/// are the limits when the environment sets none.
+/// How long a device token (the `device` cookie) of a successful sign-in
+/// stays known: a year.
+pub const DEVICE_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// How sign-in failures slow down guessing; the defaults are the limits
+/// when the environment sets none.
+///
+/// A key (a username, a client address block, a known device) may fail
+/// freely so many times; after `n` failures beyond that, its next attempt
+/// must wait `2^n` seconds (at most `max_delay`) from the latest failure,
+/// and is answered `429` with `Retry-After` when it comes too early. There
+/// is no lockout: the wait runs out, and a correct password with a known
+/// device of its user is not held up by its username's or address's
+/// count at all.
 #[derive(Debug, Clone)]
 pub struct SignInLimits {
-    /// Failures per username (`SIGN_IN_MAX_FAILURES_PER_USERNAME`, default 5).
+    /// Free failures per username, and per known device
+    /// (`SIGN_IN_MAX_FAILURES_PER_USERNAME`, default 5).
     pub per_username: i32,
-    /// Failures per client address (`SIGN_IN_MAX_FAILURES_PER_CLIENT`, default 20).
+    /// Free failures per client address (an IPv4 address or an IPv6 /64;
+    /// `SIGN_IN_MAX_FAILURES_PER_CLIENT`, default 100: a campus shares a
+    /// few addresses).
     pub per_client: i32,
-    /// The window (`SIGN_IN_FAILURE_WINDOW_SECONDS`, default 900).
+    /// Failures are forgotten this long after a key's latest one
+    /// (`SIGN_IN_FAILURE_WINDOW_SECONDS`, default 3600).
     pub window: Duration,
+    /// The longest wait between attempts (`SIGN_IN_MAX_DELAY_SECONDS`,
+    /// default 900); shorter than `window`, or waits would outlast the
+    /// count.
+    pub max_delay: Duration,
 }
 
 impl Default for SignInLimits {
     fn default() -> Self {
         SignInLimits {
             per_username: 5,
-            per_client: 20,
-            window: Duration::from_secs(15 * 60),
+            per_client: 100,
+            window: Duration::from_secs(60 * 60),
+            max_delay: Duration::from_secs(15 * 60),
         }
+    }
+}
+
+impl SignInLimits {
+    /// How long after its latest failure a key with `failures` of them,
+    /// `free` of which cost nothing, must wait before its next attempt.
+    pub fn delay(&self, failures: i32, free: i32) -> Duration {
+        let Ok(beyond) = u32::try_from(failures.saturating_sub(free)) else {
+            return Duration::ZERO;
+        };
+        // 2^beyond seconds; past 2^30 s every cap in use is long reached.
+        Duration::from_secs(1u64 << beyond.min(30)).min(self.max_delay)
     }
 }
 
@@ -72,7 +106,7 @@ impl UserAgent {
     }
 }
 
-/// 4–20 of `[a-z0-9_]`.
+/// 4–20 of `[a-z0-9_]`; a new one is not reserved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);
 
@@ -90,6 +124,17 @@ impl Username {
             ));
         }
         Ok(Username(value))
+    }
+
+    /// A username a sign-up asks for: also not one of [`RESERVED_USERNAMES`].
+    /// Signing in and looking users up take [`Username::parse`], so the
+    /// bootstrap admin keeps its reserved name.
+    pub fn parse_new(value: &str) -> Result<Self, FieldError> {
+        let username = Self::parse(value)?;
+        if RESERVED_USERNAMES.contains(&username.as_str()) {
+            return Err(FieldError::new("username", "is reserved"));
+        }
+        Ok(username)
     }
 
     /// The username.
@@ -120,14 +165,126 @@ impl Password {
     }
 }
 
-/// 2–10 characters; unique among users.
+/// Usernames that read as staff: no sign-up may take them (the bootstrap
+/// admin may). Usernames are `[a-z0-9_]`, so the Hangul ones can never be
+/// asked for; they are listed because API.md lists them as one set.
+pub const RESERVED_USERNAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "everytime",
+    "운영자",
+    "관리자",
+];
+
+/// Nicknames that read as staff or as the names the app itself shows for
+/// anonymous and deleted authors. `익명` followed by digits (`익명1`, the
+/// numbered anonymous commenters) is reserved too, see
+/// [`is_reserved_nickname`].
+pub const RESERVED_NICKNAMES: &[&str] =
+    &["관리자", "운영자", "익명", "익명(글쓴이)", "(알 수 없음)"];
+
+/// Characters refused in nicknames and names: they are invisible or reorder
+/// the text around them, so `관리자` plus one of them would look like
+/// `관리자`, and a right-to-left override makes a name read backwards.
+///
+/// The set is Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties:
+/// soft hyphen, the combining grapheme joiner, the Arabic letter mark, the
+/// Hangul fillers, the Khmer inherent vowels, the Mongolian selectors,
+/// zero-width spaces and joiners, the bidi marks, embeddings, overrides and
+/// isolates, invisible operators, variation selectors, the byte-order mark,
+/// shorthand format controls, musical formatting and tags) plus the Braille
+/// blank, which renders as white space but is not white space.
+pub const INVISIBLE_CHARACTERS: &[(char, char)] = &[
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{034F}', '\u{034F}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{115F}', '\u{1160}'),
+    ('\u{17B4}', '\u{17B5}'),
+    ('\u{180B}', '\u{180F}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{206F}'),
+    ('\u{2800}', '\u{2800}'),
+    ('\u{3164}', '\u{3164}'),
+    ('\u{FE00}', '\u{FE0F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFA0}', '\u{FFA0}'),
+    ('\u{1BCA0}', '\u{1BCA3}'),
+    ('\u{1D173}', '\u{1D17A}'),
+    ('\u{E0000}', '\u{E0FFF}'),
+];
+
+/// Whether `c` is in [`INVISIBLE_CHARACTERS`].
+pub fn is_invisible(c: char) -> bool {
+    INVISIBLE_CHARACTERS
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// The form two nicknames are compared in: NFKC (which makes full-width
+/// `ｍｉｎｓｕ` `minsu` and composes decomposed Hangul jamo into
+/// syllables) and lower case. Uniqueness in the database is on
+/// `lower(nickname)` of the stored NFKC form, the same thing.
+pub fn folded_nickname(nickname: &str) -> String {
+    nickname.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Whether a nickname reads as one of [`RESERVED_NICKNAMES`] or as `익명`
+/// followed by digits. It is compared folded and with white space removed,
+/// so `관 리 자` and `익명 (글쓴이)` are reserved too.
+pub fn is_reserved_nickname(nickname: &str) -> bool {
+    let skeleton = |nickname: &str| -> String {
+        folded_nickname(nickname)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let given = skeleton(nickname);
+    let numbered_anonymous = given
+        .strip_prefix("익명")
+        .is_some_and(|digits| !digits.is_empty() && digits.chars().all(char::is_numeric));
+    numbered_anonymous
+        || RESERVED_NICKNAMES
+            .iter()
+            .any(|reserved| skeleton(reserved) == given)
+}
+
+/// A line of text a person chose to be shown by (a nickname, a name):
+/// NFKC-normalised first, so limits count what is shown, then trimmed and
+/// checked like any line, and refused if it holds an invisible or
+/// bidi-control character.
+fn display_line(field: &str, value: &str, min: usize, max: usize) -> Result<String, FieldError> {
+    let normalised: String = value.nfkc().collect();
+    if value.chars().chain(normalised.chars()).any(is_invisible) {
+        return Err(FieldError::new(
+            field,
+            "must not contain invisible or text-direction characters",
+        ));
+    }
+    validate::line(field, &normalised, min, max)
+}
+
+/// 2–10 characters, stored NFKC-normalised; unique among users in its
+/// folded form ([`folded_nickname`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nickname(String);
 
 impl Nickname {
-    /// Validates a nickname.
+    /// Validates and normalises a nickname. Reserved nicknames pass: this is
+    /// the bootstrap admin's check; users choose through [`Nickname::parse_new`].
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::line("nickname", value, 2, 10).map(Nickname)
+        display_line("nickname", value, 2, 10).map(Nickname)
+    }
+
+    /// A nickname a user chooses (sign-up, a change): also not reserved.
+    pub fn parse_new(value: &str) -> Result<Self, FieldError> {
+        let nickname = Self::parse(value)?;
+        if is_reserved_nickname(nickname.as_str()) {
+            return Err(FieldError::new("nickname", "is reserved"));
+        }
+        Ok(nickname)
     }
 
     /// The nickname.
@@ -136,14 +293,14 @@ impl Nickname {
     }
 }
 
-/// A person's name: 1–20 characters.
+/// A person's name: 1–20 characters, NFKC-normalised, nothing invisible.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name(String);
 
 impl Name {
-    /// Validates a name.
+    /// Validates and normalises a name.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        validate::line("name", value, 1, 20).map(Name)
+        display_line("name", value, 1, 20).map(Name)
     }
 
     /// The name.
@@ -205,6 +362,18 @@ impl Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_delays_start_after_the_free_failures_double_and_are_capped() {
+        let limits = SignInLimits::default();
+        let secs = |failures| limits.delay(failures, 5).as_secs();
+        assert_eq!(
+            [secs(0), secs(4), secs(5), secs(6), secs(9)],
+            [0, 0, 1, 2, 16]
+        );
+        assert_eq!(secs(15), 900);
+        assert_eq!(secs(i32::MAX), 900);
+    }
 
     #[test]
     fn a_user_agent_loses_control_characters_and_is_cut_to_its_limit() {
@@ -271,6 +440,101 @@ mod tests {
         assert!(Nickname::parse("철").is_err());
         assert!(Nickname::parse("  철  ").is_err());
         assert_eq!(Nickname::parse("  새내기 ").unwrap().as_str(), "새내기");
+    }
+
+    #[test]
+    fn reserved_usernames_are_refused_for_sign_up_only() {
+        for reserved in ["admin", "administrator", "root", "system", "everytime"] {
+            assert_eq!(Username::parse_new(reserved).unwrap_err().field, "username");
+            assert!(Username::parse(reserved).is_ok(), "{reserved}");
+        }
+        assert!(Username::parse_new("admin_kim").is_ok());
+    }
+
+    #[test]
+    fn reserved_nicknames_are_refused_in_every_disguise() {
+        for reserved in [
+            "관리자",
+            "운영자",
+            "익명",
+            "익명(글쓴이)",
+            "익명1",
+            "익명42",
+            "익명１",
+            "익명 (글쓴이)",
+            "관 리 자",
+            "(알 수 없음)",
+            "（알 수 없음）",
+        ] {
+            let error = Nickname::parse_new(reserved).unwrap_err();
+            assert_eq!(error.field, "nickname", "{reserved}");
+            assert_eq!(error.message, "is reserved", "{reserved}");
+            assert!(Nickname::parse(reserved).is_ok(), "{reserved}");
+        }
+        for free in ["익명이", "관리자님", "익명a", "김익명"] {
+            assert!(Nickname::parse_new(free).is_ok(), "{free}");
+        }
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_nicknames_and_names() {
+        for c in [
+            '\u{200B}',
+            '\u{200D}',
+            '\u{200F}',
+            '\u{202E}',
+            '\u{2066}',
+            '\u{2069}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{E0041}',
+        ] {
+            let nickname = format!("관리{c}자");
+            assert_eq!(
+                Nickname::parse(&nickname).unwrap_err().field,
+                "nickname",
+                "{:?}",
+                c
+            );
+            assert_eq!(
+                Name::parse(&format!("김{c}철수")).unwrap_err().field,
+                "name",
+                "{:?}",
+                c
+            );
+        }
+    }
+
+    #[test]
+    fn nicknames_and_names_are_stored_nfkc_normalised() {
+        assert_eq!(Nickname::parse("ｍｉｎｓｕ").unwrap().as_str(), "minsu");
+        // 민수 as decomposed jamo: the same syllables once composed.
+        let decomposed = "\u{1106}\u{1175}\u{11AB}\u{1109}\u{116E}";
+        assert_eq!(Nickname::parse(decomposed).unwrap().as_str(), "민수");
+        assert_eq!(Name::parse("ｋｉｍ").unwrap().as_str(), "kim");
+        // An ideographic space is white space once normalised, so trimmed.
+        assert_eq!(
+            Nickname::parse("\u{3000}철수\u{3000}").unwrap().as_str(),
+            "철수"
+        );
+    }
+
+    #[test]
+    fn nickname_length_counts_the_normalised_form() {
+        // Ten characters that normalise to more than ten.
+        assert!(Nickname::parse(&"㈜".repeat(4)).is_err());
+    }
+
+    #[test]
+    fn folded_nicknames_ignore_width_case_and_composition() {
+        assert_eq!(folded_nickname("ＭｉｎＳｕ"), folded_nickname("minsu"));
+        assert_eq!(
+            folded_nickname("\u{1106}\u{1175}\u{11AB}\u{1109}\u{116E}"),
+            folded_nickname("민수")
+        );
     }
 
     #[test]

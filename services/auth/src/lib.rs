@@ -18,7 +18,8 @@
 //!   sign-up, the caller's user and profile, password changes, public
 //!   profiles, the bootstrap admin), [`sessions`] (sign-in, refresh with
 //!   rotation and reuse detection, sign-out, the caller's sessions) and
-//!   [`keys`] (signing keys, the JWK Set);
+//!   [`keys`] (signing keys, the JWK Set) and [`events`] (the event
+//!   channel: the outbox served as a resumable stream);
 //! - two helpers of those: [`limits`] (the sign-in rate limiter) and
 //!   [`password`] (Argon2id hashing, off the async runtime);
 //! - [`wire`]: rows → protobuf messages;
@@ -34,6 +35,7 @@ pub mod accounts;
 pub mod api;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod keys;
 pub mod limits;
 pub mod password;
@@ -47,17 +49,18 @@ use everytime_common::{
     config::{self, ConfigError},
     db::{self, DatabaseSettings, PoolOptions},
     grpc::{self, ServeOptions},
-    token::{SigningKey, TokenSettings},
+    token::{EndedSessions, SigningKey, TokenSettings},
 };
 use everytime_proto::auth::v1::{
-    auth_service_server::AuthServiceServer, user_service_server::UserServiceServer,
+    auth_service_server::AuthServiceServer, event_service_server::EventServiceServer,
+    user_service_server::UserServiceServer,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
 
 use crate::{
-    api::{AuthApi, UserApi},
+    api::{AuthApi, EventApi, UserApi},
     domain::{SIGN_IN_PURGE_INTERVAL, SignInLimits},
     keys::{KeyRing, PublishedKeys},
     password::Passwords,
@@ -79,16 +82,23 @@ pub const PUBLIC_METHODS: &[&str] = &[
     "/everytime.auth.v1.AuthService/SignUp",
     "/everytime.auth.v1.AuthService/SignIn",
     "/everytime.auth.v1.AuthService/RefreshToken",
+    // A refresh token alone ends its session; `api` verifies a bearer
+    // token itself when one is sent.
+    "/everytime.auth.v1.AuthService/SignOut",
     "/everytime.auth.v1.AuthService/GetJwks",
+    // The event channel's consumers hold no user token (see auth.proto).
+    "/everytime.auth.v1.EventService/WatchEvents",
 ];
 
 /// The services reported by `grpc.health.v1`.
 pub const HEALTH_SERVICES: &[&str] = &[
     "everytime.auth.v1.AuthService",
     "everytime.auth.v1.UserService",
+    "everytime.auth.v1.EventService",
 ];
 
-/// The administrator created or updated at start-up.
+/// The administrator created at start-up when absent, and updated when it
+/// exists and is an administrator.
 #[derive(Clone)]
 pub struct AdminAccount {
     /// `ADMIN_USERNAME`.
@@ -129,6 +139,9 @@ pub struct Config {
     /// How many password hashes may run at once (`PASSWORD_HASH_CONCURRENCY`,
     /// default: twice the CPU count).
     pub hash_concurrency: usize,
+    /// Reflection (`GRPC_REFLECTION`) and the metrics listener
+    /// (`AUTH_METRICS_LISTEN_ADDR`).
+    pub server: grpc::ServerSettings,
 }
 
 impl Config {
@@ -142,6 +155,7 @@ impl Config {
             admin: None,
             limits: SignInLimits::default(),
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            server: grpc::ServerSettings::default(),
         }
     }
 
@@ -184,9 +198,14 @@ impl Config {
                 "SIGN_IN_FAILURE_WINDOW_SECONDS",
                 defaults.window.as_secs(),
             )?,
+            max_delay: config::seconds_or(
+                "SIGN_IN_MAX_DELAY_SECONDS",
+                defaults.max_delay.as_secs(),
+            )?,
         };
         config.hash_concurrency =
             config::parse_or("PASSWORD_HASH_CONCURRENCY", config.hash_concurrency)?;
+        config.server = grpc::ServerSettings::from_env(ENV_PREFIX)?;
         Ok(config)
     }
 }
@@ -204,6 +223,8 @@ pub struct State {
     pub tokens: TokenSettings,
     /// Sign-in rate limits.
     pub limits: SignInLimits,
+    /// Wakes the event streams ([`events`]).
+    pub events: events::EventHub,
 }
 
 fn signing_key_from_env() -> Result<Option<SigningKey>, ConfigError> {
@@ -237,7 +258,9 @@ pub enum StartError {
     /// Setting up keys, the admin or hashing failed.
     #[error("start-up: {0}")]
     Setup(#[from] error::Error),
-    /// The bootstrap admin's settings break the API's limits.
+    /// The bootstrap admin's settings break the API's limits, clash with
+    /// another account's email or nickname, or name an account that is not
+    /// an administrator (which configuration never promotes).
     #[error("the bootstrap admin is invalid: {0}")]
     Admin(String),
     /// The gRPC server failed.
@@ -264,27 +287,57 @@ pub async fn serve(
         keys: keys.clone(),
         tokens: config.tokens.clone(),
         limits: config.limits.clone(),
+        events: events::EventHub::default(),
     });
     if let Some(admin) = &config.admin {
         accounts::bootstrap_admin(&state, admin).await?;
     }
-    let verifier = Arc::new(config.tokens.verifier(Arc::new(PublishedKeys(keys))));
+    // Auth's own port refuses ended sessions too, fed from its outbox.
+    let ended = Arc::new(EndedSessions::new(config.tokens.access_token_ttl));
+    let verifier = Arc::new(
+        config
+            .tokens
+            .verifier(Arc::new(PublishedKeys(keys)))
+            .with_ended_sessions(ended.clone()),
+    );
 
     let purge = tokio::spawn(purge_sign_in_failures(pool.clone(), config.limits.clone()));
+    let listen = tokio::spawn({
+        let (state, pool) = (state.clone(), pool.clone());
+        async move { state.events.listen(pool).await }
+    });
+    let state_for_shutdown = state.clone();
+    let follow = tokio::spawn({
+        let (state, pool) = (state.clone(), pool.clone());
+        async move { events::follow_locally(pool, &state.events, ended).await }
+    });
+    let prune = tokio::spawn(events::prune(pool.clone(), config.tokens.access_token_ttl));
     let routes = Routes::new(AuthServiceServer::new(AuthApi(state.clone())))
-        .add_service(UserServiceServer::new(UserApi(state)));
+        .add_service(UserServiceServer::new(UserApi(state.clone())))
+        .add_service(EventServiceServer::new(EventApi(state)));
     let served = grpc::serve(
         routes,
         ServeOptions {
             health_services: HEALTH_SERVICES,
             public_methods: PUBLIC_METHODS,
             verifier,
+            server: config.server.clone(),
         },
         listener,
-        shutdown,
+        {
+            // Open event streams end as the server starts draining.
+            let state = state_for_shutdown;
+            async move {
+                shutdown.await;
+                state.events.close();
+            }
+        },
     )
     .await;
     purge.abort();
+    listen.abort();
+    follow.abort();
+    prune.abort();
     pool.close().await;
     Ok(served?)
 }

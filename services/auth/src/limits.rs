@@ -1,19 +1,29 @@
-//! Sign-in rate limits: sign-in attempts are counted per username and per
-//! client address in a fixed window, in the database, so the limits hold
-//! across every replica of auth and every gateway in front of it.
+//! Sign-in rate limits that slow guessing down without locking anyone out:
+//! failures are counted per username, per client address block (an IPv4
+//! address, an IPv6 /64) and per known device, in the database, so the
+//! limits hold across every replica of auth and every gateway in front of
+//! it.
 //!
-//! An attempt is counted *before* its password is checked, in one atomic
-//! upsert that also reads the new counts, so parallel guesses cannot all
-//! slip past a check made before any of them was recorded. Once a key is
-//! over its limit, sign-ins under it get `429` with `Retry-After` until its
-//! window ends, whether or not the password is right. A successful sign-in
-//! clears the username's count and takes itself back from the client's, so
-//! the counts are, in effect, failures.
+//! A key's first failures are free; after that each attempt must wait a
+//! delay that doubles with every further failure (see
+//! [`SignInLimits::delay`]), and one that comes too early gets `429` with
+//! `Retry-After` without its password being checked (so it costs no hash
+//! and counts nothing). An attempt is counted as a failure *before* its
+//! password is checked, under a row lock on its counters, so parallel
+//! guesses cannot all slip past a check made before any of them was
+//! recorded; a success takes its attempt back.
+//!
+//! A sign-in that presents a known device of the user it names (OWASP's
+//! device cookies) is counted against that device alone: a stranger's
+//! failures for the username or from the address never hold it up.
 //!
 //! The limits themselves are [`SignInLimits`] (in [`crate::domain`]); the
 //! counters' SQL is [`crate::store::attempts`].
 
-use std::time::Duration;
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    time::Duration,
+};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sha2::{Digest, Sha256};
@@ -22,80 +32,145 @@ use sqlx::PgPool;
 use crate::{
     domain::SignInLimits,
     error::{Error, Result},
-    store::attempts,
+    store::{attempts, devices},
 };
 
-/// The counter keys of one sign-in attempt.
+/// What a counter key counts, which decides its free failures and what a
+/// success does to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Username,
+    Client,
+    Device,
+}
+
+/// The counter keys of one attempt.
 ///
 /// Keys are digests: whatever a client sends as a username (it need not be
-/// a valid one) makes a key of fixed size, and the table holds no usernames
-/// or addresses in the clear.
+/// a valid one) makes a key of fixed size, and the table holds no
+/// usernames, addresses or device tokens in the clear.
 #[derive(Debug, Clone)]
 pub struct AttemptKeys {
-    username: String,
-    client: String,
+    keys: Vec<(Kind, String)>,
 }
 
 impl AttemptKeys {
     /// Keys for `username` (compared case-insensitively) from `client_ip`.
     pub fn new(username: &str, client_ip: &str) -> Self {
         AttemptKeys {
-            username: key("user", &username.trim().to_lowercase()),
-            client: key("client", client_ip),
+            keys: vec![
+                (Kind::Username, username_key(username)),
+                (Kind::Client, key("client", &address_block(client_ip))),
+            ],
         }
     }
 
-    fn limit_of(&self, key: &str, limits: &SignInLimits) -> i32 {
-        if key == self.username {
-            limits.per_username
-        } else {
-            limits.per_client
+    /// The key of a username alone: for checks of a signed-in user's
+    /// password, which share the username's count with sign-in.
+    pub fn username(username: &str) -> Self {
+        AttemptKeys {
+            keys: vec![(Kind::Username, username_key(username))],
         }
     }
+
+    /// The key of a known device (by its token's hash) alone.
+    pub fn device(token_hash: &[u8]) -> Self {
+        AttemptKeys {
+            keys: vec![(Kind::Device, key_of_bytes("device", token_hash))],
+        }
+    }
+
+    fn names(&self, pick: impl Fn(Kind) -> bool) -> Vec<String> {
+        self.keys
+            .iter()
+            .filter(|(kind, _)| pick(*kind))
+            .map(|(_, name)| name.clone())
+            .collect()
+    }
+
+    fn free_failures(&self, name: &str, limits: &SignInLimits) -> i32 {
+        match self.keys.iter().find(|(_, key)| key == name) {
+            Some((Kind::Client, _)) => limits.per_client,
+            _ => limits.per_username,
+        }
+    }
+}
+
+fn username_key(username: &str) -> String {
+    key("user", &username.trim().to_lowercase())
 }
 
 fn key(kind: &str, value: &str) -> String {
-    format!(
-        "{kind}:{}",
-        URL_SAFE_NO_PAD.encode(Sha256::digest(value.as_bytes()))
-    )
+    key_of_bytes(kind, value.as_bytes())
 }
 
-/// Counts one attempt against both keys, starting a new window where the
-/// old one has ended; `Err(RateLimited)` when either key is now over its
-/// limit.
-pub async fn begin_attempt(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
-    let counts = attempts::count_attempt(
-        pool,
-        &keys.username,
-        &keys.client,
-        limits.window.as_secs_f64(),
-    )
-    .await?;
-    let blocked_for = counts
-        .iter()
-        .filter(|count| count.failures > keys.limit_of(&count.key, limits))
-        .map(|count| count.seconds_left)
-        .fold(None, |longest: Option<f64>, left| {
-            Some(longest.map_or(left, |longest| longest.max(left)))
-        });
-    match blocked_for {
-        Some(seconds) => Err(Error::RateLimited(Duration::from_secs(
-            seconds.ceil().max(1.0) as u64,
-        ))),
-        None => Ok(()),
+fn key_of_bytes(kind: &str, value: &[u8]) -> String {
+    format!("{kind}:{}", URL_SAFE_NO_PAD.encode(Sha256::digest(value)))
+}
+
+/// The block an address is counted in: an IPv4 address itself, an IPv6
+/// address's /64 (one subscriber's share, which can hold any number of
+/// addresses). Anything unparsable counts as itself.
+fn address_block(ip: &str) -> String {
+    match ip.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+        Ok(IpAddr::V6(v6)) => v6.to_canonical().to_string(),
+        Ok(ip) => ip.to_string(),
+        Err(_) => ip.to_owned(),
     }
 }
 
-/// After a successful sign-in: forgets the username's failures and takes
-/// this attempt back from the client's count.
-pub async fn succeeded(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
-    Ok(attempts::forget_success(pool, &keys.username, &keys.client).await?)
+/// Counts one attempt as a failure against every key, unless one of them
+/// must still wait: then `Err(RateLimited)` with the longest wait, and
+/// nothing is counted.
+pub async fn begin_attempt(pool: &PgPool, keys: &AttemptKeys, limits: &SignInLimits) -> Result<()> {
+    let names = keys.names(|_| true);
+    let mut tx = pool.begin().await?;
+    let counts = attempts::lock_counts(&mut tx, &names, limits.window.as_secs_f64()).await?;
+    let wait = counts
+        .iter()
+        .map(|count| {
+            let delay = limits.delay(count.failures, keys.free_failures(&count.key, limits));
+            // `now()` is when the transaction began, so a failure counted
+            // by one that began later looks a hair in the future: never
+            // a wait of its own.
+            match delay.is_zero() {
+                true => 0.0,
+                false => delay.as_secs_f64() - count.since_last.max(0.0),
+            }
+        })
+        .fold(0.0_f64, f64::max);
+    if wait > 0.0 {
+        // Dropping the transaction rolls the new, empty counters back.
+        return Err(Error::RateLimited(Duration::from_secs(
+            wait.ceil().max(1.0) as u64,
+        )));
+    }
+    attempts::count_failure(&mut tx, &names).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Deletes counters whose window has ended; run now and then.
+/// After a successful attempt: forgets the username's and the device's
+/// failures and takes this attempt back from the client's count.
+pub async fn succeeded(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
+    Ok(attempts::forget_success(
+        pool,
+        &keys.names(|kind| kind != Kind::Client),
+        &keys.names(|kind| kind == Kind::Client),
+    )
+    .await?)
+}
+
+/// Deletes counters forgotten by now and expired device tokens; run now
+/// and then.
 pub async fn purge_expired(pool: &PgPool, limits: &SignInLimits) -> Result<u64> {
-    Ok(attempts::purge_expired(pool, limits.window.as_secs_f64()).await?)
+    let counters = attempts::purge_expired(pool, limits.window.as_secs_f64()).await?;
+    let devices = devices::purge_expired(pool).await?;
+    Ok(counters + devices)
 }
 
 #[cfg(test)]
@@ -106,12 +181,30 @@ mod tests {
     fn keys_are_fixed_size_digests_and_usernames_compare_case_insensitively() {
         let short = AttemptKeys::new("minsu", "127.0.0.1");
         let long = AttemptKeys::new(&"x".repeat(10_000), "127.0.0.1");
-        assert_eq!(short.username.len(), long.username.len());
-        assert!(!short.username.contains("minsu"));
+        let username = |keys: &AttemptKeys| keys.names(|kind| kind == Kind::Username);
+        assert_eq!(username(&short)[0].len(), username(&long)[0].len());
+        assert!(!username(&short)[0].contains("minsu"));
         assert_eq!(
-            AttemptKeys::new(" MinSu ", "1.2.3.4").username,
-            short.username
+            username(&AttemptKeys::new(" MinSu ", "1.2.3.4")),
+            username(&short)
         );
-        assert_ne!(short.username, short.client);
+        assert_eq!(username(&AttemptKeys::username("minsu")), username(&short));
+        assert_ne!(username(&short), short.names(|kind| kind == Kind::Client));
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_in_its_64_and_ipv4_in_itself() {
+        assert_eq!(
+            address_block("2001:db8:1:2:aaaa::1"),
+            address_block("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_eq!(address_block("2001:db8:1:2::9"), "2001:db8:1:2::/64");
+        assert_ne!(
+            address_block("2001:db8:1:2::1"),
+            address_block("2001:db8:1:3::1")
+        );
+        assert_eq!(address_block("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_ne!(address_block("192.0.2.1"), address_block("192.0.2.2"));
+        assert_eq!(address_block("unknown"), "unknown");
     }
 }

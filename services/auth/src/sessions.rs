@@ -11,7 +11,7 @@
 use std::net::SocketAddr;
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use everytime_common::{
     token::{Caller, Role},
     validate::{self, FieldError},
@@ -22,12 +22,12 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     State, accounts,
-    domain::{MAX_LISTED_SESSIONS, UserAgent, Username},
+    domain::{DEVICE_TOKEN_TTL, MAX_LISTED_SESSIONS, UserAgent, Username},
     error::{Error, Result},
     keys::Subject,
     limits::{self, AttemptKeys},
     store::{
-        sessions as store,
+        devices, events, sessions as store,
         users::{self, UserRow},
     },
     wire,
@@ -95,6 +95,11 @@ async fn start_session(
 
 /// Checks a username and password and starts a session. `peer` is the
 /// transport's remote address, used when the client reports none.
+///
+/// A device token of an earlier sign-in of the same user makes this a
+/// known device: the attempt then counts against that device alone, so
+/// failures for the username or from the address (a stranger guessing, a
+/// campus behind one address) never hold up its owner.
 pub async fn sign_in(
     state: &State,
     request: pb::SignInRequest,
@@ -114,9 +119,6 @@ pub async fn sign_in(
     ))?;
 
     let username = username.trim();
-    let attempt = AttemptKeys::new(username, &ip);
-    limits::begin_attempt(&state.pool, &attempt, &state.limits).await?;
-
     // An unknown username is checked against a dummy hash: the same work,
     // the same answer. One that no user could have (not a valid
     // username) is unknown without asking the database.
@@ -128,6 +130,13 @@ pub async fn sign_in(
         Some((id, hash)) => (Some(id), Some(hash)),
         None => (None, None),
     };
+    let device = known_device(state, &request.device_token, user_id).await?;
+    let attempt = match &device {
+        Some(device) => AttemptKeys::device(&device.hash),
+        None => AttemptKeys::new(username, &ip),
+    };
+    limits::begin_attempt(&state.pool, &attempt, &state.limits).await?;
+
     let matches = state.passwords.verify(password, hash).await?;
     let Some(user_id) = user_id.filter(|_| matches) else {
         return Err(Error::InvalidCredentials);
@@ -136,10 +145,61 @@ pub async fn sign_in(
 
     let user = accounts::user(state, user_id).await?;
     let tokens = start_session(state, &user, &user_agent).await?;
+    let device_token = remember_device(state, user_id, device).await?;
     Ok(pb::SignInResponse {
         user: Some(wire::own_user(user)),
         tokens: Some(tokens),
+        device_token,
     })
+}
+
+/// A device token presented at sign-in, live and of the user signing in.
+#[derive(Debug)]
+struct KnownDevice {
+    token: String,
+    hash: Vec<u8>,
+}
+
+/// The presented device token, if it is live and `user_id`'s (a token of
+/// another user, or of nobody, is simply not a known device).
+async fn known_device(
+    state: &State,
+    token: &str,
+    user_id: Option<i64>,
+) -> Result<Option<KnownDevice>> {
+    let token = token.trim();
+    let Some(user_id) = user_id.filter(|_| !token.is_empty()) else {
+        return Ok(None);
+    };
+    let hash = hash_refresh_token(token);
+    let owner = devices::device_user(&state.pool, &hash).await?;
+    Ok((owner == Some(user_id)).then(|| KnownDevice {
+        token: token.to_owned(),
+        hash,
+    }))
+}
+
+/// After a successful sign-in: keeps a known device for another
+/// [`DEVICE_TOKEN_TTL`], or hands out a new device token.
+async fn remember_device(
+    state: &State,
+    user_id: i64,
+    device: Option<KnownDevice>,
+) -> Result<String> {
+    let expires_at = Utc::now() + ttl(DEVICE_TOKEN_TTL);
+    if let Some(device) = device {
+        devices::extend_device(&state.pool, &device.hash, expires_at).await?;
+        return Ok(device.token);
+    }
+    let token = new_refresh_token();
+    devices::insert_device(
+        &state.pool,
+        &hash_refresh_token(&token),
+        user_id,
+        expires_at,
+    )
+    .await?;
+    Ok(token)
 }
 
 /// Trades a refresh token for the next one and a new access token; a spent
@@ -178,6 +238,14 @@ pub async fn refresh_token(
     if row.expires_at <= Utc::now() {
         return Err(Error::InvalidRefreshToken);
     }
+    // However often it was refreshed, a session ends at its absolute lifetime.
+    let started_before = Utc::now()
+        .checked_sub_signed(ttl(state.tokens.session_max_age))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+    if events::end_session_started_before(&mut tx, row.session_id, started_before).await? {
+        tx.commit().await?;
+        return Err(Error::InvalidRefreshToken);
+    }
     let next = new_refresh_token();
     let expires_at = Utc::now() + ttl(state.tokens.refresh_token_ttl);
     store::spend_refresh_token(&mut tx, row.id).await?;
@@ -199,22 +267,44 @@ pub async fn refresh_token(
     })
 }
 
-/// Ends the caller's session, and the session of the refresh token given
-/// with it when that is the caller's too.
+/// Ends a session: with a caller (a bearer token was sent), the caller's
+/// session, and the refresh token's when that is the caller's too; without
+/// one, the session of the refresh token alone. Holding a refresh token is
+/// proof enough to end its session (whoever holds it could go on
+/// refreshing), so an idle client whose access token has expired still
+/// signs out; a token that names no session is refused.
 pub async fn sign_out(
     state: &State,
-    caller: &Caller,
+    caller: Option<&Caller>,
     request: pb::SignOutRequest,
 ) -> Result<pb::SignOutResponse> {
-    store::revoke_session(&state.pool, caller.session_id).await?;
-    if let Some(token) = request
+    let refresh_token = request
         .refresh_token
         .as_deref()
-        .filter(|token| !token.trim().is_empty())
-    {
+        .map(str::trim)
+        .filter(|token| !token.is_empty());
+    match caller {
+        Some(caller) => sign_out_caller(state, caller, refresh_token).await?,
+        None => {
+            let token = refresh_token.ok_or(Error::InvalidRefreshToken)?;
+            sign_out_refresh_token(state, token).await?;
+        }
+    }
+    Ok(pb::SignOutResponse {})
+}
+
+/// Ends the caller's session, and the session of `refresh_token` when that
+/// is the caller's too.
+async fn sign_out_caller(
+    state: &State,
+    caller: &Caller,
+    refresh_token: Option<&str>,
+) -> Result<()> {
+    store::revoke_session(&state.pool, caller.session_id).await?;
+    if let Some(token) = refresh_token {
         let session = store::session_of_refresh_token(
             &state.pool,
-            &hash_refresh_token(token.trim()),
+            &hash_refresh_token(token),
             caller.user_id,
         )
         .await?;
@@ -222,7 +312,19 @@ pub async fn sign_out(
             store::revoke_session(&state.pool, session_id).await?;
         }
     }
-    Ok(pb::SignOutResponse {})
+    Ok(())
+}
+
+/// Ends the session of `refresh_token`, whatever its state: spent,
+/// expired or already ended, the session ends (again) all the same.
+async fn sign_out_refresh_token(state: &State, refresh_token: &str) -> Result<()> {
+    let mut tx = state.pool.begin().await?;
+    let row = store::refresh_token_for_update(&mut tx, &hash_refresh_token(refresh_token))
+        .await?
+        .ok_or(Error::InvalidRefreshToken)?;
+    store::revoke_session(&mut *tx, row.session_id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The caller's live sessions, newest first (at most

@@ -66,6 +66,27 @@ pub fn listen_addr(name: &str, default: &str) -> Result<SocketAddr, ConfigError>
         })
 }
 
+/// An optional listen address, e.g. `AUTH_METRICS_LISTEN_ADDR`: `default`
+/// when the variable is unset, `None` (the listener is off) when it is set
+/// to the empty string or `off`.
+pub fn optional_listen_addr(name: &str, default: &str) -> Result<Option<SocketAddr>, ConfigError> {
+    let value = match std::env::var(name) {
+        Ok(value) => value.trim().to_owned(),
+        Err(_) => default.to_owned(),
+    };
+    if value.is_empty() || value.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    value
+        .parse()
+        .map(Some)
+        .map_err(|error: std::net::AddrParseError| ConfigError {
+            name: name.to_owned(),
+            reason: error.to_string(),
+            value,
+        })
+}
+
 /// A duration given in whole seconds, e.g. `ACCESS_TOKEN_TTL_SECONDS=900`.
 pub fn seconds_or(name: &str, default: u64) -> Result<Duration, ConfigError> {
     let seconds: u64 = parse_or(name, default)?;

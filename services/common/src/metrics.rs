@@ -1,5 +1,10 @@
-//! Prometheus metrics, rendered at `/metrics` by the gateway (HTTP) and by
-//! every service (on its gRPC port, over HTTP/1.1).
+//! Prometheus metrics, rendered at `/metrics` on a listener of their own
+//! ([`serve`]), never on a public or gRPC port: the gateway's
+//! (`GATEWAY_METRICS_LISTEN_ADDR`), each service's
+//! (`<SERVICE>_METRICS_LISTEN_ADDR`), or the one-process launcher's single
+//! `METRICS_LISTEN_ADDR` (the recorder is one per process, so one page holds
+//! every part's series). What can reach that port is the deployment's
+//! choice (a NetworkPolicy in Kubernetes); the public Ingress never does.
 //!
 //! - `grpc_server_requests_total{service, method, code}` and
 //!   `grpc_server_request_duration_seconds{service, method}`: each RPC.
@@ -14,7 +19,13 @@
 //!   time through the probe its owner registered with [`watch_pool`] (this
 //!   module knows nothing of databases; [`crate::db`] registers its pools).
 
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::{
+    future::Future,
+    sync::{Mutex, OnceLock, PoisonError},
+};
+
+use axum::{http::header, response::IntoResponse};
+use tokio::net::TcpListener;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -107,6 +118,72 @@ pub fn render_with_pools() -> String {
     });
     drop(pools);
     render()
+}
+
+/// The path the metrics listener answers.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Serves `GET /metrics` ([`render_with_pools`]) on `listener`, and `404`
+/// on every other path, until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = axum::Router::new().route(
+        METRICS_PATH,
+        axum::routing::get(|| async {
+            (
+                [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                render_with_pools(),
+            )
+                .into_response()
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A metrics listener running beside a server, stopped when this is
+/// dropped (the server it belongs to has stopped).
+#[derive(Debug)]
+pub struct Beside {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Beside {
+    /// Binds `addr` and serves metrics on it in a task.
+    pub async fn bind(addr: std::net::SocketAddr) -> std::io::Result<Beside> {
+        let listener = TcpListener::bind(addr).await?;
+        tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(Beside {
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// Stops the listener and waits until it has.
+    pub async fn stop(mut self) {
+        self.stop.take();
+        if let Ok(Err(error)) = (&mut self.task).await {
+            tracing::warn!(%error, "the metrics listener failed");
+        }
+    }
+}
+
+impl Drop for Beside {
+    fn drop(&mut self) {
+        // Dropped without `stop` (the server's future was dropped): end the
+        // listener at once so its port is free again.
+        if self.stop.take().is_some() {
+            self.task.abort();
+        }
+    }
 }
 
 /// Records one finished RPC.

@@ -12,9 +12,9 @@ use tonic::service::Routes;
 use crate::{
     config::{self, ConfigError},
     db::{self, DatabaseSettings, PoolOptions},
-    grpc::{self, ServeOptions},
+    grpc::{self, ServeOptions, ServerSettings},
     page::Cursors,
-    token::{AuthJwks, TokenSettings, TokenVerifier},
+    token::{TokenSettings, TokenVerifier},
 };
 
 /// Everything such a service is configured with.
@@ -32,6 +32,9 @@ pub struct ServiceConfig {
     pub grpc_timeout: Duration,
     /// Signs page tokens (`CURSOR_SECRET`; random per process when unset).
     pub cursors: Cursors,
+    /// Reflection (`GRPC_REFLECTION`) and the metrics listener
+    /// (`<PREFIX>_METRICS_LISTEN_ADDR`).
+    pub server: ServerSettings,
     /// Verifies tokens with these keys instead of fetching auth's JWK Set
     /// from `auth_url`: for tests that mint tokens with fixed keys. Never
     /// read from the environment.
@@ -48,20 +51,27 @@ impl ServiceConfig {
             auth_url: auth_url.into(),
             grpc_timeout: Duration::from_secs(5),
             cursors: Cursors::random(),
+            server: ServerSettings::default(),
             verifier: None,
         }
     }
 
-    /// Reads the environment; `prefix` names the service's own database
-    /// variable (`COMMUNITY` reads `COMMUNITY_DATABASE_URL`).
+    /// Reads the environment; `prefix` names the service's own variables
+    /// (`COMMUNITY` reads `COMMUNITY_DATABASE_URL` and
+    /// `COMMUNITY_METRICS_LISTEN_ADDR`).
     pub fn from_env(prefix: &str) -> Result<Self, ConfigError> {
-        Self::with_database(DatabaseSettings::from_env(prefix)?)
+        let mut config = Self::with_database(DatabaseSettings::from_env(prefix)?)?;
+        config.server = ServerSettings::from_env(prefix)?;
+        Ok(config)
     }
 
     /// Reads the environment, with `database_url` unless
     /// `<PREFIX>_DATABASE_URL` overrides it.
     pub fn from_env_with_database(prefix: &str, database_url: String) -> Result<Self, ConfigError> {
-        Self::with_database(DatabaseSettings::from_env_with(prefix, database_url)?)
+        let mut config =
+            Self::with_database(DatabaseSettings::from_env_with(prefix, database_url)?)?;
+        config.server = ServerSettings::from_env(prefix)?;
+        Ok(config)
     }
 
     fn with_database(database: DatabaseSettings) -> Result<Self, ConfigError> {
@@ -83,9 +93,7 @@ impl ServiceConfig {
             return Ok(verifier.clone());
         }
         let auth = grpc::channel(&self.auth_url, self.grpc_timeout)?;
-        Ok(Arc::new(
-            self.tokens.verifier(Arc::new(AuthJwks::new(auth))),
-        ))
+        Ok(Arc::new(self.tokens.auth_verifier(auth)))
     }
 }
 
@@ -178,6 +186,7 @@ pub async fn serve_data_service<R: Into<Served>>(
             health_services: service.health_services,
             public_methods: service.public_methods,
             verifier,
+            server: config.server.clone(),
         },
         listener,
         shutdown,

@@ -132,28 +132,12 @@ impl Violations {
         self.0.push(error);
     }
 
-    /// True when every check passed.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// `Ok` when every check passed, else every error.
     pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.0.is_empty() {
             Ok(())
         } else {
             Err(self.0)
-        }
-    }
-
-    /// Records the errors of a check that can fail on several fields.
-    pub fn check_all<T>(&mut self, result: Result<T, Vec<FieldError>>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(mut errors) => {
-                self.0.append(&mut errors);
-                None
-            }
         }
     }
 }
@@ -383,15 +367,5 @@ mod tests {
         assert_eq!(name, None);
         let errors = all((Some("").map(|name| line("name", name, 1, 5)).transpose(),)).unwrap_err();
         assert_eq!(errors[0].field, "name");
-    }
-
-    #[test]
-    fn violations_take_checks_of_several_fields() {
-        let mut violations = Violations::new();
-        assert_eq!(
-            violations.check_all::<()>(Err(vec![FieldError::new("limit", "x")])),
-            None
-        );
-        assert_eq!(violations.finish().unwrap_err()[0].field, "limit");
     }
 }

@@ -1,6 +1,6 @@
 //! Boards: a school's list (with the default boards every school has) and
 //! creating one, at most [`MAX_BOARDS_PER_SCHOOL`] per school and each name
-//! once per school.
+//! once per school (and a few a day per user: [`limits`]).
 
 use everytime_common::{db::ResultExt, token::Caller, validate};
 use everytime_proto::community::v1 as pb;
@@ -9,6 +9,7 @@ use crate::{
     State,
     domain::{BoardDescription, BoardName, MAX_BOARDS_PER_SCHOOL},
     error::{Error, Result},
+    limits::{self, Write},
     store::boards::{self as store, BoardRow},
     wire,
 };
@@ -92,7 +93,7 @@ pub async fn create(
     if present < i64::try_from(DEFAULT_BOARDS.len()).unwrap_or(i64::MAX) {
         create_default_boards(state, caller.school_id).await?;
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = limits::begin(state, caller.user_id, Write::Board).await?;
     store::lock_school_boards(&mut tx, caller.school_id).await?;
     if store::count_boards(&mut *tx, caller.school_id).await? >= MAX_BOARDS_PER_SCHOOL {
         return Err(Error::TooManyBoards);

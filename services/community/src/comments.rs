@@ -11,6 +11,7 @@ use crate::{
     State,
     domain::{CommentContent, MAX_COMMENTS_PER_POST},
     error::{Error, Result},
+    limits::{self, Write},
     posts,
     store::{
         comments::{self as store, CommentRow, NewComment},
@@ -27,7 +28,8 @@ pub async fn create(
     request: pb::CreateCommentRequest,
 ) -> Result<pb::CreateCommentResponse> {
     let content = CommentContent::parse(&request.content).map_err(Error::field)?;
-    let (mut tx, post) = posts::lock(state, request.post_id, caller.school_id).await?;
+    let tx = limits::begin(state, caller.user_id, Write::Comment).await?;
+    let (mut tx, post) = posts::lock_in(tx, request.post_id, caller.school_id).await?;
     // Locks the post's counters: comments on one post are taken one at
     // a time from here to commit, which keeps the numbering race-free.
     let count = store::add_comment_to_post(&mut tx, request.post_id).await?;

@@ -10,6 +10,8 @@
 //! [`everytime_common::validate`]); each error names the API's field, so a
 //! violation reaches the client as a `400` blaming that field.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use everytime_common::validate::{self, FieldError};
 
@@ -35,6 +37,75 @@ pub const HOT_LIKES: i32 = 10;
 /// only when the query repeats that literal (a parameter cannot prove it).
 /// A test below checks that the migration, the query and this constant agree.
 pub const BEST_LIKES: i32 = 100;
+
+/// One write limit: at most `max` writes in any `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriteLimit {
+    /// How many writes the window holds.
+    pub max: u32,
+    /// How far back writes count.
+    pub window: Duration,
+}
+
+/// The per-user write limits, as in the app; each is a setting (see the
+/// README), and `WRITE_RATE_LIMITS=off` turns them all off (load tests,
+/// imports). They hold across replicas: the writes are counted in the
+/// database ([`crate::limits`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteLimits {
+    /// Whether any limit applies (`WRITE_RATE_LIMITS`, default on).
+    pub enabled: bool,
+    /// Posts per user and board: one every 30 seconds
+    /// (`WRITE_LIMIT_POST_INTERVAL_SECONDS`).
+    pub posts_per_board: WriteLimit,
+    /// Comments and replies per user: 10 a minute
+    /// (`WRITE_LIMIT_COMMENTS_PER_MINUTE`).
+    pub comments: WriteLimit,
+    /// Likes (공감) of posts and comments together per user: 30 a minute
+    /// (`WRITE_LIMIT_LIKES_PER_MINUTE`).
+    pub likes: WriteLimit,
+    /// Boards per user: 3 a day (`WRITE_LIMIT_BOARDS_PER_DAY`).
+    pub boards: WriteLimit,
+}
+
+impl WriteLimits {
+    /// A minute, the window of the comment and like limits.
+    pub const MINUTE: Duration = Duration::from_secs(60);
+    /// A day, the window of the board limit.
+    pub const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+
+    /// The defaults with every limit off.
+    pub fn off() -> Self {
+        WriteLimits {
+            enabled: false,
+            ..WriteLimits::default()
+        }
+    }
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        WriteLimits {
+            enabled: true,
+            posts_per_board: WriteLimit {
+                max: 1,
+                window: Duration::from_secs(30),
+            },
+            comments: WriteLimit {
+                max: 10,
+                window: Self::MINUTE,
+            },
+            likes: WriteLimit {
+                max: 30,
+                window: Self::MINUTE,
+            },
+            boards: WriteLimit {
+                max: 3,
+                window: Self::DAY,
+            },
+        }
+    }
+}
 
 /// A board's name: 1–30 characters, unique in its school.
 #[derive(Debug, Clone, PartialEq, Eq)]

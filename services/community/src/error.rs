@@ -8,6 +8,8 @@
 //! ([`everytime_common::db::ResultExt::on_constraint`]), so each use case
 //! says which constraint it expects and what it means there.
 
+use std::time::Duration;
+
 use everytime_common::{grpc, validate::FieldError};
 use tonic::{Code, Status};
 
@@ -46,6 +48,15 @@ pub enum Error {
     /// `parent_id` names no live comment of this post.
     #[error("unknown parent comment")]
     UnknownParent,
+    /// The caller wrote this kind of thing too often: try again after
+    /// `retry_after` (the per-user write limits).
+    #[error("too many {what} too fast")]
+    TooFast {
+        /// What the caller writes too fast: "posts", "comments", ...
+        what: &'static str,
+        /// When the next one would pass.
+        retry_after: Duration,
+    },
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -120,6 +131,14 @@ impl From<Error> for Status {
                 "parent_id",
                 "is not a comment of this post",
             ),
+            Error::TooFast { what, retry_after } => grpc::rate_limited(
+                "too_fast",
+                format!(
+                    "you are writing {what} too fast; try again in {} seconds",
+                    retry_after.as_secs()
+                ),
+                retry_after,
+            ),
             Error::Database(error) => everytime_common::db::error_status(error),
         }
     }
@@ -190,6 +209,23 @@ mod tests {
             (Code::FailedPrecondition, "too_many_boards")
         );
         assert!(boards.message().contains("100"), "{}", boards.message());
+    }
+
+    #[test]
+    fn writing_too_fast_is_resource_exhausted_with_the_retry_delay() {
+        let status = Status::from(Error::TooFast {
+            what: "posts",
+            retry_after: Duration::from_secs(30),
+        });
+        assert_eq!(
+            (status.code(), reason(&status).as_str()),
+            (Code::ResourceExhausted, "too_fast")
+        );
+        let retry = status.get_error_details().retry_info().cloned();
+        assert_eq!(
+            retry.and_then(|retry| retry.retry_delay),
+            Some(Duration::from_secs(30))
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //! - [`api`]: the tonic trait impl only, one delegation per RPC;
 //! - one module per use case, holding its rules: [`boards`], [`posts`],
 //!   [`comments`] (replies, 익명N numbering), [`reactions`] (공감, scraps),
-//!   [`feeds`] (a board's posts, HOT, BEST, search, the caller's lists);
+//!   [`feeds`] (a board's posts, HOT, BEST, search, the caller's lists),
+//!   [`limits`] (the per-user write limits the others call);
 //! - [`wire`]: rows → protobuf messages, and how authors are named;
 //! - [`domain`]: validated newtypes and every limit and threshold, once;
 //! - [`paging`]: the scopes cursors are bound to and how times ride in
@@ -41,6 +42,7 @@ pub mod comments;
 pub mod domain;
 pub mod error;
 pub mod feeds;
+pub mod limits;
 pub mod paging;
 pub mod posts;
 pub mod reactions;
@@ -51,7 +53,7 @@ use std::{future::Future, sync::Arc};
 
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
-    config::ConfigError,
+    config::{self, ConfigError},
     page::Cursors,
     service::{self, DataService},
 };
@@ -59,6 +61,8 @@ use everytime_proto::community::v1::community_service_server::CommunityServiceSe
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
+
+use crate::domain::{WriteLimit, WriteLimits};
 
 /// The migrations of the `community` schema.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -84,12 +88,14 @@ const SERVICE: DataService = DataService {
 pub const ENV_PREFIX: &str = "COMMUNITY";
 
 /// Everything the service is configured with: what every data service
-/// reads (its own database variable is `COMMUNITY_DATABASE_URL`); the
-/// community has no settings of its own yet.
+/// reads (its own database variable is `COMMUNITY_DATABASE_URL`), and the
+/// per-user write limits.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The settings every data service shares.
     pub service: ServiceConfig,
+    /// The per-user write limits (on by default).
+    pub write_limits: WriteLimits,
 }
 
 impl Config {
@@ -98,6 +104,7 @@ impl Config {
     pub fn new(database_url: impl Into<String>, auth_url: impl Into<String>) -> Self {
         Config {
             service: ServiceConfig::new(database_url, auth_url),
+            write_limits: WriteLimits::default(),
         }
     }
 
@@ -106,6 +113,7 @@ impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
         Ok(Config {
             service: ServiceConfig::from_env(ENV_PREFIX)?,
+            write_limits: write_limits_from_env()?,
         })
     }
 
@@ -114,7 +122,49 @@ impl Config {
     pub fn from_env_with_database(database_url: String) -> Result<Self, ConfigError> {
         Ok(Config {
             service: ServiceConfig::from_env_with_database(ENV_PREFIX, database_url)?,
+            write_limits: write_limits_from_env()?,
         })
+    }
+}
+
+/// The write limits the environment sets: `WRITE_RATE_LIMITS` (`on` or
+/// `off`) and one variable per limit, each defaulting to the app's.
+fn write_limits_from_env() -> Result<WriteLimits, ConfigError> {
+    let defaults = WriteLimits::default();
+    Ok(WriteLimits {
+        enabled: config::flag_or("WRITE_RATE_LIMITS", defaults.enabled)?,
+        posts_per_board: WriteLimit {
+            max: 1,
+            window: config::seconds_or(
+                "WRITE_LIMIT_POST_INTERVAL_SECONDS",
+                defaults.posts_per_board.window.as_secs(),
+            )?,
+        },
+        comments: WriteLimit {
+            max: count_or("WRITE_LIMIT_COMMENTS_PER_MINUTE", defaults.comments.max)?,
+            window: WriteLimits::MINUTE,
+        },
+        likes: WriteLimit {
+            max: count_or("WRITE_LIMIT_LIKES_PER_MINUTE", defaults.likes.max)?,
+            window: WriteLimits::MINUTE,
+        },
+        boards: WriteLimit {
+            max: count_or("WRITE_LIMIT_BOARDS_PER_DAY", defaults.boards.max)?,
+            window: WriteLimits::DAY,
+        },
+    })
+}
+
+/// A limit's count: at least 1 (to stop a kind of write altogether is not
+/// a rate limit; `WRITE_RATE_LIMITS=off` is the way to lift them).
+fn count_or(name: &str, default: u32) -> Result<u32, ConfigError> {
+    match config::parse_or(name, default)? {
+        0 => Err(ConfigError {
+            name: name.to_owned(),
+            value: "0".to_owned(),
+            reason: "must be at least 1".to_owned(),
+        }),
+        count => Ok(count),
     }
 }
 
@@ -125,6 +175,8 @@ pub struct State {
     pub pool: PgPool,
     /// Signs page tokens.
     pub cursors: Cursors,
+    /// The per-user write limits.
+    pub write_limits: WriteLimits,
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
@@ -135,8 +187,13 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let cursors = config.service.cursors.clone();
+    let write_limits = config.write_limits;
     service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
-        let state = Arc::new(State { pool, cursors });
+        let state = Arc::new(State {
+            pool,
+            cursors,
+            write_limits,
+        });
         Ok(Routes::new(CommunityServiceServer::new(api::CommunityApi(
             state,
         ))))

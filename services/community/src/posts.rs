@@ -1,7 +1,8 @@
 //! Posts: writing one (anonymous whatever was asked on an anonymous-only
-//! board), reading it with its whole thread, editing and deleting it (its
-//! author, or to delete also an administrator), and the lock every change
-//! hanging off a post starts with.
+//! board; one per board every so often per user: [`limits`]), reading it
+//! with its whole thread, editing and deleting it (its author, or to
+//! delete also an administrator), and the lock every change hanging off a
+//! post starts with.
 
 use everytime_common::{token::Caller, validate};
 use everytime_proto::community::v1 as pb;
@@ -11,6 +12,7 @@ use crate::{
     State, boards,
     domain::{PostContent, PostTitle},
     error::{Error, Result},
+    limits::{self, Write},
     store::{
         comments as comment_store,
         posts::{self as store, LockedPost, NewPost, PostRow},
@@ -30,8 +32,9 @@ pub async fn create(
     ))?;
     let board = boards::of_school(state, request.board_id, caller.school_id).await?;
     let is_anonymous = request.anonymous || board.anonymous_only;
+    let mut tx = limits::begin(state, caller.user_id, Write::Post { board_id: board.id }).await?;
     let (id, created_at) = store::insert_post(
-        &state.pool,
+        &mut *tx,
         &NewPost {
             school_id: caller.school_id,
             board_id: board.id,
@@ -42,6 +45,7 @@ pub async fn create(
         },
     )
     .await?;
+    tx.commit().await?;
     tracing::info!(post_id = id, board_id = board.id, "post created");
     let post = wire::post(
         PostRow {
@@ -158,7 +162,16 @@ pub(crate) async fn lock(
     post_id: i64,
     school_id: i64,
 ) -> Result<(Transaction<'static, Postgres>, LockedPost)> {
-    let mut tx = state.pool.begin().await?;
+    lock_in(state.pool.begin().await?, post_id, school_id).await
+}
+
+/// [`lock`] in a transaction already begun: one a write limit has
+/// admitted its write in ([`limits::begin`]).
+pub(crate) async fn lock_in(
+    mut tx: Transaction<'static, Postgres>,
+    post_id: i64,
+    school_id: i64,
+) -> Result<(Transaction<'static, Postgres>, LockedPost)> {
     match store::lock_post(&mut tx, post_id).await? {
         Some(post) if post.school_id == school_id => Ok((tx, post)),
         _ => Err(Error::NotFound("post")),

@@ -10,6 +10,7 @@ use crate::{
     State,
     domain::HOT_LIKES,
     error::{Error, Result},
+    limits::{self, Write},
     posts,
     store::{comments::comment_owner, reactions as store},
 };
@@ -21,7 +22,8 @@ pub async fn like_post(
     request: pb::LikePostRequest,
 ) -> Result<pb::LikePostResponse> {
     let post_id = request.post_id;
-    let (mut tx, post) = posts::lock(state, post_id, caller.school_id).await?;
+    let tx = limits::begin(state, caller.user_id, Write::Like).await?;
+    let (mut tx, post) = posts::lock_in(tx, post_id, caller.school_id).await?;
     if post.author_id == caller.user_id {
         return Err(Error::Own("post"));
     }
@@ -54,7 +56,7 @@ pub async fn like_comment(
     if owner.author_id == caller.user_id {
         return Err(Error::Own("comment"));
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = limits::begin(state, caller.user_id, Write::Like).await?;
     if !store::insert_comment_like(&mut tx, comment_id, caller.user_id)
         .await
         .on_constraint("comment_likes_comment_id_fkey", || {

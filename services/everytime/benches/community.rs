@@ -292,6 +292,7 @@ async fn main() -> Result<()> {
     let url = everytime_devkit::postgres::test_database().await?;
     let mut config = StackConfig::new(&url);
     config.gateway.auth_rate_limit_per_minute = 100_000;
+    config.community.write_limits = everytime_community::domain::WriteLimits::off();
     let stack = Stack::start(config).await?;
     let client = Client {
         http: reqwest::Client::new(),

@@ -205,6 +205,7 @@ async fn main() {
         .expect("a database");
     let mut config = StackConfig::new(&url);
     config.gateway.auth_rate_limit_per_minute = 100_000;
+    config.community.write_limits = everytime_community::domain::WriteLimits::off();
     config.auth.admin = Some(everytime_auth::AdminAccount {
         username: "admin".into(),
         password: "admin password".into(),

@@ -2,6 +2,12 @@
 //! gateway, each on its own port and talking real gRPC to the others, as
 //! they do when deployed apart.
 //!
+//! Metrics are the exception: the recorder is one per process, so every
+//! part's series are on one page, served on one listener
+//! ([`StackConfig::metrics`], `METRICS_LISTEN_ADDR` for the binary) rather
+//! than four listeners showing the same page. Each part's own metrics
+//! setting is turned off here.
+//!
 //! [`Stack`] starts them; the `everytime` binary (the README's first
 //! command) wraps it with a private Postgres, and the end-to-end tests start
 //! one per test on ports chosen by the system.
@@ -123,6 +129,9 @@ pub struct StackConfig {
     pub timetable: everytime_timetable::Config,
     /// The gateway; its backend URLs are set to where the services listen.
     pub gateway: everytime_gateway::Config,
+    /// Where the process's one metrics page is served (`None`: nowhere).
+    /// Port 0 picks a free port.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl StackConfig {
@@ -134,6 +143,7 @@ impl StackConfig {
             community: everytime_community::Config::new(database_url, String::new()),
             timetable: everytime_timetable::Config::new(database_url, String::new()),
             gateway: everytime_gateway::Config::new(),
+            metrics: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         }
     }
 }
@@ -203,12 +213,28 @@ pub struct Stack {
     pub timetable: Running,
     /// The gateway.
     pub gateway: Running,
+    /// The metrics listener of the whole process, when one is configured.
+    pub metrics: Option<Running>,
 }
 
 impl Stack {
     /// Binds every port, starts every part, and waits until each service
     /// answers its health check.
     pub async fn start(mut config: StackConfig) -> Result<Stack, StackError> {
+        // One listener for the process's one registry, not one per part.
+        config.auth.server.metrics_addr = None;
+        config.community.service.server.metrics_addr = None;
+        config.timetable.service.server.metrics_addr = None;
+        config.gateway.metrics_addr = None;
+        let metrics = match config.metrics {
+            Some(addr) => {
+                let running = spawn(addr, everytime_common::metrics::serve).await?;
+                config.metrics = Some(running.addr);
+                Some(running)
+            }
+            None => None,
+        };
+
         let auth = Self::spawn_auth(&config.auth, config.addrs.auth).await?;
         config.addrs.auth = auth.addr;
         let auth_url = format!("http://{}", auth.addr);
@@ -245,6 +271,7 @@ impl Stack {
             community,
             timetable,
             gateway,
+            metrics,
         };
         stack.wait_ready(Duration::from_secs(60)).await?;
         Ok(stack)
@@ -264,6 +291,14 @@ impl Stack {
     /// The gateway's base URL, e.g. `http://127.0.0.1:8080`.
     pub fn gateway_url(&self) -> String {
         format!("http://{}", self.gateway.addr)
+    }
+
+    /// The metrics page's URL, e.g. `http://127.0.0.1:9090/metrics`, when
+    /// metrics are served.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics
+            .as_ref()
+            .map(|running| format!("http://{}/metrics", running.addr))
     }
 
     /// Waits until every service reports SERVING (migrations done).
@@ -337,6 +372,12 @@ impl Stack {
             if let Err(error) = running.stop().await {
                 tracing::warn!(name, %error, "stopped with an error");
             }
+        }
+        // Last, so the final scrape still sees the others stopping.
+        if let Some(metrics) = &mut self.metrics
+            && let Err(error) = metrics.stop().await
+        {
+            tracing::warn!(%error, "the metrics listener stopped with an error");
         }
     }
 }

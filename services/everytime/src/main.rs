@@ -1,6 +1,9 @@
 //! `cargo run`: the whole backend in one process, on a private Postgres
 //! when `DATABASE_URL` is unset. Prints the URL to open; Ctrl-C stops it
-//! (the gateway first, then the services, then Postgres).
+//! (the gateway first, then the services, then Postgres). The process's
+//! metrics are on one listener, `METRICS_LISTEN_ADDR` (default
+//! `127.0.0.1:9090`; empty or `off`: none); the parts'
+//! `*_METRICS_LISTEN_ADDR` are not used here.
 
 use std::path::Path;
 
@@ -33,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
         community: everytime_community::Config::from_env_with_database(urls.community)?,
         timetable: everytime_timetable::Config::from_env_with_database(urls.timetable)?,
         gateway: everytime_gateway::Config::from_env()?,
+        metrics: config::optional_listen_addr("METRICS_LISTEN_ADDR", "127.0.0.1:9090")?,
     };
     // A new user should see a working app at once: the timetable service
     // loads the demo catalog in the background when the current semester
@@ -52,6 +56,9 @@ async fn main() -> anyhow::Result<()> {
             "  gRPC      auth {}, community {}, timetable {}",
             stack.auth.addr, stack.community.addr, stack.timetable.addr
         );
+        if let Some(metrics) = stack.metrics_url() {
+            println!("  Metrics   {metrics}   (every part, one page)");
+        }
         match &cluster {
             Some(cluster) => println!(
                 "  Postgres  private cluster in {} on 127.0.0.1:{}",

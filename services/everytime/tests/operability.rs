@@ -1,5 +1,7 @@
-//! Running it like production: reflection and health for grpcurl, metrics,
-//! graceful shutdown on SIGTERM, JSON logs with trace ids.
+//! Running it like production: reflection and health for grpcurl (and
+//! reflection off when configured), metrics on their own listener and never
+//! on a public or gRPC port, the cached JWK Set, graceful shutdown on
+//! SIGTERM, JSON logs with trace ids.
 
 mod support;
 
@@ -48,6 +50,18 @@ fn addr_of(stack: &TestStack, name: &str) -> SocketAddr {
 }
 
 async fn reflect(addr: SocketAddr, request: MessageRequest) -> MessageResponse {
+    try_reflect(addr, request)
+        .await
+        .expect("reflection answers")
+        .expect("a response")
+}
+
+/// One reflection request, as grpcurl makes it: the answer, or the status
+/// the call failed with.
+async fn try_reflect(
+    addr: SocketAddr,
+    request: MessageRequest,
+) -> Result<Option<MessageResponse>, tonic::Status> {
     let channel =
         everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(5))
             .expect("channel");
@@ -57,15 +71,12 @@ async fn reflect(addr: SocketAddr, request: MessageRequest) -> MessageResponse {
             host: String::new(),
             message_request: Some(request),
         }]))
-        .await
-        .expect("reflection answers")
+        .await?
         .into_inner();
-    stream
+    Ok(stream
         .message()
-        .await
-        .expect("a reflection message")
-        .and_then(|response| response.message_response)
-        .expect("a response")
+        .await?
+        .and_then(|response| response.message_response))
 }
 
 #[tokio::test]
@@ -327,14 +338,21 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
     stack.get("/api/v1/users/me", Some(&session.token)).await;
     stack.get("/api/v1/users/me", None).await;
 
-    let gateway = stack.get("/metrics", None).await;
-    assert_eq!(gateway.status, StatusCode::OK);
+    let gateway = stack
+        .http
+        .get(metrics_url(&stack))
+        .send()
+        .await
+        .expect("the metrics listener answers");
+    assert_eq!(gateway.status(), StatusCode::OK);
     assert!(
         gateway
-            .header("content-type")
+            .headers()
+            .get("content-type")
+            .and_then(|t| t.to_str().ok())
             .is_some_and(|t| t.starts_with("text/plain"))
     );
-    let page = gateway.text;
+    let page = gateway.text().await.expect("a page");
     assert!(
         page.contains(
             r#"http_server_requests_total{method="GET",route="/api/v1/users/me",status="200"}"#
@@ -350,7 +368,8 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
         "{page}"
     );
 
-    // The services serve /metrics on their gRPC port, over HTTP/1.1.
+    // The services' series are on the same page: one registry, one
+    // listener for the process.
     let page = service_metrics(&stack, "auth").await;
     assert!(
         page.contains(r#"grpc_server_requests_total{service="auth",method="/everytime.auth.v1.UserService/GetMe",code="Ok"}"#),
@@ -366,16 +385,138 @@ async fn metrics_count_requests_by_route_and_rpcs_by_method_and_show_the_pools()
     );
 }
 
-/// A service's `/metrics` page (served on its gRPC port, over HTTP/1.1).
+/// The launcher's metrics page: every part's series, one listener.
+fn metrics_url(stack: &TestStack) -> String {
+    stack
+        .stack
+        .metrics_url()
+        .expect("the test stack serves metrics")
+}
+
+/// The metrics page holding `name`'s series (the process's one page).
 async fn service_metrics(stack: &TestStack, name: &str) -> String {
     let response = stack
         .http
-        .get(format!("http://{}/metrics", addr_of(stack, name)))
+        .get(metrics_url(stack))
         .send()
         .await
-        .expect("the service answers");
+        .expect("the metrics listener answers");
     assert_eq!(response.status(), StatusCode::OK, "{name}");
     response.text().await.expect("text")
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_on_the_public_port_nor_on_any_grpc_port() {
+    let stack = TestStack::start().await;
+    stack.get("/api/v1/schools", None).await;
+
+    // The gateway's public port (what the Ingress forwards): the 404 of any
+    // path it does not serve.
+    let on_public = stack.get("/metrics", None).await;
+    on_public.assert_problem(404, "not_found");
+    assert_eq!(on_public.body, stack.get("/no-such-page", None).await.body);
+
+    // A service's gRPC port: `/metrics` is a path it does not serve
+    // (gRPC UNIMPLEMENTED), with no page.
+    for (name, _) in SERVICES {
+        let response = stack
+            .http
+            .get(format!("http://{}/metrics", addr_of(&stack, name)))
+            .send()
+            .await
+            .expect("the service answers");
+        assert_eq!(
+            response
+                .headers()
+                .get("grpc-status")
+                .and_then(|value| value.to_str().ok()),
+            Some("12"),
+            "{name}: {response:?}"
+        );
+        let text = response.text().await.expect("a body");
+        assert!(!text.contains("_requests_total"), "{name}: {text}");
+    }
+
+    // The metrics listener has them all.
+    let page = service_metrics(&stack, "gateway").await;
+    assert!(
+        page.contains(
+            r#"http_server_requests_total{method="GET",route="/api/v1/schools",status="200"}"#
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"grpc_server_requests_total{service="auth",method="/everytime.auth.v1.AuthService/ListSchools",code="Ok"}"#),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn with_reflection_off_no_service_lists_itself_and_health_still_answers() {
+    let stack = TestStack::start_with(|config| {
+        config.auth.server.reflection = false;
+        config.community.service.server.reflection = false;
+        config.timetable.service.server.reflection = false;
+    })
+    .await;
+    for (name, _) in SERVICES {
+        let addr = addr_of(&stack, name);
+        let status = try_reflect(addr, MessageRequest::ListServices(String::new()))
+            .await
+            .expect_err("reflection is off");
+        assert_eq!(
+            status.code(),
+            tonic::Code::Unimplemented,
+            "{name}: {status:?}"
+        );
+        let channel =
+            everytime_common::grpc::channel(&format!("http://{addr}"), Duration::from_secs(5))
+                .expect("channel");
+        tonic_health::pb::health_client::HealthClient::new(channel)
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            })
+            .await
+            .unwrap_or_else(|status| panic!("{name}: health answers: {status:?}"));
+    }
+    // On (the default), every service lists itself: see
+    // `every_service_lists_and_describes_itself_through_reflection_without_a_token`.
+}
+
+#[tokio::test]
+async fn the_jwk_set_is_answered_from_the_gateways_cache_with_cache_control() {
+    let mut stack = TestStack::start().await;
+    let first = stack.get("/.well-known/jwks.json", None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let cache_control = first.header("cache-control").expect("Cache-Control");
+    let max_age: u64 = cache_control
+        .strip_prefix("public, max-age=")
+        .and_then(|age| age.parse().ok())
+        .unwrap_or_else(|| panic!("{cache_control}"));
+    assert!((1..=300).contains(&max_age), "{cache_control}");
+    assert!(
+        first.body["keys"]
+            .as_array()
+            .is_some_and(|keys| !keys.is_empty()),
+        "{}",
+        first.text
+    );
+
+    // With auth gone, every further request is still answered, the same:
+    // none of them reaches auth (today each one calls GetJwks). Auth stops
+    // taking calls at once; its drain may wait on streams others hold open,
+    // which this test need not wait for.
+    let _ = tokio::time::timeout(Duration::from_secs(2), stack.stack.stop_auth()).await;
+    for _ in 0..20 {
+        let again = stack.get("/.well-known/jwks.json", None).await;
+        assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+        assert_eq!(again.body, first.body);
+        assert!(
+            again
+                .header("cache-control")
+                .is_some_and(|value| value.starts_with("public, max-age=")),
+        );
+    }
 }
 
 /// The value of one series on a metrics page (0 when it is absent).
@@ -483,7 +624,7 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
     let url = everytime_devkit::postgres::test_database()
         .await
         .expect("a database");
-    let ports: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let ports: Vec<u16> = (0..5).map(|_| free_port()).collect();
     let gateway = format!("127.0.0.1:{}", ports[0]);
     let mut child = Command::new(env!("CARGO_BIN_EXE_everytime"))
         .env("DATABASE_URL", &url)
@@ -491,6 +632,7 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
         .env("AUTH_LISTEN_ADDR", format!("127.0.0.1:{}", ports[1]))
         .env("COMMUNITY_LISTEN_ADDR", format!("127.0.0.1:{}", ports[2]))
         .env("TIMETABLE_LISTEN_ADDR", format!("127.0.0.1:{}", ports[3]))
+        .env("METRICS_LISTEN_ADDR", format!("127.0.0.1:{}", ports[4]))
         .env("LOG_FORMAT", "json")
         // sqlx logs each statement at debug, inside the store function's span,
         // which is nested under the RPC span: a log line deep in the request.

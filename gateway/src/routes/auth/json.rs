@@ -34,27 +34,50 @@ pub struct SignInBody {
     pub username: String,
     #[schema(example = "correct horse battery")]
     pub password: String,
+    #[serde(default)]
+    pub token_delivery: TokenDelivery,
 }
 
-/// A signed-in user and their tokens.
+/// Where sign-in and refresh hand the tokens over. The HttpOnly cookies
+/// are set either way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenDelivery {
+    /// In the body too (the default), for apps.
+    #[default]
+    Body,
+    /// In the cookies only: a web client never holds a token in script.
+    Cookie,
+}
+
+/// A signed-in user and their tokens (in the body unless
+/// `token_delivery` is `cookie`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenBody {
     pub user: UserBody,
-    /// A JWT for `Authorization: Bearer`.
-    pub access_token: String,
-    /// An opaque token for `/auth/refresh`, good for one use.
-    pub refresh_token: String,
+    /// A JWT for `Authorization: Bearer`; absent with `token_delivery: cookie`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// An opaque token for `/auth/refresh`, good for one use; absent with
+    /// `token_delivery: cookie`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// `Bearer`; absent with `token_delivery: cookie`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "Bearer")]
-    pub token_type: String,
+    pub token_type: Option<String>,
     /// Seconds until the access token expires.
     #[schema(example = 900)]
     pub expires_in: i64,
 }
 
-/// A refresh token; optional when the `refresh_token` cookie is sent.
+/// A refresh token; optional when the refresh cookie is sent.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RefreshBody {
     pub refresh_token: Option<String>,
+    /// Refresh only (sign-out ignores it).
+    #[serde(default)]
+    pub token_delivery: TokenDelivery,
 }
 
 /// A signed-in device.

@@ -1,11 +1,17 @@
 //! Schools, sign-up, sign-in, refresh, sign-out and sessions.
+//!
+//! Sign-in and refresh set the token cookies (named, and checked against
+//! CSRF, by [`CookieAuth`]) and, unless `token_delivery` is `cookie`, hand
+//! the tokens over in the body too. Refresh and sign-out take the refresh
+//! token from the body or the cookie; from the cookie, they pass the CSRF
+//! check first, as every write a cookie authenticates does.
 
 mod json;
 
 use axum::{
     Json,
-    extract::State,
-    http::StatusCode,
+    extract::{FromRef, State},
+    http::{HeaderMap, StatusCode},
     middleware,
     response::{IntoResponse, Response},
 };
@@ -13,35 +19,59 @@ use axum_extra::extract::{
     CookieJar,
     cookie::{Cookie, SameSite},
 };
+use everytime_common::token::VerifyError;
 use everytime_proto::auth::v1::{self as pb, auth_service_client::AuthServiceClient};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
 use crate::{
     error::{ApiError, ApiResult, required},
-    extract::{ACCESS_COOKIE, ApiJson, ApiPath, Auth, ClientMeta, OptionalJson, REFRESH_COOKIE},
+    extract::{
+        ApiJson, ApiPath, Auth, ClientMeta, CookieAuth, OptionalJson, Presented, RequestSite,
+        access_token,
+    },
     limit,
     model::{Items, SchoolBody, UserBody, rfc3339},
     openapi::{NotSignedIn, problems},
     state::{AppState, authed, call, traced},
 };
 
-/// The refresh cookie is only sent to the endpoints that use it.
-const REFRESH_COOKIE_PATH: &str = "/api/v1/auth";
+/// The known-device cookie of sign-in (`__Host-` named where cookies are
+/// `Secure`, like the token cookies), and how long it lives (a year; auth
+/// keeps the device as long).
+const DEVICE_COOKIE: &str = "device";
+const SECURE_DEVICE_COOKIE: &str = "__Host-device";
+const DEVICE_COOKIE_MAX_AGE: i64 = 365 * 24 * 60 * 60;
 
-/// This area's routes; sign-up, sign-in and refresh are rate-limited per
-/// client (see [`limit`]).
+fn device_cookie(cookies: &CookieAuth) -> &'static str {
+    if cookies.secure() {
+        SECURE_DEVICE_COOKIE
+    } else {
+        DEVICE_COOKIE
+    }
+}
+
+/// This area's routes; sign-up and sign-in are rate-limited per client,
+/// each with its own bucket, and refresh is not (see [`limit`]).
 pub fn routes(state: &AppState) -> OpenApiRouter<AppState> {
-    let public = OpenApiRouter::new()
-        .routes(routes!(sign_up))
-        .routes(routes!(sign_in))
-        .routes(routes!(refresh))
-        .route_layer(middleware::from_fn_with_state(
-            state.auth_limit(),
-            limit::limit_auth,
-        ));
+    let sign_up =
+        OpenApiRouter::new()
+            .routes(routes!(sign_up))
+            .route_layer(middleware::from_fn_with_state(
+                state.sign_up_limit(),
+                limit::limit_auth,
+            ));
+    let sign_in =
+        OpenApiRouter::new()
+            .routes(routes!(sign_in))
+            .route_layer(middleware::from_fn_with_state(
+                state.auth_limit(),
+                limit::limit_auth,
+            ));
     OpenApiRouter::new()
-        .merge(public)
+        .merge(sign_up)
+        .merge(sign_in)
+        .routes(routes!(refresh))
         .routes(routes!(list_schools))
         .routes(routes!(sign_out))
         .routes(routes!(list_sessions))
@@ -118,37 +148,40 @@ fn token_cookie(
         .build()
 }
 
-/// The sign-in/refresh answer: the JSON body plus the two HttpOnly cookies.
+/// The sign-in/refresh answer: the two HttpOnly cookies, and the JSON body,
+/// with the tokens in it unless they go by cookie only.
 fn token_response(
     state: &AppState,
     jar: CookieJar,
     user: Option<pb::User>,
     tokens: Option<pb::TokenPair>,
+    delivery: TokenDelivery,
 ) -> ApiResult<Response> {
     let (Some(user), Some(tokens)) = (user, tokens) else {
         return Err(ApiError::internal("auth returned no user or tokens"));
     };
-    let secure = state.config.cookie_secure;
+    let cookies = CookieAuth::from_ref(state);
     let jar = jar
         .add(token_cookie(
-            ACCESS_COOKIE,
+            cookies.access_cookie(),
             tokens.access_token.clone(),
             "/",
             tokens.access_token_expires_in,
-            secure,
+            cookies.secure(),
         ))
         .add(token_cookie(
-            REFRESH_COOKIE,
+            cookies.refresh_cookie(),
             tokens.refresh_token.clone(),
-            REFRESH_COOKIE_PATH,
+            cookies.refresh_path(),
             tokens.refresh_token_expires_in,
-            secure,
+            cookies.secure(),
         ));
+    let in_body = delivery == TokenDelivery::Body;
     let body = TokenBody {
         user: UserBody::from(user),
-        access_token: tokens.access_token,
-        refresh_token: tokens.refresh_token,
-        token_type: "Bearer".into(),
+        access_token: in_body.then_some(tokens.access_token),
+        refresh_token: in_body.then_some(tokens.refresh_token),
+        token_type: in_body.then(|| "Bearer".into()),
         expires_in: tokens.access_token_expires_in,
     };
     Ok((jar, Json(body)).into_response())
@@ -161,7 +194,7 @@ fn client_info(meta: &ClientMeta) -> Option<pb::ClientInfo> {
     })
 }
 
-/// Signs in; sets the `access_token` and `refresh_token` cookies too.
+/// Signs in; sets the `access_token`, `refresh_token` and `device` cookies too.
 #[utoipa::path(post, path = "/api/v1/auth/sign-in", tag = "auth", security(()), request_body = SignInBody,
     responses(
         (status = 200, description = "Signed in", body = TokenBody),
@@ -174,23 +207,49 @@ pub async fn sign_in(
     jar: CookieJar,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> ApiResult<Response> {
+    let delivery = body.token_delivery;
+    let cookies = CookieAuth::from_ref(&state);
     let request = traced(pb::SignInRequest {
         username: body.username,
         password: body.password,
         client: client_info(&meta),
+        device_token: jar
+            .get(device_cookie(&cookies))
+            .map(|cookie| cookie.value().to_owned())
+            .unwrap_or_default(),
     });
     let response = call(&state.clients.auth, request, AuthServiceClient::sign_in).await?;
-    token_response(&state, jar, response.user, response.tokens)
+    // The known-device cookie: a correct password sent with it signs in
+    // whatever the failures of the username or the address.
+    let jar = match response.device_token {
+        token if token.is_empty() => jar,
+        token => jar.add(token_cookie(
+            device_cookie(&cookies),
+            token,
+            "/",
+            DEVICE_COOKIE_MAX_AGE,
+            cookies.secure(),
+        )),
+    };
+    token_response(&state, jar, response.user, response.tokens, delivery)
 }
 
-fn refresh_token_of(body: Option<RefreshBody>, jar: &CookieJar) -> Option<String> {
+/// The refresh token of a request: the body's, else the cookie's.
+fn refresh_token_of(
+    body: Option<RefreshBody>,
+    jar: &CookieJar,
+    cookies: &CookieAuth,
+) -> Option<Presented> {
+    let presented = |token: String, by_cookie| Presented { token, by_cookie };
     body.and_then(|body| body.refresh_token)
         .filter(|token| !token.trim().is_empty())
+        .map(|token| presented(token, false))
         .or_else(|| {
-            jar.get(REFRESH_COOKIE)
+            jar.get(cookies.refresh_cookie())
                 .map(|cookie| cookie.value().to_owned())
+                .filter(|token| !token.trim().is_empty())
+                .map(|token| presented(token, true))
         })
-        .filter(|token| !token.trim().is_empty())
 }
 
 /// Trades a refresh token for new tokens; the old refresh token is spent.
@@ -203,13 +262,22 @@ fn refresh_token_of(body: Option<RefreshBody>, jar: &CookieJar) -> Option<String
 pub async fn refresh(
     State(state): State<AppState>,
     meta: ClientMeta,
+    site: RequestSite,
     jar: CookieJar,
     OptionalJson(body): OptionalJson<RefreshBody>,
 ) -> ApiResult<Response> {
-    let refresh_token = refresh_token_of(body, &jar)
+    let cookies = CookieAuth::from_ref(&state);
+    let delivery = body
+        .as_ref()
+        .map(|body| body.token_delivery)
+        .unwrap_or_default();
+    let refresh_token = refresh_token_of(body, &jar, &cookies)
         .ok_or_else(|| ApiError::invalid_field("invalid_input", "refresh_token", "is required"))?;
+    if refresh_token.by_cookie {
+        cookies.check(&site)?;
+    }
     let request = traced(pb::RefreshTokenRequest {
-        refresh_token,
+        refresh_token: refresh_token.token,
         client: client_info(&meta),
     });
     let response = call(
@@ -218,15 +286,15 @@ pub async fn refresh(
         AuthServiceClient::refresh_token,
     )
     .await?;
-    token_response(&state, jar, response.user, response.tokens)
+    token_response(&state, jar, response.user, response.tokens, delivery)
 }
 
 fn expired_cookie(name: &'static str, path: &'static str, secure: bool) -> Cookie<'static> {
     token_cookie(name, String::new(), path, 0, secure)
 }
 
-/// Ends the current session (and the refresh token's, if another of the
-/// caller's); clears the cookies.
+/// Ends the session of the access token and of the refresh token, either
+/// alone enough; clears the cookies.
 #[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", request_body = RefreshBody,
     responses(
         (status = 204, description = "Signed out"),
@@ -234,21 +302,57 @@ fn expired_cookie(name: &'static str, path: &'static str, secure: bool) -> Cooki
     ))]
 pub async fn sign_out(
     State(state): State<AppState>,
-    auth: Auth,
+    site: RequestSite,
+    headers: HeaderMap,
     jar: CookieJar,
     OptionalJson(body): OptionalJson<RefreshBody>,
 ) -> ApiResult<Response> {
-    let refresh_token = refresh_token_of(body, &jar);
-    call(
-        &state.clients.auth,
-        authed(pb::SignOutRequest { refresh_token }, &auth),
-        AuthServiceClient::sign_out,
-    )
-    .await?;
-    let secure = state.config.cookie_secure;
+    let cookies = CookieAuth::from_ref(&state);
+    let access_token = access_token(&headers, cookies.access_cookie());
+    let refresh_token = refresh_token_of(body, &jar, &cookies);
+    if [&access_token, &refresh_token]
+        .into_iter()
+        .flatten()
+        .any(|presented| presented.by_cookie)
+    {
+        cookies.check(&site)?;
+    }
+    // A valid access token speaks for the caller. Beside a refresh token,
+    // one that does not verify (an idle client's, expired) is left out:
+    // the refresh token alone ends its session.
+    let auth = match access_token {
+        None => None,
+        Some(access) => match state.verifier.verify(&access.token).await {
+            Ok(caller) => Some(Auth {
+                caller,
+                token: access.token,
+            }),
+            Err(error) if refresh_token.is_none() => return Err(error.into()),
+            Err(_) => None,
+        },
+    };
+    if auth.is_none() && refresh_token.is_none() {
+        return Err(VerifyError::Missing.into());
+    }
+    let message = pb::SignOutRequest {
+        refresh_token: refresh_token.map(|presented| presented.token),
+    };
+    let request = match &auth {
+        Some(auth) => authed(message, auth),
+        None => traced(message),
+    };
+    call(&state.clients.auth, request, AuthServiceClient::sign_out).await?;
     let jar = jar
-        .add(expired_cookie(ACCESS_COOKIE, "/", secure))
-        .add(expired_cookie(REFRESH_COOKIE, REFRESH_COOKIE_PATH, secure));
+        .add(expired_cookie(
+            cookies.access_cookie(),
+            "/",
+            cookies.secure(),
+        ))
+        .add(expired_cookie(
+            cookies.refresh_cookie(),
+            cookies.refresh_path(),
+            cookies.secure(),
+        ));
     Ok((StatusCode::NO_CONTENT, jar).into_response())
 }
 
@@ -302,4 +406,13 @@ pub async fn revoke_session(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The cookie rules read the configuration the state holds. They live in
+/// `extract` with the [`Auth`] extractor that applies them; this view of
+/// the state sits here, with the cookies it names.
+impl FromRef<AppState> for CookieAuth {
+    fn from_ref(state: &AppState) -> Self {
+        CookieAuth(state.config.clone())
+    }
 }

@@ -1,15 +1,18 @@
-//! Health, readiness, the JWK Set and the OpenAPI document (all public).
+//! Health, readiness, the JWK Set (cached, [`jwks`](mod@jwks)) and the
+//! OpenAPI document (all public). Prometheus metrics are not here: they are
+//! served on a listener of their own ([`crate::serve`]), never the public
+//! port.
 
 mod json;
+pub mod jwks;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Extension, Json,
     extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
 };
 use everytime_proto::auth::v1::{GetJwksRequest, auth_service_client::AuthServiceClient};
 use serde_json::{Map, Value, json};
@@ -19,6 +22,7 @@ use tonic_health::pb::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
+use self::jwks::JwksCache;
 use crate::{
     error::{ApiError, ApiResult},
     openapi::{Document, problems},
@@ -28,14 +32,14 @@ use crate::{
 /// How long `/readyz` waits for each backend's health check.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// This area's routes. `/metrics` is for Prometheus, not in the document.
+/// This area's routes, with the JWK Set cache of this gateway.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))
         .routes(routes!(jwks))
         .routes(routes!(openapi_json))
-        .route("/metrics", get(metrics))
+        .layer(Extension(Arc::new(JwksCache::default())))
 }
 
 problems! {
@@ -101,13 +105,33 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The public keys that verify access tokens.
+/// The public keys that verify access tokens, from this gateway's cache
+/// ([`jwks`](mod@jwks)): auth is asked at most once per key max-age.
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "system", security(()),
     responses(
         (status = 200, description = "The JWK Set", body = JwksBody),
         AuthUnavailable,
     ))]
-pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
+pub async fn jwks(
+    State(state): State<AppState>,
+    Extension(cache): Extension<Arc<JwksCache>>,
+) -> ApiResult<Response> {
+    let answer = cache.get(|| fetch_jwks(state)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+            (
+                header::CACHE_CONTROL,
+                format!("public, max-age={}", answer.max_age.as_secs()),
+            ),
+        ],
+        answer.body,
+    )
+        .into_response())
+}
+
+/// Auth's JWK Set, as the JSON this gateway answers.
+async fn fetch_jwks(state: AppState) -> ApiResult<String> {
     let keys = call(
         &state.clients.auth,
         traced(GetJwksRequest {}),
@@ -128,16 +152,7 @@ pub async fn jwks(State(state): State<AppState>) -> ApiResult<Response> {
             })
             .collect(),
     };
-    Ok(([(header::CACHE_CONTROL, "public, max-age=300")], Json(body)).into_response())
-}
-
-/// Prometheus metrics of the gateway (text exposition format).
-pub async fn metrics() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        everytime_common::metrics::render(),
-    )
-        .into_response()
+    serde_json::to_string(&body).map_err(ApiError::internal)
 }
 
 /// The OpenAPI 3.1 document of this API, generated from the code.

@@ -7,6 +7,8 @@
 //! `sqlx::Result`; this module depends on no other module of the crate.
 
 pub mod attempts;
+pub mod devices;
+pub mod events;
 pub mod keys;
 pub mod schools;
 pub mod sessions;

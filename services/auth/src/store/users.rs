@@ -1,8 +1,9 @@
 //! Users: sign-up, the bootstrap administrator, credentials, profiles.
 //!
-//! Unique values (username, email whatever its case, nickname) are guarded
-//! by the constraints `users_username_key`, `users_email_key` and
-//! `users_nickname_key`, the school by `users_school_id_fkey`.
+//! Unique values (username, email whatever its case, nickname whatever its
+//! case, in its stored NFKC form) are guarded by the constraints
+//! `users_username_key`, `users_email_key` and `users_nickname_key`, the
+//! school by `users_school_id_fkey`.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -61,9 +62,9 @@ pub async fn taken(
         select
             coalesce(bool_or(username = $1), false) as "username!",
             coalesce(bool_or(lower(email) = lower($2)), false) as "email!",
-            coalesce(bool_or(nickname = $3), false) as "nickname!"
+            coalesce(bool_or(lower(nickname) = lower($3)), false) as "nickname!"
         from users
-        where username = $1 or lower(email) = lower($2) or nickname = $3
+        where username = $1 or lower(email) = lower($2) or lower(nickname) = lower($3)
         "#,
         username,
         email,
@@ -98,7 +99,11 @@ pub async fn insert_user(db: impl PgExecutor<'_>, user: &NewUser<'_>) -> sqlx::R
     .await
 }
 
-/// Creates or updates the bootstrap administrator (in the first school).
+/// Creates the bootstrap administrator (in the first school), or updates it
+/// when the username is already an administrator's. `None` when the
+/// username belongs to an account that is not an administrator: that
+/// account is left exactly as it is, never promoted. One statement, so two
+/// replicas starting at once cannot both insert.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn upsert_admin(
     db: impl PgExecutor<'_>,
@@ -106,7 +111,7 @@ pub async fn upsert_admin(
     email: &str,
     nickname: &str,
     password_hash: &str,
-) -> sqlx::Result<i64> {
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
         r#"
         insert into users (school_id, username, email, nickname, name, password_hash, role)
@@ -115,8 +120,8 @@ pub async fn upsert_admin(
             email = excluded.email,
             nickname = excluded.nickname,
             password_hash = excluded.password_hash,
-            role = 'admin',
             updated_at = now()
+        where users.role = 'admin'
         returning id
         "#,
         username,
@@ -124,7 +129,7 @@ pub async fn upsert_admin(
         nickname,
         password_hash,
     )
-    .fetch_one(db)
+    .fetch_optional(db)
     .await
 }
 

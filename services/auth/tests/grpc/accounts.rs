@@ -426,7 +426,7 @@ async fn get_school_of_id_zero_or_below_is_not_found_unknown_school() {
 async fn a_bootstrap_admin_whose_nickname_another_user_has_stops_start_up_naming_the_setting() {
     let first = TestAuth::start().await;
     let mut request = sign_up_request("ordinary", 1);
-    request.nickname = "관리자".into();
+    request.nickname = "학생지원팀".into();
     first.auth().sign_up(request).await.expect("signs up");
     let url = first.database_url.clone();
     first.stop().await;
@@ -436,7 +436,7 @@ async fn a_bootstrap_admin_whose_nickname_another_user_has_stops_start_up_naming
         username: "root_admin".into(),
         password: "admin password".into(),
         email: "root@snu.ac.kr".into(),
-        nickname: "관리자".into(),
+        nickname: "학생지원팀".into(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

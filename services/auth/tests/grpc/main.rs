@@ -6,8 +6,13 @@
 mod support;
 
 mod accounts;
+mod bootstrap;
+mod campus_limits;
+mod ended_sessions;
 mod keys;
+mod nicknames;
 mod sessions;
+mod sign_out;
 
 use everytime_proto::auth::v1 as pb;
 use support::{TestAuth, authed, reason_and_fields};

@@ -90,6 +90,7 @@ impl TestAuth {
                     user_agent: "integration-test".into(),
                     ip_address: "192.0.2.1".into(),
                 }),
+                device_token: String::new(),
             })
             .await
             .map(tonic::Response::into_inner)

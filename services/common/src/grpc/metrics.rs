@@ -12,8 +12,9 @@ use std::{
 
 use tonic::Code;
 
-/// The Prometheus endpoint, served on the gRPC port over HTTP/1.1.
-pub const METRICS_PATH: &str = "/metrics";
+/// The Prometheus endpoint, served on the metrics listener
+/// ([`crate::metrics::serve`]), not on the gRPC port.
+pub use crate::metrics::METRICS_PATH;
 
 /// `auth` for `everytime.auth.v1.AuthService`: the label of a service's metrics.
 pub(super) fn service_label(health_services: &[&'static str]) -> &'static str {

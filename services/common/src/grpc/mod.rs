@@ -8,9 +8,11 @@
 //!   ([`caller`]).
 //! - [`handler`]: [`unpack`] and [`reply`], the two ends of a tonic trait
 //!   method.
-//! - [`server`]: [`serve`] runs a service's routes with health, reflection,
-//!   tracing, metrics and the auth layer until the shutdown future resolves;
-//!   then health turns `NOT_SERVING` ([`health`]) and in-flight RPCs drain.
+//! - [`server`]: [`serve`] runs a service's routes with health, reflection
+//!   (a setting, [`ServerSettings`]), tracing, metrics and the auth layer
+//!   until the shutdown future resolves; then health turns `NOT_SERVING`
+//!   ([`health`]) and in-flight RPCs drain. The Prometheus page is on a
+//!   listener of its own, never the gRPC port.
 //! - [`metrics`]: each RPC counted and timed, by a method name bounded to
 //!   what the server serves.
 //! - [`channel`](mod@channel): a client channel with a connect timeout and a deadline
@@ -36,7 +38,7 @@ pub use auth::{RequireAuth, RequireAuthLayer, caller};
 pub use channel::channel;
 pub use handler::{reply, unpack};
 pub use metrics::METRICS_PATH;
-pub use server::{ServeError, ServeOptions, serve};
+pub use server::{ServeError, ServeOptions, ServerSettings, serve};
 pub use status::{
     ERROR_DOMAIN, field_status, fields_status, internal, invalid_input, rate_limited, status,
     unavailable, verify_error_status,

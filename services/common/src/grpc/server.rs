@@ -1,10 +1,14 @@
-//! The server every service runs: its routes plus health, reflection,
-//! `/metrics`, a span per RPC and the bearer-token layer, until the
-//! shutdown future resolves; then health turns `NOT_SERVING` and in-flight
-//! RPCs drain.
+//! The server every service runs: its routes plus health (always),
+//! reflection (when [`ServerSettings::reflection`] is on), a span per RPC and
+//! the bearer-token layer, until the shutdown future resolves; then health
+//! turns `NOT_SERVING` and in-flight RPCs drain. Prometheus metrics are
+//! served on a listener of their own ([`ServerSettings::metrics_addr`]),
+//! never on the gRPC port: whoever may call a service need not read its
+//! metrics, and the other way round.
 
 use std::{
     future::Future,
+    net::SocketAddr,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -22,9 +26,12 @@ use tonic_health::{
 use super::{
     auth::RequireAuthLayer,
     health::DrainingHealth,
-    metrics::{BUILT_IN_SERVICES, METRICS_PATH, MetricsLayer, known_methods, service_label},
+    metrics::{BUILT_IN_SERVICES, MetricsLayer, known_methods, service_label},
 };
-use crate::token::TokenVerifier;
+use crate::{
+    config::{self, ConfigError},
+    token::TokenVerifier,
+};
 
 /// A gRPC server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +42,64 @@ pub enum ServeError {
     /// The transport failed.
     #[error(transparent)]
     Transport(#[from] tonic::transport::Error),
+    /// The metrics listener could not be bound.
+    #[error("cannot listen for metrics on {addr}: {source}")]
+    Metrics {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// How a service's server is exposed, beside its gRPC port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerSettings {
+    /// Serve gRPC server reflection (v1 and v1alpha), for grpcurl
+    /// (`GRPC_REFLECTION`, default on; the Kubernetes manifests turn it
+    /// off, so a caller that reaches a pod cannot list its API).
+    pub reflection: bool,
+    /// Where Prometheus scrapes `/metrics` (`<SERVICE>_METRICS_LISTEN_ADDR`,
+    /// default [`default_metrics_addr`]; empty or `off`: no metrics listener).
+    /// `None` in [`ServerSettings::default`], for tests and the launcher,
+    /// which serves one listener for the whole process.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            reflection: true,
+            metrics_addr: None,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// Reads `GRPC_REFLECTION` and `<prefix>_METRICS_LISTEN_ADDR` (default
+    /// [`default_metrics_addr`] of `prefix`).
+    pub fn from_env(prefix: &str) -> Result<Self, ConfigError> {
+        Ok(ServerSettings {
+            reflection: config::flag_or("GRPC_REFLECTION", true)?,
+            metrics_addr: config::optional_listen_addr(
+                &format!("{prefix}_METRICS_LISTEN_ADDR"),
+                default_metrics_addr(prefix),
+            )?,
+        })
+    }
+}
+
+/// The local default of each service's metrics listener: loopback, one port
+/// per service (9051 to 9053, beside gRPC's 50051 to 50053), so the three
+/// run side by side on one machine; the gateway's is 9080. Any other prefix
+/// has none.
+pub fn default_metrics_addr(prefix: &str) -> &'static str {
+    match prefix {
+        "AUTH" => "127.0.0.1:9051",
+        "COMMUNITY" => "127.0.0.1:9052",
+        "TIMETABLE" => "127.0.0.1:9053",
+        _ => "",
+    }
 }
 
 /// What [`serve`] needs beyond the routes.
@@ -45,12 +110,15 @@ pub struct ServeOptions {
     pub public_methods: &'static [&'static str],
     /// Verifies bearer tokens on every other method.
     pub verifier: Arc<TokenVerifier>,
+    /// Reflection and the metrics listener.
+    pub server: ServerSettings,
 }
 
 /// Serves `routes` on `listener` with `grpc.health.v1`, server reflection
-/// (v1 and v1alpha), Prometheus metrics at `/metrics` (HTTP/1.1 on the same
-/// port), a span per RPC that continues the caller's trace, and
-/// [`RequireAuthLayer`], until `shutdown` resolves.
+/// (v1 and v1alpha) when it is on, a span per RPC that continues the
+/// caller's trace, and [`RequireAuthLayer`], until `shutdown` resolves;
+/// Prometheus metrics on their own listener when one is set (stopped when
+/// the server has stopped).
 ///
 /// Then, in this order: every health status (each service's and the
 /// server's, `""`) turns `NOT_SERVING`, which health watchers are told
@@ -86,36 +154,41 @@ pub async fn serve(
         }
         tracing::info!("health is NOT_SERVING; draining in-flight RPCs");
     };
-    // Reflection advertises only what this server serves (the descriptor
-    // set holds every service of the workspace).
-    let reflection_builder = || {
-        options
-            .health_services
-            .iter()
-            .copied()
-            .chain(BUILT_IN_SERVICES)
-            .fold(
-                tonic_reflection::server::Builder::configure()
-                    .register_encoded_file_descriptor_set(everytime_proto::FILE_DESCRIPTOR_SET)
-                    .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET),
-                |builder, service| builder.with_service_name(service),
-            )
+    let mut routes = routes.add_service(health);
+    if options.server.reflection {
+        // Reflection advertises only what this server serves (the
+        // descriptor set holds every service of the workspace).
+        let reflection_builder = || {
+            options
+                .health_services
+                .iter()
+                .copied()
+                .chain(BUILT_IN_SERVICES)
+                .fold(
+                    tonic_reflection::server::Builder::configure()
+                        .register_encoded_file_descriptor_set(everytime_proto::FILE_DESCRIPTOR_SET)
+                        .register_encoded_file_descriptor_set(
+                            tonic_health::pb::FILE_DESCRIPTOR_SET,
+                        ),
+                    |builder, service| builder.with_service_name(service),
+                )
+        };
+        routes = routes
+            .add_service(reflection_builder().build_v1()?)
+            .add_service(reflection_builder().build_v1alpha()?);
+    }
+    let metrics = match options.server.metrics_addr {
+        Some(addr) => Some(
+            crate::metrics::Beside::bind(addr)
+                .await
+                .map_err(|source| ServeError::Metrics { addr, source })?,
+        ),
+        None => None,
     };
-    let reflection = reflection_builder().build_v1()?;
-    let reflection_alpha = reflection_builder().build_v1alpha()?;
-    let mut routes = routes
-        .add_service(health)
-        .add_service(reflection)
-        .add_service(reflection_alpha);
-    let router = std::mem::take(routes.axum_router_mut());
-    *routes.axum_router_mut() = router.route(
-        METRICS_PATH,
-        axum::routing::get(|| async { crate::metrics::render_with_pools() }),
-    );
     let service = service_label(options.health_services);
     let known = Arc::new(known_methods(options.health_services));
 
-    Server::builder()
+    let served = Server::builder()
         .accept_http1(true)
         .trace_fn(|request| {
             let span = tracing::info_span!(
@@ -139,7 +212,11 @@ pub async fn serve(
             TcpListenerStream::new(listener).map(|stream| stream.inspect(no_delay)),
             shutdown,
         )
-        .await?;
+        .await;
+    if let Some(metrics) = metrics {
+        metrics.stop().await;
+    }
+    served?;
     Ok(())
 }
 
@@ -170,6 +247,17 @@ mod tests {
         std::net::SocketAddr,
         tokio::task::JoinHandle<Result<(), ServeError>>,
     ) {
+        bare_server_with(stop, ServerSettings::default()).await
+    }
+
+    /// [`bare_server`] with these settings.
+    async fn bare_server_with(
+        stop: tokio::sync::oneshot::Receiver<()>,
+        server: ServerSettings,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::task::JoinHandle<Result<(), ServeError>>,
+    ) {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
         let addr = listener.local_addr().expect("an address");
         let verifier = Arc::new(TokenVerifier::new(
@@ -183,6 +271,7 @@ mod tests {
                 health_services: &["everytime.community.v1.CommunityService"],
                 public_methods: &[],
                 verifier,
+                server,
             },
             listener,
             async move {
@@ -235,5 +324,147 @@ mod tests {
             .expect("open watches do not hold the drain")
             .expect("joins")
             .expect("stops cleanly");
+    }
+
+    /// `GET path` over HTTP/1.1 on a fresh connection: the whole answer.
+    async fn http_get(addr: SocketAddr, path: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // The server binds its metrics listener once its task runs.
+        let mut tries = 0;
+        let mut stream = loop {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(stream) => break stream,
+                Err(error) if tries < 100 => {
+                    tries += 1;
+                    tracing::debug!(%error, "not listening yet");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                Err(error) => panic!("cannot connect to {addr}: {error}"),
+            }
+        };
+        stream
+            .write_all(
+                format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await
+            .expect("sends");
+        let mut answer = Vec::new();
+        tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut answer))
+            .await
+            .expect("answers in time")
+            .expect("reads");
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    /// A port nothing listens on now (bound, then let go).
+    fn free_addr() -> SocketAddr {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+    }
+
+    #[tokio::test]
+    async fn metrics_are_served_on_their_own_listener_and_not_on_the_grpc_port() {
+        let metrics_addr = free_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (addr, server) = bare_server_with(
+            stopped,
+            ServerSettings {
+                reflection: true,
+                metrics_addr: Some(metrics_addr),
+            },
+        )
+        .await;
+        crate::metrics::record_rpc("community", "/probe.Svc/Probe", "OK", 0.001);
+
+        let page = http_get(metrics_addr, "/metrics").await;
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(
+            page.to_ascii_lowercase()
+                .contains("content-type: text/plain; version=0.0.4"),
+            "{page}"
+        );
+        assert!(page.contains("grpc_server_requests_total"), "{page}");
+        let other = http_get(metrics_addr, "/other").await;
+        assert!(other.starts_with("HTTP/1.1 404"), "{other}");
+
+        // The gRPC port answers `/metrics` as any path it does not serve:
+        // no page, gRPC status UNIMPLEMENTED.
+        let on_grpc = http_get(addr, "/metrics").await;
+        assert!(on_grpc.contains("grpc-status: 12"), "{on_grpc}");
+        assert!(!on_grpc.contains("grpc_server_requests_total"), "{on_grpc}");
+
+        stop.send(()).expect("the server listens for the stop");
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("stops in time")
+            .expect("joins")
+            .expect("stops cleanly");
+        assert!(
+            tokio::net::TcpStream::connect(metrics_addr).await.is_err(),
+            "the metrics listener stops with the server"
+        );
+    }
+
+    /// Asks `addr`'s reflection service to list the services.
+    async fn list_services(addr: SocketAddr) -> Result<Vec<String>, tonic::Status> {
+        use tonic_reflection::pb::v1::{
+            ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+            server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+        };
+        let channel =
+            channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("a channel");
+        let mut stream = ServerReflectionClient::new(channel)
+            .server_reflection_info(tokio_stream::iter([ServerReflectionRequest {
+                host: String::new(),
+                message_request: Some(MessageRequest::ListServices(String::new())),
+            }]))
+            .await?
+            .into_inner();
+        match stream.message().await?.and_then(|r| r.message_response) {
+            Some(MessageResponse::ListServicesResponse(list)) => {
+                Ok(list.service.into_iter().map(|s| s.name).collect())
+            }
+            other => Err(tonic::Status::internal(format!("{other:?}"))),
+        }
+    }
+
+    #[tokio::test]
+    async fn reflection_lists_the_services_when_on_and_is_unimplemented_when_off() {
+        for reflection in [true, false] {
+            let (stop, stopped) = tokio::sync::oneshot::channel();
+            let (addr, server) = bare_server_with(
+                stopped,
+                ServerSettings {
+                    reflection,
+                    metrics_addr: None,
+                },
+            )
+            .await;
+            let listed = list_services(addr).await;
+            if reflection {
+                let listed = listed.expect("reflection answers");
+                assert!(
+                    listed.contains(&"everytime.community.v1.CommunityService".to_owned()),
+                    "{listed:?}"
+                );
+            } else {
+                let status = listed.expect_err("no reflection");
+                assert_eq!(status.code(), tonic::Code::Unimplemented, "{status:?}");
+            }
+            // Health is always on.
+            let mut health = tonic_health::pb::health_client::HealthClient::new(
+                channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("a channel"),
+            );
+            health
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .expect("health answers");
+            stop.send(()).expect("the server listens for the stop");
+            server.await.expect("joins").expect("stops cleanly");
+        }
     }
 }

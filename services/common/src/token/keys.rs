@@ -10,7 +10,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{ALGORITHM, Claims};
+use super::{ALGORITHM, Claims, TOKEN_TYPE};
 
 /// The public half of a signing key, as published in the JWK Set
 /// (RFC 7517, with the Ed25519 `OKP` key type of RFC 8037).
@@ -172,9 +172,11 @@ impl SigningKey {
         &self.public
     }
 
-    /// Signs `claims` into a compact JWT with this key's `kid`.
+    /// Signs `claims` into a compact JWT with this key's `kid` and the
+    /// access-token `typ`.
     pub fn sign(&self, claims: &Claims) -> Result<String, jsonwebtoken::errors::Error> {
         let mut header = Header::new(ALGORITHM);
+        header.typ = Some(TOKEN_TYPE.into());
         header.kid = Some(self.public.kid.clone());
         jsonwebtoken::encode(&header, claims, &self.encoding)
     }

@@ -3,9 +3,13 @@
 //!
 //! Tokens are JWTs signed with EdDSA (Ed25519). The algorithm is pinned: a
 //! token whose header names anything else (`none`, `HS256`, ...) is refused
-//! before any key is looked at. `iss`, `aud`, `exp` and `sub` are required.
+//! before any key is looked at. The header's `typ` must be `at+jwt`
+//! ([`TOKEN_TYPE`], RFC 9068 and RFC 8725 §3.11), so no other JWT signed
+//! with the same key can pass for an access token. `iss`, `aud`, `exp` and
+//! `sub` are required.
 //! Public keys come from auth's JWK Set, cached: an unknown `kid` triggers a
-//! refetch (at most one per [`MIN_REFETCH_INTERVAL`]), so a key rotated in by
+//! refetch (at most one attempt, failed or not, per
+//! [`MIN_REFETCH_INTERVAL`]), so a key rotated in by
 //! auth is picked up without a restart, and a set older than [`KEYS_MAX_AGE`]
 //! is fetched again, so a key auth has withdrawn stops verifying.
 //!
@@ -13,15 +17,19 @@
 //! - [`keys`]: the Ed25519 signing keys and their JWK form (auth signs, the
 //!   JWK Set publishes);
 //! - [`verify`]: the [`TokenVerifier`] and where it gets public keys
-//!   ([`AuthJwks`], [`StaticKeys`]).
+//!   ([`AuthJwks`], [`StaticKeys`]);
+//! - [`revoked`]: the [`EndedSessions`] it refuses (`session_revoked`), fed
+//!   by auth's event channel.
 
 pub mod keys;
+pub mod revoked;
 pub mod verify;
 
 pub use keys::{KeyError, PublicJwk, SigningKey, random_id};
+pub use revoked::EndedSessions;
 pub use verify::{
-    AuthJwks, KEYS_MAX_AGE, KeySource, MIN_REFETCH_INTERVAL, StaticKeys, TokenVerifier,
-    VerifyError, bearer,
+    AuthJwks, FIRST_FETCH_RETRY, KEYS_MAX_AGE, KeySource, MIN_REFETCH_INTERVAL, StaticKeys,
+    TokenVerifier, VerifyError, bearer,
 };
 
 use std::{sync::Arc, time::Duration};
@@ -31,6 +39,9 @@ use serde::{Deserialize, Serialize};
 
 /// The only algorithm access tokens may use.
 pub const ALGORITHM: Algorithm = Algorithm::EdDSA;
+
+/// The `typ` header of every access token (RFC 9068 §2.1).
+pub const TOKEN_TYPE: &str = "at+jwt";
 
 /// Who issues access tokens, who they are for, and how long tokens live.
 /// The same issuer and audience must be configured on auth, every service
@@ -45,6 +56,10 @@ pub struct TokenSettings {
     pub access_token_ttl: Duration,
     /// Refresh-token lifetime (`REFRESH_TOKEN_TTL_SECONDS`, default 30 days).
     pub refresh_token_ttl: Duration,
+    /// The absolute lifetime of a session, however often it is refreshed
+    /// (`SESSION_MAX_AGE_SECONDS`, default 90 days): a refresh after it
+    /// ends the session.
+    pub session_max_age: Duration,
 }
 
 impl Default for TokenSettings {
@@ -54,13 +69,14 @@ impl Default for TokenSettings {
             audience: "everytime".into(),
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_max_age: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
 
 impl TokenSettings {
-    /// Reads `JWT_ISSUER`, `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS` and
-    /// `REFRESH_TOKEN_TTL_SECONDS`.
+    /// Reads `JWT_ISSUER`, `JWT_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS`,
+    /// `REFRESH_TOKEN_TTL_SECONDS` and `SESSION_MAX_AGE_SECONDS`.
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
         let defaults = TokenSettings::default();
         Ok(TokenSettings {
@@ -74,12 +90,24 @@ impl TokenSettings {
                 "REFRESH_TOKEN_TTL_SECONDS",
                 defaults.refresh_token_ttl.as_secs(),
             )?,
+            session_max_age: crate::config::seconds_or(
+                "SESSION_MAX_AGE_SECONDS",
+                defaults.session_max_age.as_secs(),
+            )?,
         })
     }
 
     /// A verifier for tokens issued under these settings.
     pub fn verifier(&self, source: Arc<dyn KeySource>) -> TokenVerifier {
         TokenVerifier::new(&self.issuer, &self.audience, source)
+    }
+
+    /// A verifier for the keys auth publishes behind `auth` that also
+    /// refuses the tokens of ended sessions, following auth's event channel
+    /// (the gateway and every data service).
+    pub fn auth_verifier(&self, auth: tonic::transport::Channel) -> TokenVerifier {
+        self.verifier(Arc::new(AuthJwks::new(auth.clone())))
+            .with_ended_sessions(EndedSessions::follow(auth, self.access_token_ttl))
     }
 }
 

@@ -13,7 +13,7 @@ use everytime_proto::auth::v1 as pb;
 use jsonwebtoken::{DecodingKey, Validation};
 use tonic::transport::Channel;
 
-use super::{ALGORITHM, Caller, Claims, PublicJwk};
+use super::{ALGORITHM, Caller, Claims, EndedSessions, PublicJwk, TOKEN_TYPE};
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,7 +27,11 @@ pub enum VerifyError {
     /// The token is malformed, wrongly signed, or has the wrong claims.
     #[error("the access token is invalid")]
     Invalid,
-    /// The keys could not be fetched from auth; the token was not judged.
+    /// The token's session has ended (signed out, revoked, ...).
+    #[error("the session of this access token has ended")]
+    SessionRevoked,
+    /// The keys, or the ended sessions, could not be fetched from auth; the
+    /// token was not judged (`503`).
     #[error("token keys are unavailable: {0}")]
     KeysUnavailable(String),
 }
@@ -39,9 +43,17 @@ impl VerifyError {
             VerifyError::Missing => "missing_token",
             VerifyError::Expired => "token_expired",
             VerifyError::Invalid => "invalid_token",
+            VerifyError::SessionRevoked => "session_revoked",
             VerifyError::KeysUnavailable(_) => "auth_unavailable",
         }
     }
+}
+
+/// True for `at+jwt`, also in its media-type form `application/at+jwt`;
+/// media types are case-insensitive (RFC 8725 §3.11).
+fn is_access_token_type(typ: &str) -> bool {
+    let typ = typ.to_ascii_lowercase();
+    typ.strip_prefix("application/").unwrap_or(&typ) == TOKEN_TYPE
 }
 
 /// Extracts the token from an `Authorization: Bearer <token>` value.
@@ -120,14 +132,22 @@ pub struct TokenVerifier {
     validation: Validation,
     source: Arc<dyn KeySource>,
     cache: RwLock<KeyCache>,
-    /// When a fetch was last started, successful or not. The lock also makes
-    /// concurrent misses wait for one fetch instead of each making their own.
-    last_attempt: tokio::sync::Mutex<Option<Instant>>,
+    /// The last fetch, successful or not. The lock also makes concurrent
+    /// misses wait for one fetch instead of each making their own.
+    last_attempt: tokio::sync::Mutex<Option<Attempt>>,
     /// Cached keys older than this are fetched again.
     max_age: Duration,
     /// The least time between two fetches for an unknown `kid` (or two
     /// attempts to refresh a stale set).
     min_refetch_interval: Duration,
+    /// The sessions that ended, whose tokens are refused.
+    ended: Option<Arc<EndedSessions>>,
+}
+
+/// One fetch of the keys: when it started and why it failed, if it did.
+struct Attempt {
+    at: Instant,
+    error: Option<String>,
 }
 
 /// The decoding keys by `kid`, and when they were fetched.
@@ -151,6 +171,13 @@ impl std::fmt::Debug for TokenVerifier {
 /// forged `kid`s cannot turn into a flood of calls to auth.
 pub const MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(10);
 
+/// While no key was ever fetched (auth not up yet when this process
+/// started) a failed fetch is retried this soon instead: nothing can be
+/// verified without keys, so the first request after auth comes back must
+/// get them, not wait out [`MIN_REFETCH_INTERVAL`]. Concurrent requests
+/// still share one fetch.
+pub const FIRST_FETCH_RETRY: Duration = Duration::ZERO;
+
 /// Cached keys are fetched again when they are older than this, so a key
 /// that auth no longer publishes stops being accepted within this time.
 pub const KEYS_MAX_AGE: Duration = Duration::from_secs(5 * 60);
@@ -170,7 +197,15 @@ impl TokenVerifier {
             last_attempt: tokio::sync::Mutex::new(None),
             max_age: KEYS_MAX_AGE,
             min_refetch_interval: MIN_REFETCH_INTERVAL,
+            ended: None,
         }
+    }
+
+    /// The same verifier, also refusing the tokens of sessions `ended`
+    /// reports (and every token while it cannot tell).
+    pub fn with_ended_sessions(mut self, ended: Arc<EndedSessions>) -> Self {
+        self.ended = Some(ended);
+        self
     }
 
     /// The same verifier with other cache timings (defaults:
@@ -186,6 +221,9 @@ impl TokenVerifier {
     pub async fn verify(&self, token: &str) -> Result<Caller, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Invalid)?;
         if header.alg != ALGORITHM {
+            return Err(VerifyError::Invalid);
+        }
+        if !header.typ.as_deref().is_some_and(is_access_token_type) {
             return Err(VerifyError::Invalid);
         }
         let kid = header.kid.ok_or(VerifyError::Invalid)?;
@@ -206,7 +244,11 @@ impl TokenVerifier {
                     _ => VerifyError::Invalid,
                 }
             })?;
-        Caller::try_from(data.claims)
+        let caller = Caller::try_from(data.claims)?;
+        if let Some(ended) = &self.ended {
+            ended.check(caller.session_id)?;
+        }
+        Ok(caller)
     }
 
     fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, KeyCache> {
@@ -235,29 +277,57 @@ impl TokenVerifier {
             return;
         };
         if !self.is_stale()
-            || last_attempt.is_some_and(|at| at.elapsed() < self.min_refetch_interval)
+            || last_attempt
+                .as_ref()
+                .is_some_and(|attempt| attempt.at.elapsed() < self.min_refetch_interval)
         {
             return;
         }
-        *last_attempt = Some(Instant::now());
-        if let Err(error) = self.fetch().await {
+        if let Err(error) = self.attempt(&mut last_attempt).await {
             tracing::warn!(%error, "cannot refresh token keys; keeping the cached ones");
         }
     }
 
-    /// Refetches for a `kid` that is not cached, unless keys were fetched
-    /// successfully a moment ago (then the `kid` is simply unknown).
+    /// Refetches for a `kid` that is not cached, unless a fetch was
+    /// attempted a moment ago, successful or not: then the `kid` is simply
+    /// unknown, or auth is still down. Counting attempts rather than
+    /// successes is what keeps forged `kid`s from each calling auth while
+    /// auth is down.
     async fn refetch_for(&self, kid: &str) -> Result<(), VerifyError> {
         let mut last_attempt = self.last_attempt.lock().await;
         if self.cached(kid).is_some() {
             return Ok(()); // another request fetched it while we waited
         }
-        let fetched_at = self.read_cache().fetched_at;
-        if fetched_at.is_some_and(|at| at.elapsed() < self.min_refetch_interval) {
-            return Ok(()); // fetched a moment ago and the kid was not there
+        let interval = if self.read_cache().fetched_at.is_some() {
+            self.min_refetch_interval
+        } else {
+            self.min_refetch_interval.min(FIRST_FETCH_RETRY)
+        };
+        if let Some(attempt) = last_attempt
+            .as_ref()
+            .filter(|attempt| attempt.at.elapsed() < interval)
+        {
+            // Too soon to ask again: answer what the last attempt found.
+            return match &attempt.error {
+                None => Ok(()),
+                Some(error) => Err(VerifyError::KeysUnavailable(error.clone())),
+            };
         }
-        *last_attempt = Some(Instant::now());
-        self.fetch().await
+        self.attempt(&mut last_attempt).await
+    }
+
+    /// Fetches and records the attempt, whatever its outcome.
+    async fn attempt(&self, last_attempt: &mut Option<Attempt>) -> Result<(), VerifyError> {
+        let at = Instant::now();
+        let result = self.fetch().await;
+        *last_attempt = Some(Attempt {
+            at,
+            error: match &result {
+                Err(VerifyError::KeysUnavailable(error)) => Some(error.clone()),
+                _ => None,
+            },
+        });
+        result
     }
 
     /// Fetches the JWK Set and replaces the cache with it.
@@ -289,7 +359,9 @@ mod tests {
     use jsonwebtoken::{Algorithm, EncodingKey, Header};
 
     use super::*;
-    use crate::token::{Role, SigningKey, keys::PKCS8_ED25519_PREFIX, random_id};
+    use crate::token::{
+        FIRST_FETCH_RETRY, Role, SigningKey, keys::PKCS8_ED25519_PREFIX, random_id,
+    };
 
     const ISSUER: &str = "everytime-auth";
     const AUDIENCE: &str = "everytime";
@@ -352,6 +424,7 @@ mod tests {
         let trusted = SigningKey::generate();
         let forger = SigningKey::generate();
         let mut header = Header::new(ALGORITHM);
+        header.typ = Some(TOKEN_TYPE.into());
         header.kid = Some(trusted.kid().to_owned());
         let der = [PKCS8_ED25519_PREFIX.as_slice(), forger.seed()].concat();
         let token = jsonwebtoken::encode(&header, &claims(900), &EncodingKey::from_ed_der(&der))
@@ -360,6 +433,38 @@ mod tests {
             verifier_for(&trusted).verify(&token).await,
             Err(VerifyError::Invalid)
         );
+    }
+
+    /// `claims` signed by `key` with this `typ` header.
+    fn signed_with_typ(key: &SigningKey, typ: Option<&str>) -> String {
+        let mut header = Header::new(ALGORITHM);
+        header.typ = typ.map(str::to_owned);
+        header.kid = Some(key.kid().to_owned());
+        let der = [PKCS8_ED25519_PREFIX.as_slice(), key.seed()].concat();
+        jsonwebtoken::encode(&header, &claims(900), &EncodingKey::from_ed_der(&der)).expect("signs")
+    }
+
+    #[tokio::test]
+    async fn tokens_are_signed_as_at_jwt_and_other_types_are_refused() {
+        let key = SigningKey::generate();
+        let token = key.sign(&claims(900)).expect("signs");
+        let header = jsonwebtoken::decode_header(&token).expect("header");
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+
+        let verifier = verifier_for(&key);
+        for typ in [None, Some("JWT"), Some("id_token+jwt"), Some("")] {
+            assert_eq!(
+                verifier.verify(&signed_with_typ(&key, typ)).await,
+                Err(VerifyError::Invalid),
+                "typ {typ:?}"
+            );
+        }
+        for typ in ["at+jwt", "AT+JWT", "application/at+jwt"] {
+            verifier
+                .verify(&signed_with_typ(&key, Some(typ)))
+                .await
+                .unwrap_or_else(|error| panic!("typ {typ}: {error}"));
+        }
     }
 
     #[tokio::test]
@@ -561,6 +666,69 @@ mod tests {
                 .expect("auth being down signs no one out");
         }
         assert_eq!(source.fetches(), 2, "one refresh attempt per interval");
+    }
+
+    #[tokio::test]
+    async fn during_an_auth_outage_forged_kids_do_not_each_call_auth() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        let verifier = counting_verifier(&source, KEYS_MAX_AGE, Duration::from_millis(300));
+        let token = key.sign(&claims(900)).expect("signs");
+        verifier.verify(&token).await.expect("verifies");
+        tokio::time::sleep(Duration::from_millis(350)).await;
+
+        source
+            .failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for _ in 0..20 {
+            let forged = SigningKey::generate().sign(&claims(900)).expect("signs");
+            assert!(matches!(
+                verifier.verify(&forged).await,
+                Err(VerifyError::KeysUnavailable(_))
+            ));
+        }
+        assert_eq!(
+            source.fetches(),
+            2,
+            "one failed attempt per interval, not one per forged kid"
+        );
+        verifier
+            .verify(&token)
+            .await
+            .expect("the cached key still verifies");
+
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        source
+            .failing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        let forged = SigningKey::generate().sign(&claims(900)).expect("signs");
+        assert_eq!(verifier.verify(&forged).await, Err(VerifyError::Invalid));
+        assert_eq!(
+            source.fetches(),
+            3,
+            "auth is asked again after the interval"
+        );
+    }
+
+    #[tokio::test]
+    async fn before_any_key_was_fetched_the_next_request_tries_again() {
+        let key = SigningKey::generate();
+        let source = CountingKeys::with(&key);
+        source
+            .failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let verifier = counting_verifier(&source, KEYS_MAX_AGE, MIN_REFETCH_INTERVAL);
+        let token = key.sign(&claims(900)).expect("signs");
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(VerifyError::KeysUnavailable(_))
+        ));
+        source
+            .failing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        tokio::time::sleep(FIRST_FETCH_RETRY).await;
+        verifier.verify(&token).await.expect("auth is back");
+        assert_eq!(source.fetches(), 2);
     }
 
     #[tokio::test]

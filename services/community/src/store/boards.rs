@@ -84,16 +84,7 @@ pub async fn insert_boards_if_missing(
 /// so the board limit holds when creations race.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn lock_school_boards(db: &mut PgConnection, school_id: i64) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"
-        select 1 as "locked!"
-        from pg_advisory_xact_lock(hashtextextended('everytime.community.boards', $1))
-        "#,
-        school_id
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(())
+    super::advisory_xact_lock(db, "everytime.community.boards", school_id).await
 }
 
 /// How many boards a school has.

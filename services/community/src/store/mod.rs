@@ -12,5 +12,24 @@
 pub mod boards;
 pub mod comments;
 pub mod feeds;
+pub mod limits;
 pub mod posts;
 pub mod reactions;
+
+use sqlx::PgConnection;
+
+/// Holds the advisory lock on `key` in `namespace` until the transaction
+/// ends: what the per-school board lock and the per-user write lock are.
+async fn advisory_xact_lock(db: &mut PgConnection, namespace: &str, key: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        select 1 as "locked!"
+        from pg_advisory_xact_lock(hashtextextended($1, $2))
+        "#,
+        namespace,
+        key
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(())
+}

@@ -12,3 +12,4 @@ mod feeds;
 mod paging;
 mod posts;
 mod reactions;
+mod write_limits;

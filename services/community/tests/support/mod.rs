@@ -8,7 +8,7 @@
 use std::{net::SocketAddr, time::Duration};
 
 use everytime_common::token::Role;
-use everytime_community::Config;
+use everytime_community::{Config, domain::WriteLimits};
 use everytime_devkit::{server::TestServer, tokens::TestKeys};
 use everytime_proto::community::v1::{
     self as pb, community_service_client::CommunityServiceClient,
@@ -31,13 +31,31 @@ pub struct TestCommunity {
 }
 
 impl TestCommunity {
+    /// A service with the write limits off: most tests write faster than
+    /// a user may (the limits' own tests turn them on).
     pub async fn start() -> TestCommunity {
+        Self::start_with_limits(WriteLimits::off()).await
+    }
+
+    /// A service with these write limits, on a fresh database.
+    pub async fn start_with_limits(write_limits: WriteLimits) -> TestCommunity {
         let database_url = everytime_devkit::postgres::test_database()
             .await
             .expect("a test database");
+        Self::start_on(database_url, write_limits).await
+    }
+
+    /// Another replica of this service: the same database, its own port
+    /// (and token keys).
+    pub async fn replica(&self, write_limits: WriteLimits) -> TestCommunity {
+        Self::start_on(self.database_url.clone(), write_limits).await
+    }
+
+    async fn start_on(database_url: String, write_limits: WriteLimits) -> TestCommunity {
         let keys = TestKeys::new();
         let mut config = Config::new(database_url.clone(), "http://127.0.0.1:9");
         config.service.verifier = Some(keys.verifier());
+        config.write_limits = write_limits;
         let server = TestServer::start("community", move |listener, shutdown| {
             everytime_community::serve(config, listener, shutdown)
         })

@@ -8,9 +8,14 @@
 mod support;
 
 mod admin;
+mod campus_limits;
+mod cookies;
+mod csrf;
 mod gateway;
 mod limits;
+mod names;
 mod outages;
+mod revocation;
 mod sessions;
 mod sign_in;
 mod sign_up;

@@ -68,7 +68,8 @@ async fn refresh_accepts_the_cookie_and_needs_a_token() {
             stack
                 .http
                 .post(stack.url("/api/v1/auth/refresh"))
-                .header("cookie", format!("refresh_token={}", session.refresh)),
+                .header("cookie", format!("refresh_token={}", session.refresh))
+                .header("origin", &stack.base),
         )
         .await;
     assert_eq!(with_cookie.status, StatusCode::OK, "{}", with_cookie.text);

@@ -17,6 +17,7 @@ mod contract;
 mod feeds;
 mod posts;
 mod reactions;
+mod write_limits;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

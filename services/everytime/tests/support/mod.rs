@@ -95,6 +95,8 @@ impl TestStack {
         let mut config = StackConfig::new(&url);
         // Tests sign many users up from one address; the limit has its own test.
         config.gateway.auth_rate_limit_per_minute = 100_000;
+        // Tests write faster than a user may; the write limits' own tests turn them on.
+        config.community.write_limits = everytime_community::domain::WriteLimits::off();
         configure(&mut config);
         let stack = Stack::start(config).await.expect("the stack starts");
         TestStack {
