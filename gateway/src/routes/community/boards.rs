@@ -5,7 +5,7 @@ use everytime_proto::community::v1::{
     self as pb, community_service_client::CommunityServiceClient,
 };
 
-use super::{BoardBody, BoardNameTaken, CreateBoardBody};
+use super::{BoardBody, BoardNameTaken, CreateBoardBody, TooFast};
 use crate::{
     error::{ApiResult, required},
     extract::{ApiJson, Auth},
@@ -40,6 +40,7 @@ pub async fn list_boards(
         (status = 201, description = "The new board", body = BoardBody),
         LimitBroken,
         BoardNameTaken,
+        TooFast,
     ))]
 pub async fn create_board(
     State(state): State<AppState>,

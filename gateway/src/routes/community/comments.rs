@@ -7,7 +7,7 @@ use everytime_proto::community::v1::{
 
 use super::{
     AlreadyLiked, BadComment, CommentBody, CreateCommentBody, LikeBody, NoSuchComment, NoSuchPost,
-    NotAuthor, OwnComment, comment_body,
+    NotAuthor, OwnComment, TooFast, comment_body,
 };
 use crate::{
     authors::Nicknames,
@@ -22,6 +22,7 @@ use crate::{
     request_body = CreateCommentBody,
     responses(
         (status = 201, description = "The new comment", body = CommentBody),
+        TooFast,
         BadComment,
         NoSuchPost,
     ))]
@@ -84,6 +85,7 @@ pub async fn delete_comment(
     responses(
         (status = 200, description = "Liked", body = LikeBody),
         OwnComment,
+        TooFast,
         NoSuchComment,
         AlreadyLiked,
     ))]

@@ -66,6 +66,8 @@ problems! {
     OwnComment = (403, "Your own comment (code `own_post`)");
     BadBestPage = (400, "Bad season, limit or cursor");
     BadSearch = (400, "Bad q, board_id, limit or cursor");
+    /// The per-user write limits (API.md Conventions), with `Retry-After`.
+    TooFast = (429, "Writing too fast (code `too_fast`); `Retry-After` says when to try again");
 }
 
 impl PageQuery {

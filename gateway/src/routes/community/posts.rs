@@ -8,7 +8,7 @@ use everytime_proto::community::v1::{
 
 use super::{
     AlreadyLiked, CreatePostBody, LikeBody, NoSuchBoard, NoSuchPost, NotAuthor, NotAuthorOrAdmin,
-    OwnPost, PostBody, ScrapBody, UpdatePostBody, named_post, post_body,
+    OwnPost, PostBody, ScrapBody, TooFast, UpdatePostBody, named_post, post_body,
 };
 use crate::{
     authors::Nicknames,
@@ -24,6 +24,7 @@ use crate::{
     request_body = CreatePostBody,
     responses(
         (status = 201, description = "The new post", body = PostBody),
+        TooFast,
         LimitBroken,
         NoSuchBoard,
     ))]
@@ -147,6 +148,7 @@ pub async fn delete_post(
     responses(
         (status = 200, description = "Liked", body = LikeBody),
         OwnPost,
+        TooFast,
         NoSuchPost,
         AlreadyLiked,
     ))]

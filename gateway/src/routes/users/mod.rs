@@ -26,6 +26,8 @@ problems! {
     NicknameTaken = (409, "The nickname is taken");
     BadNewPassword = (400, "The new password breaks a limit");
     WrongPassword = (401, "The current password is wrong");
+    /// Wrong current passwords count like failed sign-ins.
+    TooManyGuesses = (429, "Too many wrong current passwords; `Retry-After` says when to try again");
 }
 
 /// The caller, email included.
@@ -76,6 +78,7 @@ pub async fn update_me(
         (status = 204, description = "Changed"),
         BadNewPassword,
         WrongPassword,
+        TooManyGuesses,
     ))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -34,3 +34,22 @@ async fn a_second_post_on_a_board_within_30_seconds_is_429_too_fast_with_retry_a
         .expect("seconds");
     assert!((1..=30).contains(&retry_after), "{retry_after}");
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_429_on_every_limited_write() {
+    let stack = TestStack::start().await;
+
+    let document = stack.get("/api/v1/openapi.json", None).await;
+
+    for (path, method) in [
+        ("/api/v1/boards", "post"),
+        ("/api/v1/boards/{board_id}/posts", "post"),
+        ("/api/v1/posts/{post_id}/comments", "post"),
+        ("/api/v1/posts/{post_id}/like", "put"),
+        ("/api/v1/comments/{comment_id}/like", "put"),
+        ("/api/v1/users/me/password", "put"),
+    ] {
+        let responses = &document.body["paths"][path][method]["responses"];
+        assert!(responses["429"].is_object(), "{method} {path}: {responses}");
+    }
+}
