@@ -12,7 +12,7 @@
 
 use std::{
     collections::HashMap,
-    net::{IpAddr, Ipv6Addr},
+    net::IpAddr,
     sync::Mutex,
     time::{Duration, Instant},
 };
@@ -25,21 +25,12 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use everytime_common::net::address_block;
+
 use crate::{error::ApiError, extract::client_meta};
 
 /// Buckets kept at most; beyond this, full (idle) buckets are dropped.
 const MAX_TRACKED: usize = 10_000;
-
-/// The bucket an address draws from: an IPv4 address itself (an
-/// IPv4-mapped IPv6 address too), an IPv6 address's /64.
-fn address_block(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) if v6.to_ipv4_mapped().is_none() => {
-            IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX)))
-        }
-        ip => ip.to_canonical(),
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 struct Bucket {

@@ -20,12 +20,10 @@
 //! The limits themselves are [`SignInLimits`] (in [`crate::domain`]); the
 //! counters' SQL is [`crate::store::attempts`].
 
-use std::{
-    net::{IpAddr, Ipv6Addr},
-    time::Duration,
-};
+use std::{net::IpAddr, time::Duration};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use everytime_common::net;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
@@ -112,12 +110,8 @@ fn key_of_bytes(kind: &str, value: &[u8]) -> String {
 /// address's /64 (one subscriber's share, which can hold any number of
 /// addresses). Anything unparsable counts as itself.
 fn address_block(ip: &str) -> String {
-    match ip.trim().parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
-            let prefix = u128::from(v6) & !u128::from(u64::MAX);
-            format!("{}/64", Ipv6Addr::from(prefix))
-        }
-        Ok(IpAddr::V6(v6)) => v6.to_canonical().to_string(),
+    match ip.trim().parse::<IpAddr>().map(net::address_block) {
+        Ok(IpAddr::V6(block)) => format!("{block}/64"),
         Ok(ip) => ip.to_string(),
         Err(_) => ip.to_owned(),
     }

@@ -39,6 +39,7 @@ pub mod config;
 pub mod grpc;
 pub mod health;
 pub mod metrics;
+pub mod net;
 pub mod page;
 pub mod telemetry;
 pub mod token;
