@@ -10,6 +10,8 @@
 use std::time::Duration;
 
 use everytime_common::{db, grpc, validate::FieldError};
+
+use crate::password::HashError;
 use tonic::{Code, Status};
 
 /// What can go wrong in auth.
@@ -176,6 +178,7 @@ impl From<Error> for Status {
                 "only administrators may do this",
             ),
             Error::Database(error) => db::error_status(error),
+            Error::Hash(error @ HashError::Busy) => grpc::unavailable("password hashing", error),
             Error::Hash(error) => grpc::internal(error),
             Error::Signing(error) => grpc::internal(error),
         }

@@ -63,7 +63,7 @@ use crate::{
     api::{AuthApi, EventApi, UserApi},
     domain::{SIGN_IN_PURGE_INTERVAL, SignInLimits},
     keys::{KeyRing, PublishedKeys},
-    password::Passwords,
+    password::{HashSettings, Passwords},
 };
 
 /// The migrations of the `auth` schema.
@@ -136,9 +136,9 @@ pub struct Config {
     pub admin: Option<AdminAccount>,
     /// Sign-in rate limits.
     pub limits: SignInLimits,
-    /// How many password hashes may run at once (`PASSWORD_HASH_CONCURRENCY`,
-    /// default: twice the CPU count).
-    pub hash_concurrency: usize,
+    /// Memory and queue of password hashing (`PASSWORD_HASH_MEMORY_MIB`,
+    /// `PASSWORD_HASH_QUEUE`).
+    pub hashing: HashSettings,
     /// Reflection (`GRPC_REFLECTION`) and the metrics listener
     /// (`AUTH_METRICS_LISTEN_ADDR`).
     pub server: grpc::ServerSettings,
@@ -154,7 +154,7 @@ impl Config {
             signing_key: None,
             admin: None,
             limits: SignInLimits::default(),
-            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+            hashing: HashSettings::default(),
             server: grpc::ServerSettings::default(),
         }
     }
@@ -203,8 +203,13 @@ impl Config {
                 defaults.max_delay.as_secs(),
             )?,
         };
-        config.hash_concurrency =
-            config::parse_or("PASSWORD_HASH_CONCURRENCY", config.hash_concurrency)?;
+        config.hashing = HashSettings {
+            memory_budget_mib: config::parse_or(
+                "PASSWORD_HASH_MEMORY_MIB",
+                config.hashing.memory_budget_mib,
+            )?,
+            queue: config::parse_or("PASSWORD_HASH_QUEUE", config.hashing.queue)?,
+        };
         config.server = grpc::ServerSettings::from_env(ENV_PREFIX)?;
         Ok(config)
     }
@@ -277,7 +282,7 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let pool =
         db::connect_and_migrate(&config.database_url, SCHEMA, &config.pool, &MIGRATOR).await?;
-    let passwords = Passwords::new(config.hash_concurrency)
+    let passwords = Passwords::new(config.hashing)
         .await
         .map_err(error::Error::from)?;
     let keys = Arc::new(KeyRing::load(&pool, config.signing_key.clone()).await?);
@@ -322,6 +327,7 @@ pub async fn serve(
             public_methods: PUBLIC_METHODS,
             verifier,
             server: config.server.clone(),
+            readiness: Some(db::readiness(pool.clone())),
         },
         listener,
         {

@@ -20,7 +20,11 @@ use sqlx::{
 pub struct PoolOptions {
     /// Connections at most (`DB_MAX_CONNECTIONS`, default 10).
     pub max_connections: u32,
-    /// How long a request may wait for a free connection.
+    /// How long a request may wait for a connection (`DB_ACQUIRE_TIMEOUT_MS`,
+    /// default 1000): with the database unreachable, a request fails with
+    /// `UNAVAILABLE` after this long, well inside the RPC's deadline, rather
+    /// than at it; under load, waiting longer than this is worth a retry
+    /// elsewhere anyway.
     pub acquire_timeout: Duration,
 }
 
@@ -28,18 +32,49 @@ impl Default for PoolOptions {
     fn default() -> Self {
         PoolOptions {
             max_connections: 10,
-            acquire_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(1),
         }
     }
 }
 
 impl PoolOptions {
-    /// Reads `DB_MAX_CONNECTIONS`.
+    /// Reads `DB_MAX_CONNECTIONS` and `DB_ACQUIRE_TIMEOUT_MS`.
     pub fn from_env() -> Result<Self, crate::config::ConfigError> {
+        let defaults = PoolOptions::default();
         Ok(PoolOptions {
-            max_connections: crate::config::parse_or("DB_MAX_CONNECTIONS", 10)?,
-            ..PoolOptions::default()
+            max_connections: crate::config::parse_or(
+                "DB_MAX_CONNECTIONS",
+                defaults.max_connections,
+            )?,
+            acquire_timeout: crate::config::millis_or(
+                "DB_ACQUIRE_TIMEOUT_MS",
+                defaults.acquire_timeout.as_millis() as u64,
+            )?,
         })
+    }
+}
+
+/// Whether `pool` reaches its database: one `select 1`, for
+/// [`crate::grpc::ServeOptions::readiness`].
+pub fn readiness(pool: PgPool) -> crate::grpc::Readiness {
+    std::sync::Arc::new(move || {
+        let pool = pool.clone();
+        Box::pin(async move { sqlx::query("select 1").execute(&pool).await.is_ok() })
+    })
+}
+
+/// Whether `error` means the database could not be reached or went away
+/// (no connection in time, a broken connection, a server shutting down or
+/// refusing connections), so that another try may well succeed.
+pub fn is_unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exceptions; 57P01-57P03: admin or crash
+            // shutdown, cannot connect now.
+            code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
     }
 }
 
@@ -210,8 +245,8 @@ pub async fn connect_and_migrate(
 ///
 /// Text Postgres cannot store (a NUL, or bytes the encoding lacks) is the
 /// client's mistake, `INVALID_ARGUMENT`, even where a field check missed it;
-/// a pool with no free connection in time is `UNAVAILABLE`, so the client
-/// may retry; anything else is a logged, generic `INTERNAL`.
+/// a database out of reach ([`is_unreachable`]) is `UNAVAILABLE`, so the
+/// client may retry; anything else is a logged, generic `INTERNAL`.
 pub fn error_status(error: sqlx::Error) -> tonic::Status {
     /// `character_not_in_repertoire` and `untranslatable_character`.
     const UNSTORABLE_TEXT: [&str; 2] = ["22021", "22P05"];
@@ -227,7 +262,7 @@ pub fn error_status(error: sqlx::Error) -> tonic::Status {
             "the request holds characters that cannot be stored",
         );
     }
-    if matches!(error, sqlx::Error::PoolTimedOut) {
+    if is_unreachable(&error) {
         return crate::grpc::unavailable("database", error);
     }
     crate::grpc::internal(error)

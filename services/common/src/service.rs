@@ -187,6 +187,7 @@ pub async fn serve_data_service<R: Into<Served>>(
             public_methods: service.public_methods,
             verifier,
             server: config.server.clone(),
+            readiness: Some(db::readiness(pool.clone())),
         },
         listener,
         shutdown,

@@ -38,7 +38,7 @@ pub use auth::{RequireAuth, RequireAuthLayer, caller};
 pub use channel::channel;
 pub use handler::{reply, unpack};
 pub use metrics::METRICS_PATH;
-pub use server::{ServeError, ServeOptions, ServerSettings, serve};
+pub use server::{LIVENESS, Readiness, ServeError, ServeOptions, ServerSettings, serve};
 pub use status::{
     ERROR_DOMAIN, field_status, fields_status, internal, invalid_input, rate_limited, status,
     unavailable, verify_error_status,

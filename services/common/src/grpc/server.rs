@@ -1,7 +1,11 @@
 //! The server every service runs: its routes plus health (always),
 //! reflection (when [`ServerSettings::reflection`] is on), a span per RPC and
 //! the bearer-token layer, until the shutdown future resolves; then health
-//! turns `NOT_SERVING` and in-flight RPCs drain. Prometheus metrics are
+//! turns `NOT_SERVING` and in-flight RPCs drain. While what the server
+//! needs is unreachable ([`ServeOptions::readiness`]: its database), health
+//! is `NOT_SERVING` too, and turns back by itself; the name `liveness`
+//! stays `SERVING` for as long as the process serves, for a liveness probe
+//! that must not restart a process over a database outage. Prometheus metrics are
 //! served on a listener of their own ([`ServerSettings::metrics_addr`]),
 //! never on the gRPC port: whoever may call a service need not read its
 //! metrics, and the other way round.
@@ -9,10 +13,12 @@
 use std::{
     future::Future,
     net::SocketAddr,
+    pin::Pin,
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
+    time::Duration,
 };
 
 use tokio::net::TcpListener;
@@ -102,6 +108,16 @@ pub fn default_metrics_addr(prefix: &str) -> &'static str {
     }
 }
 
+/// Answers whether what a server depends on (its database) is reachable.
+pub type Readiness = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = bool> + Send>> + Send + Sync>;
+
+/// How often [`ServeOptions::readiness`] is asked, and how long an answer
+/// may take before it counts as no.
+pub const READINESS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The health name that only says the process serves (for liveness probes).
+pub const LIVENESS: &str = "liveness";
+
 /// What [`serve`] needs beyond the routes.
 pub struct ServeOptions {
     /// Fully qualified service names reported `SERVING` by `grpc.health.v1`.
@@ -112,6 +128,41 @@ pub struct ServeOptions {
     pub verifier: Arc<TokenVerifier>,
     /// Reflection and the metrics listener.
     pub server: ServerSettings,
+    /// Asked every [`READINESS_INTERVAL`]; while it answers no (or not in
+    /// time), every health status but [`LIVENESS`] is `NOT_SERVING`.
+    pub readiness: Option<Readiness>,
+}
+
+/// Keeps the health statuses of `services` (and the server's, `""`) in
+/// step with `ready`, until aborted.
+async fn follow_readiness(
+    ready: Readiness,
+    reporter: HealthReporter,
+    services: &'static [&'static str],
+) {
+    let mut serving = true;
+    let mut ticks = tokio::time::interval(READINESS_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let now = tokio::time::timeout(READINESS_INTERVAL, ready())
+            .await
+            .unwrap_or(false);
+        if now == serving {
+            continue;
+        }
+        serving = now;
+        let status = if now {
+            tracing::info!("dependencies reachable again: health is SERVING");
+            ServingStatus::Serving
+        } else {
+            tracing::warn!("a dependency is unreachable: health is NOT_SERVING");
+            ServingStatus::NotServing
+        };
+        for service in services.iter().copied().chain([""]) {
+            reporter.set_service_status(service, status).await;
+        }
+    }
 }
 
 /// Serves `routes` on `listener` with `grpc.health.v1`, server reflection
@@ -137,17 +188,26 @@ pub async fn serve(
         inner: HealthService::from_health_reporter(reporter.clone()),
         draining: draining.clone(),
     });
-    for service in options.health_services {
+    for service in options.health_services.iter().chain(&[LIVENESS]) {
         reporter
             .set_service_status(*service, ServingStatus::Serving)
             .await;
     }
     let health_services = options.health_services;
+    let readiness = options
+        .readiness
+        .map(|ready| tokio::spawn(follow_readiness(ready, reporter.clone(), health_services)));
+    let stop_readiness = readiness
+        .as_ref()
+        .map(tokio::task::JoinHandle::abort_handle);
     let shutdown = async move {
         shutdown.await;
+        if let Some(readiness) = stop_readiness {
+            readiness.abort();
+        }
         // Watchers first learn NOT_SERVING, then their streams end.
         draining.store(true, Ordering::SeqCst);
-        for service in health_services.iter().copied().chain([""]) {
+        for service in health_services.iter().copied().chain(["", LIVENESS]) {
             reporter
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;
@@ -213,6 +273,9 @@ pub async fn serve(
             shutdown,
         )
         .await;
+    if let Some(readiness) = readiness {
+        readiness.abort();
+    }
     if let Some(metrics) = metrics {
         metrics.stop().await;
     }
@@ -247,13 +310,14 @@ mod tests {
         std::net::SocketAddr,
         tokio::task::JoinHandle<Result<(), ServeError>>,
     ) {
-        bare_server_with(stop, ServerSettings::default()).await
+        bare_server_with(stop, ServerSettings::default(), None).await
     }
 
     /// [`bare_server`] with these settings.
     async fn bare_server_with(
         stop: tokio::sync::oneshot::Receiver<()>,
         server: ServerSettings,
+        readiness: Option<Readiness>,
     ) -> (
         std::net::SocketAddr,
         tokio::task::JoinHandle<Result<(), ServeError>>,
@@ -272,6 +336,7 @@ mod tests {
                 public_methods: &[],
                 verifier,
                 server,
+                readiness,
             },
             listener,
             async move {
@@ -326,6 +391,63 @@ mod tests {
             .expect("stops cleanly");
     }
 
+    #[tokio::test]
+    async fn health_follows_readiness_and_liveness_does_not() {
+        use tonic_health::pb::{
+            health_check_response::ServingStatus as Reported, health_client::HealthClient,
+        };
+        let up = Arc::new(AtomicBool::new(true));
+        let flag = up.clone();
+        let readiness: Readiness = Arc::new(move || {
+            let up = flag.load(Ordering::SeqCst);
+            Box::pin(async move { up })
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (addr, server) =
+            bare_server_with(stopped, ServerSettings::default(), Some(readiness)).await;
+        let health = HealthClient::new(
+            channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("a channel"),
+        );
+        let status = |service: &'static str| {
+            let mut health = health.clone();
+            async move {
+                health
+                    .check(HealthCheckRequest {
+                        service: service.into(),
+                    })
+                    .await
+                    .expect("answers")
+                    .into_inner()
+                    .status()
+            }
+        };
+        let community = "everytime.community.v1.CommunityService";
+        let until = |service: &'static str, wanted: Reported| async move {
+            for _ in 0..100 {
+                if status(service).await == wanted {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("{service:?} never turned {wanted:?}");
+        };
+        for service in ["", community, LIVENESS] {
+            assert_eq!(status(service).await, Reported::Serving, "{service:?}");
+        }
+
+        up.store(false, Ordering::SeqCst);
+        until("", Reported::NotServing).await;
+        assert_eq!(status(community).await, Reported::NotServing);
+        assert_eq!(status(LIVENESS).await, Reported::Serving);
+
+        up.store(true, Ordering::SeqCst);
+        until("", Reported::Serving).await;
+        assert_eq!(status(community).await, Reported::Serving);
+
+        stop.send(()).expect("the server listens for the stop");
+        server.await.expect("joins").expect("stops cleanly");
+    }
+
     /// `GET path` over HTTP/1.1 on a fresh connection: the whole answer.
     async fn http_get(addr: SocketAddr, path: &str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -374,6 +496,7 @@ mod tests {
                 reflection: true,
                 metrics_addr: Some(metrics_addr),
             },
+            None,
         )
         .await;
         crate::metrics::record_rpc("community", "/probe.Svc/Probe", "OK", 0.001);
@@ -440,6 +563,7 @@ mod tests {
                     reflection,
                     metrics_addr: None,
                 },
+                None,
             )
             .await;
             let listed = list_services(addr).await;
