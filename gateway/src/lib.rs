@@ -31,6 +31,8 @@
 //!   several areas share.
 //! - [`mod@openapi`]: the document's root and the problem answers the paths
 //!   list; each path describes itself where its handler is.
+//! - [`web`]: the web client (`gateway/web/`, embedded at build time),
+//!   served on every path outside the API.
 //!
 //! A request, e.g. `GET /api/v1/posts/{id}`: the router
 //! (`routes::community::routes`) calls `routes::community::posts::get_post`;
@@ -49,6 +51,7 @@ pub mod model;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod web;
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
@@ -93,7 +96,7 @@ pub fn app(state: AppState) -> Router {
     router
         .layer(Extension(Document::new(&openapi)))
         .with_state(state.clone())
-        .fallback(|| async { ApiError::route_not_found() })
+        .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state, request_timeout))

@@ -50,8 +50,8 @@ async fn main() -> anyhow::Result<()> {
         println!();
         println!("  Everytime is running.");
         println!();
-        println!("  Open      {url}/api/v1/openapi.json   (the API, described)");
-        println!("  REST API  {url}/api/v1");
+        println!("  Open      {url}/   (the app, in a browser)");
+        println!("  REST API  {url}/api/v1   (described at {url}/api/v1/openapi.json)");
         println!(
             "  gRPC      auth {}, community {}, timetable {}",
             stack.auth.addr, stack.community.addr, stack.timetable.addr

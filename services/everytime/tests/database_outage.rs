@@ -5,7 +5,7 @@
 //! never `500`, and `/readyz` turns `503`; once it is back, everything
 //! answers again without restarting anything.
 
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use std::{

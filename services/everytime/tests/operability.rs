@@ -414,7 +414,10 @@ async fn metrics_are_not_served_on_the_public_port_nor_on_any_grpc_port() {
     // path it does not serve.
     let on_public = stack.get("/metrics", None).await;
     on_public.assert_problem(404, "not_found");
-    assert_eq!(on_public.body, stack.get("/no-such-page", None).await.body);
+    assert_eq!(
+        on_public.body,
+        stack.get("/api/v1/no-such-page", None).await.body
+    );
 
     // A service's gRPC port: `/metrics` is a path it does not serve
     // (gRPC UNIMPLEMENTED), with no page.

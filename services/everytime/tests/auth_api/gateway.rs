@@ -39,8 +39,9 @@ async fn errors_are_problem_json_for_400_401_404_405_413_415() {
         .get("/api/v1/no/such/route", None)
         .await
         .assert_problem(404, "not_found");
+    // Outside the API every path is the web app; a missing file is a 404.
     stack
-        .get("/nothing-here", None)
+        .get("/nothing-here.js", None)
         .await
         .assert_problem(404, "not_found");
     stack

@@ -1,0 +1,98 @@
+// What the app says when something goes wrong: a problem's `code` (and,
+// for field errors, the field) in Korean, as Everytime words it. The
+// server's English `detail` is never shown as such.
+
+const BY_CODE = {
+  network: '네트워크에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.',
+  invalid_credentials: '아이디나 비밀번호가 올바르지 않습니다.',
+  too_many_attempts: '로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요.',
+  rate_limited: '요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.',
+  too_fast: '너무 빠르게 작성하고 있습니다. 잠시 후 다시 시도해 주세요.',
+  username_taken: '이미 사용 중인 아이디입니다.',
+  email_taken: '이미 가입된 이메일입니다.',
+  nickname_taken: '이미 사용 중인 닉네임입니다.',
+  nickname_recently_changed: '닉네임은 30일에 한 번만 바꿀 수 있습니다.',
+  unknown_school: '학교를 선택해 주세요.',
+  wrong_password: '현재 비밀번호가 올바르지 않습니다.',
+  session_revoked: '로그아웃되었습니다. 다시 로그인해 주세요.',
+  unauthenticated: '로그인이 필요합니다.',
+  csrf_rejected: '허용되지 않은 요청입니다. 페이지를 새로고침해 주세요.',
+  forbidden: '권한이 없습니다.',
+  admin_only: '관리자만 할 수 있습니다.',
+  not_found: '삭제되었거나 존재하지 않는 페이지입니다.',
+  post_not_found: '삭제된 글입니다.',
+  not_author: '자신이 쓴 글만 수정하거나 삭제할 수 있습니다.',
+  already_liked: '이미 공감한 글입니다.',
+  own_post: '자신의 글에는 공감할 수 없습니다.',
+  board_name_taken: '이미 있는 게시판 이름입니다.',
+  too_many_boards: '더 이상 게시판을 만들 수 없습니다.',
+  too_many_comments: '더 이상 댓글을 달 수 없습니다.',
+  reply_to_reply: '대댓글에는 답글을 달 수 없습니다.',
+  time_conflict: '같은 시간에 이미 수업이 있습니다.',
+  already_added: '이미 시간표에 추가된 수업입니다.',
+  add_contended: '잠시 후 다시 시도해 주세요.',
+  course_semester_mismatch: '다른 학기의 수업은 추가할 수 없습니다.',
+  course_school_mismatch: '다른 학교의 수업은 추가할 수 없습니다.',
+  too_many_timetables: '더 이상 시간표를 만들 수 없습니다.',
+  primary_required: '기본 시간표는 하나 있어야 합니다.',
+  not_owner: '자신의 시간표만 바꿀 수 있습니다.',
+  already_friends: '이미 친구입니다.',
+  already_requested: '이미 친구 요청을 보냈습니다.',
+  cannot_befriend_self: '자기 자신에게는 친구 요청을 보낼 수 없습니다.',
+  friend_limit: '더 이상 친구를 추가할 수 없습니다.',
+  friend_request_not_found: '이미 처리된 친구 요청입니다.',
+  not_recipient: '받은 친구 요청만 수락할 수 있습니다.',
+  payload_too_large: '내용이 너무 깁니다.',
+  service_unavailable: '서비스에 일시적인 문제가 있습니다. 잠시 후 다시 시도해 주세요.',
+  backend_timeout: '응답이 늦어지고 있습니다. 잠시 후 다시 시도해 주세요.',
+  request_timeout: '응답이 늦어지고 있습니다. 잠시 후 다시 시도해 주세요.',
+  internal: '문제가 생겼습니다. 잠시 후 다시 시도해 주세요.',
+};
+
+/** What a field must look like, shown when the server refuses its value. */
+const FIELD_RULES = {
+  username: '아이디는 4~20자의 영문 소문자, 숫자, _로 입력해 주세요.',
+  password: '비밀번호는 8~128자로 입력해 주세요.',
+  new_password: '새 비밀번호는 8~128자로 입력해 주세요.',
+  current_password: '현재 비밀번호를 입력해 주세요.',
+  email: '올바른 이메일 주소를 입력해 주세요.',
+  nickname: '닉네임은 2~10자로 입력해 주세요. 운영자나 익명처럼 보이는 닉네임은 쓸 수 없습니다.',
+  name: '이름은 1~20자로 입력해 주세요.',
+  school_id: '학교를 선택해 주세요.',
+  title: '제목은 1~100자로 입력해 주세요.',
+  content: '내용을 입력해 주세요.',
+  description: '설명이 너무 깁니다.',
+  q: '검색어는 2~50자로 입력해 주세요.',
+};
+
+/** Field errors of a 409 that name what is taken. */
+const TAKEN = {
+  username: BY_CODE.username_taken,
+  email: BY_CODE.email_taken,
+  nickname: BY_CODE.nickname_taken,
+};
+
+/** The sentence for a whole error. */
+export function messageFor(error, overrides = {}) {
+  const code = error?.code;
+  return overrides[code] ?? BY_CODE[code] ?? fallback(error?.status);
+}
+
+/** The sentence for one of `error.errors`. */
+export function fieldMessage(error, fieldError, overrides = {}) {
+  const field = fieldError.field;
+  if (overrides[field]) return overrides[field];
+  if (error.status === 409) return TAKEN[field] ?? messageFor(error, overrides);
+  if (error.code && BY_CODE[error.code] && error.code !== 'invalid_input') return messageFor(error, overrides);
+  return FIELD_RULES[field] ?? '올바르지 않은 값입니다.';
+}
+
+function fallback(status) {
+  if (status === 401) return BY_CODE.unauthenticated;
+  if (status === 403) return BY_CODE.forbidden;
+  if (status === 404) return BY_CODE.not_found;
+  if (status === 413) return BY_CODE.payload_too_large;
+  if (status === 429) return BY_CODE.rate_limited;
+  if (status >= 500) return BY_CODE.service_unavailable;
+  return '요청을 처리하지 못했습니다.';
+}
