@@ -13,6 +13,13 @@ fn main() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     files.sort();
+    // Without its files the gateway would serve nothing at `/`: refuse to
+    // build rather than embed an empty app.
+    assert!(
+        files.contains(&root.join("index.html")),
+        "{} has no index.html: the web client is missing",
+        root.display()
+    );
     let mut table = String::from("&[\n");
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
@@ -38,9 +45,8 @@ fn main() {
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()));
     for entry in entries {
         let path = entry.expect("readable web/ entry").path();
         if path.is_dir() {
