@@ -24,7 +24,7 @@ use std::sync::{
 
 use argon2::{
     ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version,
-    password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, SaltString},
+    password_hash::{Output, ParamsString, PasswordHash, PasswordVerifier, Salt, SaltString},
 };
 use tokio::sync::oneshot;
 
@@ -242,21 +242,12 @@ impl Hasher {
 
     fn hash(&mut self, password: &str) -> Result<String, HashError> {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        let mut salt_bytes = [0; 64];
-        let raw_salt = salt.as_salt().decode_b64(&mut salt_bytes)?;
-        let mut output = [0; OUTPUT_LEN];
-        self.argon2.hash_password_into_with_memory(
-            password.as_bytes(),
-            raw_salt,
-            &mut output,
-            &mut self.memory,
-        )?;
         let hash = PasswordHash {
             algorithm: ARGON2ID_IDENT,
             version: Some(Version::V0x13.into()),
             params: ParamsString::try_from(self.argon2.params())?,
             salt: Some(salt.as_salt()),
-            hash: Some(Output::new(&output)?),
+            hash: Some(self.output(password, salt.as_salt())?),
         };
         Ok(hash.to_string())
     }
@@ -282,6 +273,12 @@ impl Hasher {
                 .verify_password(password.as_bytes(), &parsed)
                 .is_ok());
         }
+        // `Output`'s comparison is constant-time.
+        Ok(self.output(password, salt)? == expected)
+    }
+
+    /// The Argon2id output of `password` with `salt`, in the worker's memory.
+    fn output(&mut self, password: &str, salt: Salt<'_>) -> Result<Output, HashError> {
         let mut salt_bytes = [0; 64];
         let raw_salt = salt.decode_b64(&mut salt_bytes)?;
         let mut output = [0; OUTPUT_LEN];
@@ -291,8 +288,7 @@ impl Hasher {
             &mut output,
             &mut self.memory,
         )?;
-        // `Output`'s comparison is constant-time.
-        Ok(Output::new(&output)? == expected)
+        Ok(Output::new(&output)?)
     }
 }
 
