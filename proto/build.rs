@@ -9,6 +9,7 @@ const PROTOS: &[&str] = &[
     "everytime/auth/v1/auth.proto",
     "everytime/community/v1/community.proto",
     "everytime/timetable/v1/timetable.proto",
+    "everytime/timetable/v1/grades.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -28,7 +28,11 @@ use utoipa::{
         description = "The public REST/JSON API of the Everytime university community and timetable backend. \
                        Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`."
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldProblem)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::FieldProblem,
+        crate::routes::timetable::ConflictBody
+    )),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),
     tags(
@@ -38,7 +42,8 @@ use utoipa::{
         (name = "admin", description = "Administration (role admin)"),
         (name = "community", description = "Boards, posts, comments, 공감, scraps, HOT, BEST, search"),
         (name = "timetable", description = "The course catalog, timetables and their picture"),
-        (name = "friends", description = "Friend requests, friends and their timetables"),
+        (name = "friends", description = "Friend requests, friends, their timetables and 공강 찾기 (free time)"),
+        (name = "grades", description = "학점계산기: grades per semester, averages, credits and the target"),
     )
 )]
 pub struct ApiDoc;

@@ -10,7 +10,7 @@ use everytime_proto::{
     community::v1::community_service_client::CommunityServiceClient,
     timetable::v1::{
         catalog_service_client::CatalogServiceClient, friend_service_client::FriendServiceClient,
-        timetable_service_client::TimetableServiceClient,
+        grade_service_client::GradeServiceClient, timetable_service_client::TimetableServiceClient,
     },
 };
 use tonic::transport::Channel;
@@ -48,6 +48,8 @@ pub struct Clients {
     pub timetables: TimetableServiceClient<Channel>,
     /// `everytime.timetable.v1.FriendService`.
     pub friends: FriendServiceClient<Channel>,
+    /// `everytime.timetable.v1.GradeService`.
+    pub grades: GradeServiceClient<Channel>,
     /// Every backend, for health checks.
     pub backends: Vec<Backend>,
 }
@@ -93,6 +95,7 @@ impl AppState {
             catalog: CatalogServiceClient::new(timetable.clone()),
             timetables: TimetableServiceClient::new(timetable.clone()),
             friends: FriendServiceClient::new(timetable.clone()),
+            grades: GradeServiceClient::new(timetable.clone()),
             backends: vec![
                 Backend {
                     name: "auth",

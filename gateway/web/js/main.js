@@ -6,7 +6,9 @@ import { route, start, toSignIn } from './router.js';
 import { forget, restore } from './session.js';
 import * as account from './pages/account.js';
 import * as community from './pages/community.js';
+import * as freeTime from './pages/free-time.js';
 import * as friends from './pages/friends.js';
+import * as grades from './pages/grades.js';
 import * as timetable from './pages/timetable.js';
 
 // 로그인, 회원가입, 내 정보
@@ -32,6 +34,8 @@ route('/timetable', timetable.timetableScreen);
 route('/timetable/:timetableId', timetable.timetableScreen);
 route('/friends', friends.friendsScreen);
 route('/friends/:userId', friends.friendTimetableScreen);
+route('/free-time', freeTime.freeTimeScreen);
+route('/grades', grades.gradesScreen);
 
 onSignedOut(() => {
   forget();

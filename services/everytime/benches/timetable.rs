@@ -466,6 +466,31 @@ async fn main() {
         .await;
         rows.push((name.to_owned(), 6, samples));
     }
+    // 학점계산기: eight semesters of ten courses each, read whole.
+    for semester in [
+        "2023-1", "2023-2", "2024-1", "2024-2", "2025-1", "2025-2", "2026-1", "2026-2",
+    ] {
+        let courses: Vec<Value> = (0..10)
+            .map(|i| json!({"name": format!("과목 {i}"), "credits": 3, "grade": "A0", "major": i % 2 == 0}))
+            .collect();
+        bench
+            .expect(
+                Method::PUT,
+                &format!("/api/v1/me/grades/{semester}"),
+                Some(&user),
+                Some(json!({"courses": courses})),
+                StatusCode::OK,
+            )
+            .await;
+    }
+    let grades = measure(iterations, |_| async {
+        let (status, _) = bench
+            .call(Method::GET, "/api/v1/me/grades", Some(&user), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    })
+    .await;
+    rows.push(("grades: GET /me/grades".to_owned(), 80, grades));
 
     println!();
     println!(

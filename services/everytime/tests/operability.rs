@@ -37,6 +37,7 @@ const SERVICES: [(&str, &[&str]); 3] = [
             "everytime.timetable.v1.CatalogService",
             "everytime.timetable.v1.TimetableService",
             "everytime.timetable.v1.FriendService",
+            "everytime.timetable.v1.GradeService",
         ],
     ),
 ];

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use everytime_common::grpc;
 use everytime_proto::timetable::v1::{
     self as pb, catalog_service_server::CatalogService, friend_service_server::FriendService,
-    timetable_service_server::TimetableService,
+    grade_service_server::GradeService, timetable_service_server::TimetableService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::{State, catalog, friends, timetables};
+use crate::{State, catalog, custom_entries, free_time, friends, grades, timetables};
 
 /// `everytime.timetable.v1.CatalogService`.
 #[derive(Debug, Clone)]
@@ -29,6 +29,10 @@ pub struct TimetableApi(pub Arc<State>);
 /// `everytime.timetable.v1.FriendService`.
 #[derive(Debug, Clone)]
 pub struct FriendApi(pub Arc<State>);
+
+/// `everytime.timetable.v1.GradeService`.
+#[derive(Debug, Clone)]
+pub struct GradeApi(pub Arc<State>);
 
 #[tonic::async_trait]
 impl CatalogService for CatalogApi {
@@ -107,6 +111,30 @@ impl TimetableService for TimetableApi {
         grpc::reply(timetables::remove_course(&self.0, &caller, request).await)
     }
 
+    async fn add_custom_entry(
+        &self,
+        request: Request<pb::AddCustomEntryRequest>,
+    ) -> Result<Response<pb::AddCustomEntryResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(custom_entries::add_custom_entry(&self.0, &caller, request).await)
+    }
+
+    async fn remove_custom_entry(
+        &self,
+        request: Request<pb::RemoveCustomEntryRequest>,
+    ) -> Result<Response<pb::RemoveCustomEntryResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(custom_entries::remove_custom_entry(&self.0, &caller, request).await)
+    }
+
+    async fn copy_timetable(
+        &self,
+        request: Request<pb::CopyTimetableRequest>,
+    ) -> Result<Response<pb::CopyTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::copy_timetable(&self.0, &caller, request).await)
+    }
+
     async fn render_timetable(
         &self,
         request: Request<pb::RenderTimetableRequest>,
@@ -180,5 +208,48 @@ impl FriendService for FriendApi {
     ) -> Result<Response<pb::RemoveFriendResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(friends::remove_friend(&self.0, &caller, request).await)
+    }
+
+    async fn find_free_time(
+        &self,
+        request: Request<pb::FindFreeTimeRequest>,
+    ) -> Result<Response<pb::FindFreeTimeResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(free_time::find_free_time(&self.0, &caller, request).await)
+    }
+}
+
+#[tonic::async_trait]
+impl GradeService for GradeApi {
+    async fn get_grades(
+        &self,
+        request: Request<pb::GetGradesRequest>,
+    ) -> Result<Response<pb::GetGradesResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(grades::get_grades(&self.0, &caller, request).await)
+    }
+
+    async fn put_grade_semester(
+        &self,
+        request: Request<pb::PutGradeSemesterRequest>,
+    ) -> Result<Response<pb::PutGradeSemesterResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(grades::put_grade_semester(&self.0, &caller, request).await)
+    }
+
+    async fn set_target_credits(
+        &self,
+        request: Request<pb::SetTargetCreditsRequest>,
+    ) -> Result<Response<pb::SetTargetCreditsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(grades::set_target_credits(&self.0, &caller, request).await)
+    }
+
+    async fn fill_grades_from_timetable(
+        &self,
+        request: Request<pb::FillGradesFromTimetableRequest>,
+    ) -> Result<Response<pb::FillGradesFromTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(grades::fill_grades_from_timetable(&self.0, &caller, request).await)
     }
 }

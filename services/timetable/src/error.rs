@@ -3,7 +3,7 @@
 //! Every client mistake maps to a precise code with a `google.rpc.ErrorInfo`
 //! reason (the REST API's `code`) and, where a field is to blame, a
 //! `BadRequest` violation. A clash also carries a [`pb::TimeConflict`]
-//! detail listing the courses in the way. Everything else is logged and
+//! detail listing the courses and custom entries in the way. Everything else is logged and
 //! answered with a generic `INTERNAL`.
 //!
 //! Database errors that mean something (a constraint broken, a race lost)
@@ -16,7 +16,9 @@ use everytime_proto::timetable::v1 as pb;
 use prost::{Message, Name};
 use tonic::{Code, Status};
 
-use crate::domain::limits::{MAX_FRIENDS, MAX_TIMETABLES_PER_SEMESTER};
+use crate::domain::limits::{
+    MAX_ENTRIES_PER_TIMETABLE, MAX_FRIENDS, MAX_GRADE_SEMESTERS, MAX_TIMETABLES_PER_SEMESTER,
+};
 
 /// What can go wrong in the timetable service.
 #[derive(Debug, thiserror::Error)]
@@ -33,9 +35,10 @@ pub enum Error {
     /// The caller may see the timetable but only its owner may change it.
     #[error("not the owner")]
     NotOwner,
-    /// The course clashes with these courses of the timetable.
-    #[error("time conflict with {} course(s)", .0.len())]
-    TimeConflict(Vec<pb::Course>),
+    /// The course or custom entry clashes with these courses and entries
+    /// of the timetable.
+    #[error("time conflict with {} course(s) and {} custom entries", .0.conflicts.len(), .0.custom_entries.len())]
+    TimeConflict(pb::TimeConflict),
     /// The course is already in the timetable.
     #[error("course already added")]
     AlreadyAdded,
@@ -53,6 +56,9 @@ pub enum Error {
     /// `is_primary: false` on the primary timetable.
     #[error("a semester keeps a primary timetable")]
     PrimaryRequired,
+    /// The timetable holds as many custom entries as allowed.
+    #[error("too many custom entries")]
+    TooManyEntries,
     /// The owner has as many timetables for the semester as allowed.
     #[error("too many timetables")]
     TooManyTimetables,
@@ -71,6 +77,9 @@ pub enum Error {
     /// One of the two has as many friends as allowed.
     #[error("friend limit reached")]
     FriendLimit,
+    /// The user keeps as many grade semesters as allowed.
+    #[error("too many grade semesters")]
+    TooManySemesters,
     /// An import named a school auth does not know.
     #[error("unknown school")]
     UnknownSchool,
@@ -112,13 +121,20 @@ impl From<Vec<FieldError>> for Error {
 }
 
 /// `ALREADY_EXISTS` with reason `time_conflict` and, beside the ErrorInfo,
-/// a `TimeConflict` detail listing `conflicts`.
-pub fn time_conflict_status(conflicts: Vec<pb::Course>) -> Status {
-    let names: Vec<&str> = conflicts
+/// the `TimeConflict` detail.
+pub fn time_conflict_status(conflict: pb::TimeConflict) -> Status {
+    let names: Vec<&str> = conflict
+        .conflicts
         .iter()
         .map(|course| course.name.as_str())
+        .chain(
+            conflict
+                .custom_entries
+                .iter()
+                .map(|entry| entry.name.as_str()),
+        )
         .collect();
-    let message = format!("the course clashes with {}", names.join(", "));
+    let message = format!("clashes with {}", names.join(", "));
     let error_info = tonic_types::pb::ErrorInfo {
         reason: "time_conflict".into(),
         domain: grpc::ERROR_DOMAIN.into(),
@@ -134,7 +150,7 @@ pub fn time_conflict_status(conflicts: Vec<pb::Course>) -> Status {
             },
             prost_types::Any {
                 type_url: pb::TimeConflict::type_url(),
-                value: pb::TimeConflict { conflicts }.encode_to_vec(),
+                value: conflict.encode_to_vec(),
             },
         ],
     };
@@ -143,13 +159,17 @@ pub fn time_conflict_status(conflicts: Vec<pb::Course>) -> Status {
 
 /// The courses of a `time_conflict` status's [`pb::TimeConflict`] detail.
 pub fn conflicts_of(status: &Status) -> Option<Vec<pb::Course>> {
+    time_conflict_of(status).map(|detail| detail.conflicts)
+}
+
+/// A `time_conflict` status's [`pb::TimeConflict`] detail.
+pub fn time_conflict_of(status: &Status) -> Option<pb::TimeConflict> {
     let details = tonic_types::pb::Status::decode(status.details()).ok()?;
     details
         .details
         .iter()
         .find(|any| any.type_url == pb::TimeConflict::type_url())
         .and_then(|any| pb::TimeConflict::decode(any.value.as_slice()).ok())
-        .map(|detail| detail.conflicts)
 }
 
 impl From<Error> for Status {
@@ -171,7 +191,7 @@ impl From<Error> for Status {
                 "not_owner",
                 "only the owner may change this timetable",
             ),
-            Error::TimeConflict(conflicts) => time_conflict_status(conflicts),
+            Error::TimeConflict(conflict) => time_conflict_status(conflict),
             Error::AddContended => grpc::status(
                 Code::Aborted,
                 "add_contended",
@@ -200,6 +220,11 @@ impl From<Error> for Status {
                 "primary_required",
                 "is_primary",
                 "cannot be false on the primary timetable; make another one primary instead",
+            ),
+            Error::TooManyEntries => grpc::status(
+                Code::FailedPrecondition,
+                "too_many_custom_entries",
+                format!("at most {MAX_ENTRIES_PER_TIMETABLE} custom entries per timetable"),
             ),
             Error::TooManyTimetables => grpc::status(
                 Code::FailedPrecondition,
@@ -235,6 +260,12 @@ impl From<Error> for Status {
                 "friend_limit",
                 format!("at most {MAX_FRIENDS} friends"),
             ),
+            Error::TooManySemesters => grpc::field_status(
+                Code::FailedPrecondition,
+                "too_many_semesters",
+                "semester",
+                format!("at most {MAX_GRADE_SEMESTERS} semesters in the grade calculator"),
+            ),
             Error::UnknownSchool => grpc::field_status(
                 Code::InvalidArgument,
                 "unknown_school",
@@ -263,7 +294,16 @@ mod tests {
             name: "자료구조".into(),
             ..Default::default()
         };
-        let status = Status::from(Error::TimeConflict(vec![course.clone()]));
+        let entry = pb::CustomEntry {
+            id: 3,
+            name: "스터디".into(),
+            ..Default::default()
+        };
+        let status = Status::from(Error::TimeConflict(pb::TimeConflict {
+            conflicts: vec![course.clone()],
+            custom_entries: vec![entry.clone()],
+        }));
+        assert_eq!(status.message(), "clashes with 자료구조, 스터디");
         assert_eq!(status.code(), Code::AlreadyExists);
         let reason = status
             .get_error_details()
@@ -271,6 +311,10 @@ mod tests {
             .map(|info| info.reason.clone());
         assert_eq!(reason.as_deref(), Some("time_conflict"));
         assert_eq!(conflicts_of(&status), Some(vec![course]));
+        assert_eq!(
+            time_conflict_of(&status).map(|detail| detail.custom_entries),
+            Some(vec![entry])
+        );
     }
 
     #[test]

@@ -34,10 +34,13 @@
 
 pub mod api;
 pub mod catalog;
+pub mod custom_entries;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod free_time;
 pub mod friends;
+pub mod grades;
 pub mod render;
 pub mod store;
 pub mod timetables;
@@ -56,7 +59,7 @@ use everytime_proto::{
     auth::v1::auth_service_client::AuthServiceClient,
     timetable::v1::{
         catalog_service_server::CatalogServiceServer, friend_service_server::FriendServiceServer,
-        timetable_service_server::TimetableServiceServer,
+        grade_service_server::GradeServiceServer, timetable_service_server::TimetableServiceServer,
     },
 };
 use sqlx::PgPool;
@@ -74,6 +77,7 @@ pub const HEALTH_SERVICES: &[&str] = &[
     "everytime.timetable.v1.CatalogService",
     "everytime.timetable.v1.TimetableService",
     "everytime.timetable.v1.FriendService",
+    "everytime.timetable.v1.GradeService",
 ];
 
 /// Every RPC needs a token.
@@ -176,7 +180,8 @@ pub async fn serve(
             .add_service(TimetableServiceServer::new(api::TimetableApi(
                 state.clone(),
             )))
-            .add_service(FriendServiceServer::new(api::FriendApi(state)));
+            .add_service(FriendServiceServer::new(api::FriendApi(state.clone())))
+            .add_service(GradeServiceServer::new(api::GradeApi(state)));
         let served = Served::from(routes);
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.

@@ -15,7 +15,7 @@ use everytime_common::{db, token::Caller, validate};
 use everytime_proto::timetable::v1 as pb;
 
 use crate::{
-    State, catalog,
+    State, catalog, custom_entries,
     domain::{
         Semester, TimetableName, Viewer, Visibility,
         limits::{ADD_ATTEMPTS, MAX_TIMETABLES_PER_SEMESTER},
@@ -23,7 +23,9 @@ use crate::{
     error::{Error, Result, lost_race},
     render,
     store::{
-        courses as course_store, friends as friend_store,
+        courses as course_store,
+        custom_entries::{self as entry_store, Times},
+        friends as friend_store,
         timetables::{self as store, SLOTS_NO_OVERLAP, TimetableRow},
     },
     wire,
@@ -66,8 +68,69 @@ pub async fn create_timetable(
             .transpose(),
     ))?;
     let mut tx = state.pool.begin().await?;
-    store::lock_owner(&mut tx, caller.user_id).await?;
-    let names = store::timetable_names(&mut tx, caller.user_id, semester.as_str()).await?;
+    let row = insert_new(&mut tx, caller, &semester, name).await?;
+    tx.commit().await?;
+    Ok(pb::CreateTimetableResponse {
+        timetable: Some(load_timetable(state, row).await?),
+    })
+}
+
+/// `CopyTimetable`: a new timetable of the caller's with the courses and
+/// custom entries of one they may read (their own or someone else's),
+/// same semester.
+pub async fn copy_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::CopyTimetableRequest,
+) -> Result<pb::CopyTimetableResponse> {
+    let name = request
+        .name
+        .as_deref()
+        .map(TimetableName::parse)
+        .transpose()?;
+    let source = readable(state, caller, request.timetable_id).await?;
+    let semester = Semester::parse("semester", &source.semester)?;
+    let mut tx = state.pool.begin().await?;
+    let row = insert_new(&mut tx, caller, &semester, name).await?;
+    // After the caller's own lock: the source's share lock waits for adds
+    // to it, which take no owner lock, so the two locks never wait in a circle.
+    if !entry_store::share_timetable(&mut tx, source.id).await? {
+        return Err(Error::NotFound("timetable"));
+    }
+    entry_store::copy_courses(&mut tx, source.id, row.id).await?;
+    let entries = entry_store::entries_of_timetables(&mut *tx, &[source.id]).await?;
+    let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
+    let slots = entry_store::slots_of(&mut *tx, &ids).await?;
+    // Bounded by the entries a timetable may hold.
+    for entry in entries {
+        let mut times = Times::default();
+        for slot in slots.iter().filter(|slot| slot.entry_id == entry.id) {
+            times.days.push(slot.day);
+            times.starts.push(slot.start_minute);
+            times.ends.push(slot.end_minute);
+        }
+        let entry_id =
+            entry_store::insert_entry(&mut tx, row.id, &entry.name, &entry.place, &entry.memo)
+                .await?;
+        entry_store::insert_entry_slots(&mut tx, row.id, entry_id, &times).await?;
+    }
+    tx.commit().await?;
+    Ok(pb::CopyTimetableResponse {
+        timetable: Some(load_timetable(state, row).await?),
+    })
+}
+
+/// Creates a timetable of the caller's under their lock: at most
+/// [`MAX_TIMETABLES_PER_SEMESTER`] a semester, named the first free
+/// `시간표 n` unless named, primary when it is the semester's first.
+async fn insert_new(
+    tx: &mut sqlx::PgConnection,
+    caller: &Caller,
+    semester: &Semester,
+    name: Option<TimetableName>,
+) -> Result<TimetableRow> {
+    store::lock_owner(tx, caller.user_id).await?;
+    let names = store::timetable_names(tx, caller.user_id, semester.as_str()).await?;
     if i64::try_from(names.len()).unwrap_or(i64::MAX) >= MAX_TIMETABLES_PER_SEMESTER {
         return Err(Error::TooManyTimetables);
     }
@@ -80,19 +143,15 @@ pub async fn create_timetable(
     let is_primary = store::primary_timetable(&mut *tx, caller.user_id, semester.as_str())
         .await?
         .is_none();
-    let row = store::insert_timetable(
-        &mut tx,
+    store::insert_timetable(
+        tx,
         caller.user_id,
         caller.school_id,
         semester.as_str(),
         name.as_str(),
         is_primary,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(pb::CreateTimetableResponse {
-        timetable: Some(load_timetable(state, row).await?),
-    })
+    .await
 }
 
 /// `GetTimetable`: one the caller may read.
@@ -207,12 +266,19 @@ pub async fn add_course(
             }
             Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
                 tx.rollback().await?;
-                let clashing =
-                    store::clashing_courses(&state.pool, timetable.id, course.id).await?;
-                if !clashing.is_empty() {
-                    return Err(Error::TimeConflict(
-                        catalog::load_courses(state, clashing).await?,
-                    ));
+                let sessions = course_store::sessions_of(&state.pool, &[course.id]).await?;
+                let times = Times {
+                    days: sessions.iter().map(|session| session.day).collect(),
+                    starts: sessions
+                        .iter()
+                        .map(|session| session.start_minute)
+                        .collect(),
+                    ends: sessions.iter().map(|session| session.end_minute).collect(),
+                };
+                if let Some(conflict) =
+                    custom_entries::conflict_with(state, timetable.id, &times).await?
+                {
+                    return Err(Error::TimeConflict(conflict));
                 }
                 // What was in the way left again before we looked: try once more.
             }
@@ -276,25 +342,36 @@ pub async fn get_primary_timetable(
     Ok(pb::GetPrimaryTimetableResponse { timetable })
 }
 
-/// Timetables with their courses: three queries whatever the count.
+/// Timetables with their courses and custom entries: at most four
+/// queries whatever the count, two at a time.
 pub(crate) async fn load_timetables(
     state: &State,
     rows: Vec<TimetableRow>,
 ) -> Result<Vec<pb::Timetable>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let held = store::courses_of_timetables(&state.pool, &ids).await?;
-    let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
-    let courses =
-        catalog::load_courses(state, held.into_iter().map(|row| row.course).collect()).await?;
-    let mut by_timetable: HashMap<i64, Vec<pb::Course>> = HashMap::new();
-    for (timetable_id, course) in owners.into_iter().zip(courses) {
-        by_timetable.entry(timetable_id).or_default().push(course);
+    let load_courses = async {
+        let held = store::courses_of_timetables(&state.pool, &ids).await?;
+        let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
+        let courses =
+            catalog::load_courses(state, held.into_iter().map(|row| row.course).collect()).await?;
+        Ok::<_, Error>(owners.into_iter().zip(courses))
+    };
+    let (courses, entries) = tokio::try_join!(
+        load_courses,
+        custom_entries::entries_of_timetables(state, &ids),
+    )?;
+    let mut by_timetable: HashMap<i64, (Vec<pb::Course>, Vec<pb::CustomEntry>)> = HashMap::new();
+    for (timetable_id, course) in courses {
+        by_timetable.entry(timetable_id).or_default().0.push(course);
+    }
+    for (timetable_id, entry) in entries {
+        by_timetable.entry(timetable_id).or_default().1.push(entry);
     }
     Ok(rows
         .into_iter()
         .map(|row| {
-            let courses = by_timetable.remove(&row.id).unwrap_or_default();
-            wire::timetable(row, courses)
+            let (courses, entries) = by_timetable.remove(&row.id).unwrap_or_default();
+            wire::timetable(row, courses, entries)
         })
         .collect())
 }
@@ -339,7 +416,7 @@ async fn readable(state: &State, caller: &Caller, id: i64) -> Result<TimetableRo
 
 /// A timetable the caller owns: `NOT_FOUND` when they may not even read
 /// it, `PERMISSION_DENIED` when they may read but not change it.
-async fn owned(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
+pub(crate) async fn owned(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
     let row = readable(state, caller, id).await?;
     if row.owner_id == caller.user_id {
         Ok(row)

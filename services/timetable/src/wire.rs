@@ -12,6 +12,7 @@ use crate::{
     domain::{Day, Visibility, format_time},
     store::{
         courses::{CourseRow, SessionRow},
+        custom_entries::{EntryRow, EntrySlotRow},
         friends::{FriendRow, RequestRow},
         timetables::TimetableRow,
     },
@@ -52,8 +53,46 @@ pub fn courses(rows: Vec<CourseRow>, sessions: Vec<SessionRow>) -> Vec<pb::Cours
         .collect()
 }
 
-/// A timetable with its courses; its credits are theirs added up.
-pub fn timetable(row: TimetableRow, courses: Vec<pb::Course>) -> pb::Timetable {
+/// Custom entries, in the order of `rows`, each with its sessions (of
+/// `slots`, which may hold those of every entry) and its timetable's id.
+pub fn custom_entries(
+    rows: Vec<EntryRow>,
+    slots: Vec<EntrySlotRow>,
+) -> Vec<(i64, pb::CustomEntry)> {
+    let mut by_entry: HashMap<i64, Vec<pb::CustomEntrySession>> = HashMap::new();
+    for slot in slots {
+        by_entry
+            .entry(slot.entry_id)
+            .or_default()
+            .push(pb::CustomEntrySession {
+                day: Day::from_number(slot.day)
+                    .map_or(pb::Day::Unspecified, Day::to_pb)
+                    .into(),
+                start: format_time(slot.start_minute),
+                end: format_time(slot.end_minute),
+            });
+    }
+    rows.into_iter()
+        .map(|row| {
+            let entry = pb::CustomEntry {
+                sessions: by_entry.remove(&row.id).unwrap_or_default(),
+                id: row.id,
+                name: row.name,
+                place: row.place,
+                memo: row.memo,
+            };
+            (row.timetable_id, entry)
+        })
+        .collect()
+}
+
+/// A timetable with its courses and custom entries; its credits are the
+/// courses' added up.
+pub fn timetable(
+    row: TimetableRow,
+    courses: Vec<pb::Course>,
+    custom_entries: Vec<pb::CustomEntry>,
+) -> pb::Timetable {
     pb::Timetable {
         id: row.id,
         semester: row.semester,
@@ -63,6 +102,7 @@ pub fn timetable(row: TimetableRow, courses: Vec<pb::Course>) -> pb::Timetable {
         owner_id: row.owner_id,
         total_credits: courses.iter().map(|course| course.credits).sum(),
         courses,
+        custom_entries,
         create_time: Some(timestamp(row.created_at)),
     }
 }
@@ -82,5 +122,58 @@ pub fn friend(row: FriendRow) -> pb::Friend {
     pb::Friend {
         user_id: row.friend_id,
         since_time: Some(timestamp(row.created_at)),
+    }
+}
+
+/// A semester of the grade calculator, with what it adds up to.
+pub fn grade_semester(
+    semester: &str,
+    courses: &[crate::domain::grade::GradeCourse],
+) -> pb::GradeSemester {
+    pb::GradeSemester {
+        semester: semester.to_owned(),
+        courses: courses.iter().map(grade_course).collect(),
+        summary: Some(grade_summary(&crate::domain::grade::Tally::of(courses))),
+    }
+}
+
+/// The grade calculator's whole record: semesters (in order), the totals
+/// over every course of them, and the target.
+pub fn grade_record(
+    semesters: &[(String, Vec<crate::domain::grade::GradeCourse>)],
+    target_credits: Option<i32>,
+) -> pb::GradeRecord {
+    let total =
+        crate::domain::grade::Tally::of(semesters.iter().flat_map(|(_, courses)| courses.iter()));
+    pb::GradeRecord {
+        semesters: semesters
+            .iter()
+            .map(|(semester, courses)| grade_semester(semester, courses))
+            .collect(),
+        total: Some(grade_summary(&total)),
+        target_credits,
+    }
+}
+
+fn grade_course(course: &crate::domain::grade::GradeCourse) -> pb::GradeCourse {
+    pb::GradeCourse {
+        name: course.name.clone(),
+        // Half credits are small integers: the halving is exact.
+        credits: f64::from(course.half_credits) / 2.0,
+        grade: course.grade.map(|grade| grade.code().to_owned()),
+        major: course.major,
+    }
+}
+
+fn grade_summary(tally: &crate::domain::grade::Tally) -> pb::GradeSummary {
+    let hundredths = |value: Option<i64>| value.and_then(|value| i32::try_from(value).ok());
+    // Sums of at most 48 · 30 · 20 half credits: exact as doubles.
+    #[allow(clippy::cast_precision_loss)]
+    let credits = |halves: i64| halves as f64 / 2.0;
+    pb::GradeSummary {
+        gpa_hundredths: hundredths(tally.gpa_hundredths()),
+        major_gpa_hundredths: hundredths(tally.major_gpa_hundredths()),
+        credits: credits(tally.half_credits),
+        earned_credits: credits(tally.earned_half_credits),
     }
 }

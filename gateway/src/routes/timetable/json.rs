@@ -60,9 +60,74 @@ pub struct TimetableBody {
     pub owner: UserRef,
     /// By code.
     pub courses: Vec<CourseBody>,
+    /// 직접 추가 blocks, in the order they were added.
+    pub custom_entries: Vec<CustomEntryBody>,
+    /// The courses' credits added up (custom entries carry none).
     pub total_credits: i32,
     #[schema(example = "2026-08-20T09:00:00Z")]
     pub created_at: String,
+}
+
+/// When a custom entry meets.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EntrySessionBody {
+    /// `MON` ... `SUN`.
+    #[schema(example = "WED")]
+    pub day: String,
+    /// `HH:MM`, 24-hour.
+    #[schema(example = "18:00")]
+    pub start: String,
+    /// `HH:MM`, 24-hour, after `start`.
+    #[schema(example = "20:00")]
+    pub end: String,
+}
+
+/// 직접 추가: a block of the owner's own in a timetable.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomEntryBody {
+    pub id: i64,
+    #[schema(example = "알고리즘 스터디")]
+    pub name: String,
+    /// Empty when not given.
+    #[schema(example = "중앙도서관")]
+    pub place: String,
+    /// Empty when not given.
+    #[schema(example = "3장까지 풀어 오기")]
+    pub memo: String,
+    /// By day and start time.
+    pub sessions: Vec<EntrySessionBody>,
+}
+
+/// A new custom entry.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AddCustomEntryBody {
+    /// 1–40 characters.
+    #[schema(example = "알고리즘 스터디")]
+    pub name: String,
+    /// 0–40 characters.
+    pub place: Option<String>,
+    /// 0–200 characters.
+    pub memo: Option<String>,
+    /// 1–10 sessions, none overlapping another.
+    pub sessions: Vec<EntrySessionBody>,
+}
+
+/// A copy's name.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CopyTimetableBody {
+    /// 1–40 characters; the first free `시간표 n` when absent.
+    pub name: Option<String>,
+}
+
+/// What a new course or custom entry clashes with: a course of the
+/// timetable (a `Course`, exactly as the contract's `conflicts: [Course]`
+/// has always been) or one of its custom entries (a `CustomEntry`: it has
+/// `place` and `memo` where a course has `code` and `professor`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConflictBody {
+    Course(CourseBody),
+    CustomEntry(CustomEntryBody),
 }
 
 /// A page of courses, by code.
@@ -145,6 +210,43 @@ impl From<pb::Course> for CourseBody {
     }
 }
 
+impl From<pb::CustomEntry> for CustomEntryBody {
+    fn from(entry: pb::CustomEntry) -> Self {
+        CustomEntryBody {
+            id: entry.id,
+            name: entry.name,
+            place: entry.place,
+            memo: entry.memo,
+            sessions: entry
+                .sessions
+                .into_iter()
+                .map(|session| EntrySessionBody {
+                    day: day_name(session.day),
+                    start: session.start,
+                    end: session.end,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl ConflictBody {
+    /// Every course, then every entry, of a clash.
+    pub fn all(conflict: pb::TimeConflict) -> Vec<ConflictBody> {
+        conflict
+            .conflicts
+            .into_iter()
+            .map(|course| ConflictBody::Course(course.into()))
+            .chain(
+                conflict
+                    .custom_entries
+                    .into_iter()
+                    .map(|entry| ConflictBody::CustomEntry(entry.into())),
+            )
+            .collect()
+    }
+}
+
 /// The JSON of a timetable, its owner named from `nicknames`.
 pub fn timetable_body(timetable: pb::Timetable, nicknames: &Nicknames) -> TimetableBody {
     TimetableBody {
@@ -158,6 +260,11 @@ pub fn timetable_body(timetable: pb::Timetable, nicknames: &Nicknames) -> Timeta
             .courses
             .into_iter()
             .map(CourseBody::from)
+            .collect(),
+        custom_entries: timetable
+            .custom_entries
+            .into_iter()
+            .map(CustomEntryBody::from)
             .collect(),
         total_credits: timetable.total_credits,
         created_at: rfc3339(timetable.create_time.as_ref()),

@@ -9,6 +9,11 @@
 //! the field.
 
 mod catalog;
+mod entries;
+mod free_time;
+mod free_time_json;
+mod grades;
+mod grades_json;
 mod json;
 mod timetables;
 
@@ -16,7 +21,7 @@ use everytime_proto::timetable::v1 as pb;
 use prost::{Message, Name};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use self::json::*;
+pub use self::{free_time_json::*, grades_json::*, json::*};
 use crate::{
     authors::Nicknames,
     error::{ApiError, ApiResult},
@@ -40,8 +45,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(timetables::add_course))
         .routes(routes!(timetables::remove_course))
+        .routes(routes!(entries::add_custom_entry))
+        .routes(routes!(entries::remove_custom_entry))
+        .routes(routes!(entries::copy_timetable))
         .routes(routes!(timetables::timetable_image))
         .routes(routes!(timetables::my_timetable))
+        .routes(routes!(grades::get_grades))
+        .routes(routes!(grades::set_target))
+        .routes(routes!(grades::put_grade_semester))
+        .routes(routes!(grades::fill_from_timetable))
+        .routes(routes!(free_time::free_time))
 }
 
 problems! {
@@ -52,7 +65,7 @@ problems! {
     NotYourTimetable = (403, "Visible to the caller but not theirs");
     CourseElsewhere = (400, "A course of another semester or school");
     NoSuchTimetableOrCourse = (404, "No such timetable or course");
-    CourseNotAdded = (409, "`time_conflict` (with `conflicts: [Course]`, never empty), `already_added`, or `add_contended` (the timetable kept changing during the add; try again)");
+    CourseNotAdded = (409, "`time_conflict` (with `conflicts`: the courses and custom entries in the way, never empty), `already_added`, or `add_contended` (the timetable kept changing during the add; try again)");
     CourseNotInTimetable = (404, "No such timetable, or the course is not in it");
 }
 
@@ -79,14 +92,10 @@ fn problem(status: tonic::Status) -> ApiError {
         .and_then(|any| pb::TimeConflict::decode(any.value.as_slice()).ok());
     let error = ApiError::from(status);
     match conflicts {
-        Some(detail) => {
-            let courses: Vec<CourseBody> =
-                detail.conflicts.into_iter().map(CourseBody::from).collect();
-            error.with_extra(
-                "conflicts",
-                serde_json::to_value(courses).unwrap_or_default(),
-            )
-        }
+        Some(detail) => error.with_extra(
+            "conflicts",
+            serde_json::to_value(ConflictBody::all(detail)).unwrap_or_default(),
+        ),
         None => error,
     }
 }
@@ -131,6 +140,17 @@ mod tests {
                     type_url: pb::TimeConflict::type_url(),
                     value: pb::TimeConflict {
                         conflicts: vec![course],
+                        custom_entries: vec![pb::CustomEntry {
+                            id: 8,
+                            name: "스터디".into(),
+                            place: String::new(),
+                            memo: String::new(),
+                            sessions: vec![pb::CustomEntrySession {
+                                day: pb::Day::Monday.into(),
+                                start: "09:30".into(),
+                                end: "11:00".into(),
+                            }],
+                        }],
                     }
                     .encode_to_vec(),
                 },
@@ -148,5 +168,8 @@ mod tests {
         assert_eq!(problem["code"], "time_conflict");
         assert_eq!(problem["conflicts"][0]["code"], "CSE2010-01");
         assert_eq!(problem["conflicts"][0]["sessions"][0]["day"], "MON");
+        assert_eq!(problem["conflicts"][1]["memo"], "");
+        assert_eq!(problem["conflicts"][1]["name"], "스터디");
+        assert_eq!(problem["conflicts"][1]["sessions"][0]["start"], "09:30");
     }
 }

@@ -169,7 +169,7 @@ pub async fn delete_timetable(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Adds a course. A clash is `409 time_conflict` with `conflicts`: the courses in the way.
+/// Adds a course. A clash is `409 time_conflict` with `conflicts`: the courses and custom entries in the way.
 #[utoipa::path(post, path = "/api/v1/timetables/{id}/courses", tag = "timetable", request_body = AddCourseBody,
     params(("id" = i64, Path, description = "The timetable")),
     responses(

@@ -23,7 +23,7 @@ const UNKNOWN_USER = '존재하지 않는 아이디입니다. 같은 학교 학�
 export async function friendsScreen() {
   const [requests, friends] = await Promise.all([api.get('/friends/requests'), api.get('/friends')]);
   return screen(
-    { title: '친구', className: 'friends-screen' },
+    { title: '친구', className: 'friends-screen', actions: [h('a', { href: '/free-time', class: 'small free-time-link' }, '공강 찾기')] },
     h(
       'div',
       { class: 'friends-layout' },

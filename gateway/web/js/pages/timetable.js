@@ -50,7 +50,7 @@ export async function timetableScreen({ params, query, signal }) {
         h('button', { type: 'button', class: 'primary wide', onclick: (event) => create(semester, event.currentTarget) }, '새 시간표 만들기'),
       );
   return screen(
-    { title: '시간표', actions: [pick], className: 'timetable-screen' },
+    { title: '시간표', actions: [pick, h('a', { href: '/grades', class: 'small grades-link' }, '학점계산기')], className: 'timetable-screen' },
     items.length ? tabs(semester, items, shown) : null,
     content,
   );

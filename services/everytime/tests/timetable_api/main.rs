@@ -11,9 +11,13 @@ mod support;
 
 mod catalog_import;
 mod catalog_search;
+mod copy;
+mod custom_entries;
 mod demo;
 mod entries;
+mod free_time;
 mod friends;
+mod grades;
 mod openapi;
 mod picture;
 mod timetables;

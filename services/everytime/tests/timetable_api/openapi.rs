@@ -28,6 +28,17 @@ async fn every_timetable_and_friends_path_is_in_the_openapi_document() {
         ("/api/v1/friends", "get"),
         ("/api/v1/friends/{user_id}", "delete"),
         ("/api/v1/friends/{user_id}/timetable", "get"),
+        ("/api/v1/timetables/{id}/custom-entries", "post"),
+        (
+            "/api/v1/timetables/{id}/custom-entries/{entry_id}",
+            "delete",
+        ),
+        ("/api/v1/timetables/{id}/copy", "post"),
+        ("/api/v1/free-time", "get"),
+        ("/api/v1/me/grades", "get"),
+        ("/api/v1/me/grades/target", "put"),
+        ("/api/v1/me/grades/{semester}", "put"),
+        ("/api/v1/me/grades/{semester}/from-timetable", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|item| item.get(method)).is_some(),

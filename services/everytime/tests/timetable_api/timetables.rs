@@ -33,6 +33,7 @@ async fn timetables_are_created_listed_renamed_and_made_primary() {
         [
             "courses",
             "created_at",
+            "custom_entries",
             "id",
             "is_primary",
             "name",

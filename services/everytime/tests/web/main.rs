@@ -13,5 +13,6 @@ mod browser;
 
 mod account;
 mod community;
+mod grades;
 mod serving;
 mod timetable;

@@ -8,7 +8,7 @@ use everytime_common::validate::{self, FieldError};
 use everytime_proto::timetable::v1 as pb;
 
 use super::{
-    day::{Day, Slot, parse_time},
+    day::{Slot, WeeklySession, parse_weekly},
     limits::{CODE_MAX, CREDITS, MAX_IMPORT, MAX_SESSIONS, NAME_MAX, PROFESSOR_MAX, ROOM_MAX},
     semester::Semester,
 };
@@ -79,58 +79,29 @@ fn parse_code(prefix: &str, code: &str) -> Result<String, FieldError> {
 }
 
 /// A course's sessions, by day and start time: 1 to [`MAX_SESSIONS`] of
-/// them, each valid, none overlapping an earlier one. Too many sessions is
-/// one violation, not one per session.
+/// them, each valid, none overlapping an earlier one ([`parse_weekly`]).
 fn parse_sessions(
     prefix: &str,
     sessions: &[pb::ClassSession],
 ) -> Result<Vec<Session>, Vec<FieldError>> {
-    if sessions.is_empty() {
-        return Err(vec![FieldError::new(
-            format!("{prefix}.sessions"),
-            "must hold at least one session",
-        )]);
+    Ok(
+        parse_weekly(&format!("{prefix}.sessions"), sessions, MAX_SESSIONS)?
+            .into_iter()
+            .map(|(slot, room)| Session { slot, room })
+            .collect(),
+    )
+}
+
+impl WeeklySession for pb::ClassSession {
+    type Extra = String;
+
+    fn times(&self) -> (i32, &str, &str) {
+        (self.day, &self.start, &self.end)
     }
-    if sessions.len() > MAX_SESSIONS {
-        return Err(vec![FieldError::new(
-            format!("{prefix}.sessions"),
-            format!("must hold at most {MAX_SESSIONS} sessions"),
-        )]);
+
+    fn extra(&self, field: &str) -> Result<String, FieldError> {
+        validate::line(&format!("{field}.room"), &self.room, 0, ROOM_MAX)
     }
-    // How many sessions there are is known only at run time: `Violations`.
-    let mut violations = validate::Violations::new();
-    let mut parsed: Vec<(usize, Session)> = Vec::with_capacity(sessions.len());
-    for (index, session) in sessions.iter().enumerate() {
-        let field = |name: &str| format!("{prefix}.sessions[{index}].{name}");
-        let day = violations.check(Day::from_pb(&field("day"), session.day));
-        let start = violations.check(parse_time(&field("start"), &session.start));
-        let end = violations.check(parse_time(&field("end"), &session.end));
-        let room = violations.check(validate::line(&field("room"), &session.room, 0, ROOM_MAX));
-        if let (Some(start), Some(end)) = (start, end)
-            && start >= end
-        {
-            violations.push(FieldError::new(field("end"), "must be after start"));
-            continue;
-        }
-        if let (Some(day), Some(start), Some(end), Some(room)) = (day, start, end, room) {
-            let slot = Slot { day, start, end };
-            if let Some((other, _)) = parsed
-                .iter()
-                .find(|(_, earlier)| earlier.slot.overlaps(&slot))
-            {
-                violations.push(FieldError::new(
-                    format!("{prefix}.sessions[{index}]"),
-                    format!("overlaps {prefix}.sessions[{other}]"),
-                ));
-                continue;
-            }
-            parsed.push((index, Session { slot, room }));
-        }
-    }
-    violations.finish()?;
-    let mut sessions: Vec<Session> = parsed.into_iter().map(|(_, session)| session).collect();
-    sessions.sort();
-    Ok(sessions)
 }
 
 /// Validates a whole import: the semester, the batch size, each course, and
@@ -190,6 +161,7 @@ fn parse_batch<C: Borrow<pb::CourseInput>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Day;
 
     fn session(day: pb::Day, start: &str, end: &str) -> pb::ClassSession {
         pb::ClassSession {

@@ -1,7 +1,7 @@
 //! Days of the week, times of day (`HH:MM`) and the slot a session
 //! occupies, with the clash rule of two sessions ([`Slot::overlaps`]).
 
-use everytime_common::validate::FieldError;
+use everytime_common::validate::{FieldError, Violations};
 use everytime_proto::timetable::v1 as pb;
 
 /// A day of the week; stored as 1 (Monday) to 7 (Sunday).
@@ -140,6 +140,82 @@ impl Slot {
     pub fn overlaps(&self, other: &Slot) -> bool {
         self.day == other.day && self.start < other.end && other.start < self.end
     }
+}
+
+/// A weekly session as a request sends it: a course's (with a room) or a
+/// custom entry's.
+pub trait WeeklySession {
+    /// What the session carries besides its time, once validated.
+    type Extra;
+
+    /// The wire day and the `HH:MM` start and end.
+    fn times(&self) -> (i32, &str, &str);
+
+    /// Validates what the session carries besides its time; `field` names
+    /// the session (`courses[3].sessions[0]`).
+    fn extra(&self, field: &str) -> Result<Self::Extra, FieldError>;
+}
+
+/// The sessions of the list field `list` (`courses[3].sessions`), by day and start time: 1 to `max`
+/// of them, each valid, none overlapping an earlier one. Every bad session
+/// is named; too many sessions is one violation, not one per session.
+pub fn parse_weekly<S: WeeklySession>(
+    list: &str,
+    sessions: &[S],
+    max: usize,
+) -> Result<Vec<(Slot, S::Extra)>, Vec<FieldError>> {
+    if sessions.is_empty() {
+        return Err(vec![FieldError::new(
+            list,
+            "must hold at least one session",
+        )]);
+    }
+    if sessions.len() > max {
+        return Err(vec![FieldError::new(
+            list,
+            format!("must hold at most {max} sessions"),
+        )]);
+    }
+    // How many sessions there are is known only at run time: `Violations`.
+    let mut violations = Violations::new();
+    let mut parsed: Vec<(usize, Slot, S::Extra)> = Vec::with_capacity(sessions.len());
+    for (index, session) in sessions.iter().enumerate() {
+        let at = format!("{list}[{index}]");
+        let field = |name: &str| format!("{at}.{name}");
+        let (day, start, end) = session.times();
+        let day = violations.check(Day::from_pb(&field("day"), day));
+        let start = violations.check(parse_time(&field("start"), start));
+        let end = violations.check(parse_time(&field("end"), end));
+        let extra = violations.check(session.extra(&at));
+        if let (Some(start), Some(end)) = (start, end)
+            && start >= end
+        {
+            violations.push(FieldError::new(field("end"), "must be after start"));
+            continue;
+        }
+        if let (Some(day), Some(start), Some(end), Some(extra)) = (day, start, end, extra) {
+            let slot = Slot { day, start, end };
+            if let Some((other, _, _)) = parsed
+                .iter()
+                .find(|(_, earlier, _)| earlier.overlaps(&slot))
+            {
+                violations.push(FieldError::new(
+                    at.clone(),
+                    format!("overlaps {list}[{other}]"),
+                ));
+                continue;
+            }
+            parsed.push((index, slot, extra));
+        }
+    }
+    violations.finish()?;
+    let mut sessions: Vec<(Slot, S::Extra)> = parsed
+        .into_iter()
+        .map(|(_, slot, extra)| (slot, extra))
+        .collect();
+    // Sessions never overlap, so no two share a slot: the order is total.
+    sessions.sort_by_key(|(slot, _)| *slot);
+    Ok(sessions)
 }
 
 #[cfg(test)]

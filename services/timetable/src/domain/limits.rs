@@ -25,6 +25,17 @@ pub const SEMESTER_YEARS: std::ops::RangeInclusive<u16> = 1990..=2100;
 /// Timetable names: 1–40 characters.
 pub const TIMETABLE_NAME_MAX: usize = 40;
 
+/// 직접 추가: names are 1–40 characters.
+pub const ENTRY_NAME_MAX: usize = 40;
+/// 직접 추가: places are 0–40 characters.
+pub const ENTRY_PLACE_MAX: usize = 40;
+/// 직접 추가: memos are 0–200 characters.
+pub const ENTRY_MEMO_MAX: usize = 200;
+/// 직접 추가: 1–10 weekly sessions per entry.
+pub const ENTRY_SESSIONS_MAX: usize = 10;
+/// 직접 추가: a timetable holds at most this many custom entries.
+pub const MAX_ENTRIES_PER_TIMETABLE: i64 = 30;
+
 /// A user may keep at most this many timetables per semester.
 pub const MAX_TIMETABLES_PER_SEMESTER: i64 = 20;
 /// `ListTimetables` without a semester returns at most this many.
@@ -36,3 +47,26 @@ pub const ADD_ATTEMPTS: usize = 5;
 pub const MAX_FRIENDS: i64 = 400;
 /// Each of the incoming and outgoing request lists shows at most this many, newest first.
 pub const MAX_LISTED_REQUESTS: i64 = 200;
+
+/// 학점계산기: at most this many courses in one semester.
+pub const GRADE_COURSES_MAX: usize = 30;
+/// 학점계산기: course names are 1–40 characters.
+pub const GRADE_COURSE_NAME_MAX: usize = 40;
+/// 학점계산기: credits in half credits, 0.5 to 10.
+pub const GRADE_HALF_CREDITS: std::ops::RangeInclusive<i32> = 1..=20;
+/// 학점계산기: the target is 1–300 credits.
+pub const TARGET_CREDITS: std::ops::RangeInclusive<i32> = 1..=300;
+/// 학점계산기: a user keeps at most this many semesters (about twelve years
+/// of two semesters, a summer and a winter each), so the record is bounded.
+pub const MAX_GRADE_SEMESTERS: i64 = 48;
+
+/// 공강 찾기: 1–10 friends besides the caller.
+pub const FREE_TIME_USERS: std::ops::RangeInclusive<usize> = 1..=10;
+/// 공강 찾기: the shortest interval worth listing is 10 minutes to a day.
+pub const FREE_TIME_MIN_MINUTES: std::ops::RangeInclusive<i32> = 10..=1440;
+/// 공강 찾기: intervals shorter than an hour are not listed unless asked.
+pub const FREE_TIME_DEFAULT_MIN_MINUTES: i32 = 60;
+/// 공강 찾기: the day starts at 09:00 unless asked.
+pub const FREE_TIME_DEFAULT_FROM: i32 = 9 * 60;
+/// 공강 찾기: the day ends at 22:00 unless asked.
+pub const FREE_TIME_DEFAULT_TO: i32 = 22 * 60;

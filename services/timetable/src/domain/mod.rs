@@ -9,18 +9,23 @@
 //! - [`day`]: days, `HH:MM` times and the clash rule of two sessions;
 //! - [`course`]: a course of an import and a whole batch;
 //! - [`course_json`]: a course sent as JSON, read into that shape;
+//! - [`custom_entry`]: a 직접 추가 block of the owner's own;
 //! - [`timetable`]: a timetable's name and who may read it;
 //! - [`search`]: search text and the grams the index and queries share.
 
 pub mod course;
 pub mod course_json;
+pub mod custom_entry;
 pub mod day;
+pub mod free_time;
+pub mod grade;
 pub mod limits;
 pub mod search;
 pub mod semester;
 pub mod timetable;
 
 pub use course::{CourseInput, Session, parse_import, parse_json_import};
+pub use custom_entry::CustomEntryInput;
 pub use day::{Day, Slot, format_time, parse_time};
 pub use search::{SearchText, index_grams, query_grams, search_key};
 pub use semester::Semester;

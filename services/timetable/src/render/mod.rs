@@ -14,6 +14,9 @@
 //! timetable that would share a colour are told apart in the order they
 //! were added, so adding a course never recolours one already there.
 //!
+//! Custom entries (직접 추가) are drawn the same way with their place for a
+//! room, all in one neutral colour ([`ENTRY_COLOUR`]) that no course has.
+//!
 //! Rendering lives here, in the service, and nowhere else: the gateway only
 //! passes the document on.
 //!
@@ -45,9 +48,16 @@ const PADDING: i32 = 5;
 /// The smallest text on a short block.
 const MIN_SIZE: i32 = 8;
 
-/// One session to draw.
+/// The colour of every custom entry (직접 추가): a neutral grey-blue that no
+/// course colour is, so one's own blocks read apart from classes.
+pub const ENTRY_COLOUR: &str = "#d5dde8";
+
+/// One session to draw: a course's or a custom entry's.
 struct Block<'a> {
-    course: &'a pb::Course,
+    /// `course` or `entry`: the group's class, and its id attribute's name.
+    kind: &'static str,
+    id: i64,
+    name: &'a str,
     colour: &'static str,
     day: Day,
     start: i32,
@@ -71,12 +81,35 @@ pub fn svg(timetable: &pb::Timetable, added: &[i64]) -> String {
                 continue;
             };
             blocks.push(Block {
-                course,
+                kind: "course",
+                id: course.id,
+                name: &course.name,
                 colour,
                 day,
                 start,
                 end,
                 room: &session.room,
+            });
+        }
+    }
+    for entry in &timetable.custom_entries {
+        for session in &entry.sessions {
+            let (Some(day), Ok(start), Ok(end)) = (
+                Day::from_number(session.day),
+                domain::parse_time("start", &session.start),
+                domain::parse_time("end", &session.end),
+            ) else {
+                continue;
+            };
+            blocks.push(Block {
+                kind: "entry",
+                id: entry.id,
+                name: &entry.name,
+                colour: ENTRY_COLOUR,
+                day,
+                start,
+                end,
+                room: &entry.place,
             });
         }
     }
@@ -167,10 +200,11 @@ fn draw(out: &mut String, timetable: &pb::Timetable, blocks: &[Block<'_>]) -> fm
         let h = ((block.end - block.start) * HOUR_HEIGHT / 60).max(1);
         writeln!(
             out,
-            r#"<g class="course" data-course-id="{id}" data-day="{day}" data-start="{start}" data-end="{end}">
+            r#"<g class="{kind}" data-{kind}-id="{id}" data-day="{day}" data-start="{start}" data-end="{end}">
 <clipPath id="clip-{index}"><rect x="{x}" y="{y}" width="{w}" height="{h}"/></clipPath>
 <rect class="session" x="{x}" y="{y}" width="{w}" height="{h}" rx="4" ry="4" fill="{colour}"/>"#,
-            id = block.course.id,
+            kind = block.kind,
+            id = block.id,
             day = block.day.code(),
             start = domain::format_time(block.start),
             end = domain::format_time(block.end),
@@ -183,11 +217,7 @@ fn draw(out: &mut String, timetable: &pb::Timetable, blocks: &[Block<'_>]) -> fm
             let show_room = !block.room.is_empty();
             let name_lines =
                 usize::try_from((lines_fit - i32::from(show_room)).max(1)).unwrap_or(1);
-            let lines = wrap(
-                &block.course.name,
-                text_width / NAME_SIZE as f32,
-                name_lines,
-            );
+            let lines = wrap(block.name, text_width / NAME_SIZE as f32, name_lines);
             write!(
                 out,
                 r##"<text clip-path="url(#clip-{index})" x="{tx}" y="{ty}" fill="#1a202c">"##,
@@ -220,7 +250,7 @@ fn draw(out: &mut String, timetable: &pb::Timetable, blocks: &[Block<'_>]) -> fm
             // A short block: name and room on one line, centred, in a
             // smaller size when that makes both fit (or when even one line
             // of the usual size is taller than the block); cut to fit else.
-            let line_em = width_em(&block.course.name)
+            let line_em = width_em(block.name)
                 + if block.room.is_empty() {
                     0.0
                 } else {
@@ -243,7 +273,7 @@ fn draw(out: &mut String, timetable: &pb::Timetable, blocks: &[Block<'_>]) -> fm
             } else {
                 (width - room_width - 0.5).max(1.0)
             };
-            let name = truncate(&block.course.name, name_width);
+            let name = truncate(block.name, name_width);
             write!(
                 out,
                 r##"<text clip-path="url(#clip-{index})" x="{tx}" y="{ty}" font-size="{size}" fill="#1a202c"><tspan class="name" font-weight="bold">{text}</tspan>"##,
@@ -332,6 +362,46 @@ mod tests {
         assert_eq!(svg.matches(r#"class="day""#).count(), 5);
         assert_eq!(svg.matches(r#"class="hour""#).count(), 9);
         assert!(!svg.contains(r#"class="course""#));
+    }
+
+    #[test]
+    fn custom_entries_are_drawn_with_their_place_in_the_entry_colour() {
+        let mut shown = timetable(vec![course(
+            1,
+            "자료구조",
+            &[(pb::Day::Monday, "09:00", "10:15", "301호")],
+        )]);
+        shown.custom_entries = vec![pb::CustomEntry {
+            id: 9,
+            name: "알바 & 스터디".into(),
+            place: "카페".into(),
+            memo: "비밀 메모".into(),
+            sessions: vec![pb::CustomEntrySession {
+                day: pb::Day::Sunday.into(),
+                start: "18:00".into(),
+                end: "21:00".into(),
+            }],
+        }];
+        let svg = draw_all(shown);
+        let document = roxmltree::Document::parse(&svg).expect("valid XML");
+        let entry = document
+            .descendants()
+            .find(|node| node.attribute("class") == Some("entry"))
+            .expect("the entry's block");
+        assert_eq!(entry.attribute("data-entry-id"), Some("9"));
+        assert_eq!(entry.attribute("data-day"), Some("SUN"));
+        let fill = entry
+            .children()
+            .find(|child| child.attribute("class") == Some("session"))
+            .and_then(|rect| rect.attribute("fill"));
+        assert_eq!(fill, Some(ENTRY_COLOUR));
+        assert!(!PALETTE.contains(&ENTRY_COLOUR));
+        assert!(svg.contains("알바 &amp; 스터디") && svg.contains("카페"));
+        // The memo is the owner's note, never drawn; Sunday and the evening
+        // hours join the grid.
+        assert!(!svg.contains("비밀 메모"));
+        assert!(svg.contains(r#"data-day="SUN""#) && svg.contains(">20</text>"));
+        assert_eq!(svg.matches(r#"class="course""#).count(), 1);
     }
 
     #[test]

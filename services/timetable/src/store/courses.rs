@@ -267,6 +267,22 @@ pub async fn course(db: impl PgExecutor<'_>, id: i64) -> Result<Option<CourseRow
     .await?)
 }
 
+/// Courses by id, by code.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn courses(db: impl PgExecutor<'_>, ids: &[i64]) -> Result<Vec<CourseRow>> {
+    Ok(sqlx::query_as!(
+        CourseRow,
+        r#"
+        select id, school_id, semester, code, name, professor, credits
+        from courses where id = any($1)
+        order by code
+        "#,
+        ids
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Share-locks a course's row until the transaction ends; false when it is
 /// gone. An import's upsert takes the row's update lock, which conflicts
 /// with this one, so an add that holds it copies sessions no import is

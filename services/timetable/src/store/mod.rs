@@ -4,5 +4,8 @@
 //! here.
 
 pub mod courses;
+pub mod custom_entries;
+pub mod free_time;
 pub mod friends;
+pub mod grades;
 pub mod timetables;

@@ -404,35 +404,6 @@ pub async fn insert_slots(
     Ok(())
 }
 
-/// The courses of the timetable that clash with the course's sessions.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn clashing_courses(
-    db: impl PgExecutor<'_>,
-    timetable_id: i64,
-    course_id: i64,
-) -> Result<Vec<CourseRow>> {
-    Ok(sqlx::query_as!(
-        CourseRow,
-        r#"
-        select c.id, c.school_id, c.semester, c.code, c.name, c.professor, c.credits
-        from courses c
-        where c.id <> $2 and c.id in (
-            select ts.course_id
-            from course_sessions s
-            join timetable_slots ts
-              on ts.timetable_id = $1 and ts.day = s.day
-             and ts.minutes && int4range(s.start_minute, s.end_minute)
-            where s.course_id = $2
-        )
-        order by c.code
-        "#,
-        timetable_id,
-        course_id
-    )
-    .fetch_all(db)
-    .await?)
-}
-
 /// Takes a course out of a timetable (its slots go with it); false when it
 /// was not there.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]

@@ -1,0 +1,156 @@
+//! 직접 추가: blocks of a timetable owner's own (a study group, a part-time
+//! job), which clash exactly like courses.
+//!
+//! An entry's sessions are its rows in `timetable_slots`, beside the
+//! courses', so the one exclusion constraint refuses every overlap, also
+//! between a course add and an entry add that race: the second insert waits
+//! for the first and fails, and the loser learns what is in the way
+//! (`time_conflict`, courses and entries both).
+
+use everytime_common::{db, token::Caller};
+use everytime_proto::timetable::v1 as pb;
+
+use crate::{
+    State, catalog,
+    domain::{
+        CustomEntryInput, Slot,
+        limits::{ADD_ATTEMPTS, MAX_ENTRIES_PER_TIMETABLE},
+    },
+    error::{Error, Result, lost_race},
+    store::{
+        courses as course_store,
+        custom_entries::{self as store, EntryRow, Times},
+        timetables::{self as timetable_store, SLOTS_NO_OVERLAP},
+    },
+    timetables::{load_timetable, owned},
+    wire,
+};
+
+/// `AddCustomEntry`: an entry that clashes with nothing in the timetable.
+/// An add that loses a race to a concurrent one tries again,
+/// [`ADD_ATTEMPTS`] times in all.
+pub async fn add_custom_entry(
+    state: &State,
+    caller: &Caller,
+    request: pb::AddCustomEntryRequest,
+) -> Result<pb::AddCustomEntryResponse> {
+    let entry = CustomEntryInput::parse(&request)?;
+    let timetable = owned(state, caller, request.timetable_id).await?;
+    let times = times_of(&entry.slots);
+    for _ in 0..ADD_ATTEMPTS {
+        let mut tx = state.pool.begin().await?;
+        if !timetable_store::lock_timetable(&mut tx, timetable.id).await? {
+            return Err(Error::NotFound("timetable"));
+        }
+        if store::entry_count(&mut tx, timetable.id).await? >= MAX_ENTRIES_PER_TIMETABLE {
+            return Err(Error::TooManyEntries);
+        }
+        let entry_id = store::insert_entry(
+            &mut tx,
+            timetable.id,
+            &entry.name,
+            &entry.place,
+            &entry.memo,
+        )
+        .await?;
+        match store::insert_entry_slots(&mut tx, timetable.id, entry_id, &times).await {
+            Ok(()) => {
+                tx.commit().await?;
+                let row = timetable_store::timetable(&state.pool, timetable.id)
+                    .await?
+                    .ok_or(Error::NotFound("timetable"))?;
+                return Ok(pb::AddCustomEntryResponse {
+                    timetable: Some(load_timetable(state, row).await?),
+                });
+            }
+            Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
+                tx.rollback().await?;
+                if let Some(conflict) = conflict_with(state, timetable.id, &times).await? {
+                    return Err(Error::TimeConflict(conflict));
+                }
+                // What was in the way left again before we looked: try once more.
+            }
+            Err(error) if lost_race(&error) => {
+                tx.rollback().await?;
+                tracing::debug!(%error, "an entry add lost a race; trying again");
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    tracing::warn!(
+        timetable_id = timetable.id,
+        "an entry add lost every race; the client is asked to try again"
+    );
+    Err(Error::AddContended)
+}
+
+/// `RemoveCustomEntry`: frees the entry's time in a timetable the caller owns.
+pub async fn remove_custom_entry(
+    state: &State,
+    caller: &Caller,
+    request: pb::RemoveCustomEntryRequest,
+) -> Result<pb::RemoveCustomEntryResponse> {
+    let timetable = owned(state, caller, request.timetable_id).await?;
+    if !store::delete_entry(&state.pool, timetable.id, request.entry_id).await? {
+        return Err(Error::NotFound("custom_entry"));
+    }
+    Ok(pb::RemoveCustomEntryResponse {})
+}
+
+/// What of a timetable a new course or entry occupying `times` clashes
+/// with, or `None` when nothing does (any more).
+pub(crate) async fn conflict_with(
+    state: &State,
+    timetable_id: i64,
+    times: &Times,
+) -> Result<Option<pb::TimeConflict>> {
+    let (course_ids, entry_ids) = store::clashing(&state.pool, timetable_id, times).await?;
+    if course_ids.is_empty() && entry_ids.is_empty() {
+        return Ok(None);
+    }
+    let (courses, entries) = tokio::try_join!(
+        course_store::courses(&state.pool, &course_ids),
+        load_entries(state, &entry_ids),
+    )?;
+    Ok(Some(pb::TimeConflict {
+        conflicts: catalog::load_courses(state, courses).await?,
+        custom_entries: entries.into_iter().map(|(_, entry)| entry).collect(),
+    }))
+}
+
+/// Entries by id with their sessions, each with its timetable's id.
+async fn load_entries(state: &State, ids: &[i64]) -> Result<Vec<(i64, pb::CustomEntry)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = store::entries(&state.pool, ids).await?;
+    with_sessions(state, rows).await
+}
+
+/// The entries of these timetables, each with its timetable's id, by
+/// timetable and in the order added: two queries whatever the count.
+pub(crate) async fn entries_of_timetables(
+    state: &State,
+    timetable_ids: &[i64],
+) -> Result<Vec<(i64, pb::CustomEntry)>> {
+    let rows = store::entries_of_timetables(&state.pool, timetable_ids).await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    with_sessions(state, rows).await
+}
+
+async fn with_sessions(state: &State, rows: Vec<EntryRow>) -> Result<Vec<(i64, pb::CustomEntry)>> {
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+    let slots = store::slots_of(&state.pool, &ids).await?;
+    Ok(wire::custom_entries(rows, slots))
+}
+
+/// Slots as the parallel arrays the queries bind.
+pub(crate) fn times_of(slots: &[Slot]) -> Times {
+    Times {
+        days: slots.iter().map(|slot| slot.day.number()).collect(),
+        starts: slots.iter().map(|slot| slot.start).collect(),
+        ends: slots.iter().map(|slot| slot.end).collect(),
+    }
+}
