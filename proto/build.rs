@@ -10,6 +10,7 @@ const PROTOS: &[&str] = &[
     "everytime/community/v1/community.proto",
     "everytime/timetable/v1/timetable.proto",
     "everytime/timetable/v1/grades.proto",
+    "everytime/timetable/v1/reviews.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

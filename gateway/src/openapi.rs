@@ -43,6 +43,7 @@ use utoipa::{
         (name = "community", description = "Boards, posts, comments, 공감, scraps, HOT, BEST, search"),
         (name = "timetable", description = "The course catalog, timetables and their picture"),
         (name = "friends", description = "Friend requests, friends, their timetables and 공강 찾기 (free time)"),
+        (name = "reviews", description = "강의평가: anonymous reviews of a lecture, their summary and likes"),
         (name = "grades", description = "학점계산기: grades per semester, averages, credits and the target"),
     )
 )]

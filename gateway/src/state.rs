@@ -10,7 +10,8 @@ use everytime_proto::{
     community::v1::community_service_client::CommunityServiceClient,
     timetable::v1::{
         catalog_service_client::CatalogServiceClient, friend_service_client::FriendServiceClient,
-        grade_service_client::GradeServiceClient, timetable_service_client::TimetableServiceClient,
+        grade_service_client::GradeServiceClient, review_service_client::ReviewServiceClient,
+        timetable_service_client::TimetableServiceClient,
     },
 };
 use tonic::transport::Channel;
@@ -50,6 +51,8 @@ pub struct Clients {
     pub friends: FriendServiceClient<Channel>,
     /// `everytime.timetable.v1.GradeService`.
     pub grades: GradeServiceClient<Channel>,
+    /// `everytime.timetable.v1.ReviewService`.
+    pub reviews: ReviewServiceClient<Channel>,
     /// Every backend, for health checks.
     pub backends: Vec<Backend>,
 }
@@ -96,6 +99,7 @@ impl AppState {
             timetables: TimetableServiceClient::new(timetable.clone()),
             friends: FriendServiceClient::new(timetable.clone()),
             grades: GradeServiceClient::new(timetable.clone()),
+            reviews: ReviewServiceClient::new(timetable.clone()),
             backends: vec![
                 Backend {
                     name: "auth",

@@ -38,6 +38,7 @@ const SERVICES: [(&str, &[&str]); 3] = [
             "everytime.timetable.v1.TimetableService",
             "everytime.timetable.v1.FriendService",
             "everytime.timetable.v1.GradeService",
+            "everytime.timetable.v1.ReviewService",
         ],
     ),
 ];

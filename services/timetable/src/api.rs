@@ -12,11 +12,12 @@ use std::sync::Arc;
 use everytime_common::grpc;
 use everytime_proto::timetable::v1::{
     self as pb, catalog_service_server::CatalogService, friend_service_server::FriendService,
-    grade_service_server::GradeService, timetable_service_server::TimetableService,
+    grade_service_server::GradeService, review_service_server::ReviewService,
+    timetable_service_server::TimetableService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::{State, catalog, custom_entries, free_time, friends, grades, timetables};
+use crate::{State, catalog, custom_entries, free_time, friends, grades, reviews, timetables};
 
 /// `everytime.timetable.v1.CatalogService`.
 #[derive(Debug, Clone)]
@@ -33,6 +34,10 @@ pub struct FriendApi(pub Arc<State>);
 /// `everytime.timetable.v1.GradeService`.
 #[derive(Debug, Clone)]
 pub struct GradeApi(pub Arc<State>);
+
+/// `everytime.timetable.v1.ReviewService`.
+#[derive(Debug, Clone)]
+pub struct ReviewApi(pub Arc<State>);
 
 #[tonic::async_trait]
 impl CatalogService for CatalogApi {
@@ -251,5 +256,48 @@ impl GradeService for GradeApi {
     ) -> Result<Response<pb::FillGradesFromTimetableResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(grades::fill_grades_from_timetable(&self.0, &caller, request).await)
+    }
+}
+
+#[tonic::async_trait]
+impl ReviewService for ReviewApi {
+    async fn create_review(
+        &self,
+        request: Request<pb::CreateReviewRequest>,
+    ) -> Result<Response<pb::CreateReviewResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reviews::create_review(&self.0, &caller, request).await)
+    }
+
+    async fn list_course_reviews(
+        &self,
+        request: Request<pb::ListCourseReviewsRequest>,
+    ) -> Result<Response<pb::ListCourseReviewsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reviews::list_course_reviews(&self.0, &caller, request).await)
+    }
+
+    async fn delete_review(
+        &self,
+        request: Request<pb::DeleteReviewRequest>,
+    ) -> Result<Response<pb::DeleteReviewResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reviews::delete_review(&self.0, &caller, request).await)
+    }
+
+    async fn like_review(
+        &self,
+        request: Request<pb::LikeReviewRequest>,
+    ) -> Result<Response<pb::LikeReviewResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reviews::like_review(&self.0, &caller, request).await)
+    }
+
+    async fn list_my_reviews(
+        &self,
+        request: Request<pb::ListMyReviewsRequest>,
+    ) -> Result<Response<pb::ListMyReviewsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reviews::list_my_reviews(&self.0, &caller, request).await)
     }
 }

@@ -56,6 +56,18 @@ pub enum Error {
     /// `is_primary: false` on the primary timetable.
     #[error("a semester keeps a primary timetable")]
     PrimaryRequired,
+    /// The caller reviewed this lecture already.
+    #[error("already reviewed")]
+    AlreadyReviewed,
+    /// Only the author (or an administrator) may do this to a review.
+    #[error("not the author")]
+    NotAuthor,
+    /// Liking one's own review.
+    #[error("one's own review")]
+    OwnReview,
+    /// The caller liked this review already.
+    #[error("already liked")]
+    AlreadyLiked,
     /// The timetable holds as many custom entries as allowed.
     #[error("too many custom entries")]
     TooManyEntries,
@@ -220,6 +232,26 @@ impl From<Error> for Status {
                 "primary_required",
                 "is_primary",
                 "cannot be false on the primary timetable; make another one primary instead",
+            ),
+            Error::AlreadyReviewed => grpc::status(
+                Code::AlreadyExists,
+                "already_reviewed",
+                "you reviewed this lecture already; a review cannot be edited",
+            ),
+            Error::NotAuthor => grpc::status(
+                Code::PermissionDenied,
+                "not_author",
+                "only its author or an administrator may delete this review",
+            ),
+            Error::OwnReview => grpc::status(
+                Code::PermissionDenied,
+                "own_post",
+                "you cannot like your own review",
+            ),
+            Error::AlreadyLiked => grpc::status(
+                Code::AlreadyExists,
+                "already_liked",
+                "you already liked this; a like cannot be taken back",
             ),
             Error::TooManyEntries => grpc::status(
                 Code::FailedPrecondition,

@@ -42,6 +42,7 @@ pub mod free_time;
 pub mod friends;
 pub mod grades;
 pub mod render;
+pub mod reviews;
 pub mod store;
 pub mod timetables;
 pub mod wire;
@@ -59,7 +60,8 @@ use everytime_proto::{
     auth::v1::auth_service_client::AuthServiceClient,
     timetable::v1::{
         catalog_service_server::CatalogServiceServer, friend_service_server::FriendServiceServer,
-        grade_service_server::GradeServiceServer, timetable_service_server::TimetableServiceServer,
+        grade_service_server::GradeServiceServer, review_service_server::ReviewServiceServer,
+        timetable_service_server::TimetableServiceServer,
     },
 };
 use sqlx::PgPool;
@@ -78,6 +80,7 @@ pub const HEALTH_SERVICES: &[&str] = &[
     "everytime.timetable.v1.TimetableService",
     "everytime.timetable.v1.FriendService",
     "everytime.timetable.v1.GradeService",
+    "everytime.timetable.v1.ReviewService",
 ];
 
 /// Every RPC needs a token.
@@ -181,7 +184,8 @@ pub async fn serve(
                 state.clone(),
             )))
             .add_service(FriendServiceServer::new(api::FriendApi(state.clone())))
-            .add_service(GradeServiceServer::new(api::GradeApi(state)));
+            .add_service(GradeServiceServer::new(api::GradeApi(state.clone())))
+            .add_service(ReviewServiceServer::new(api::ReviewApi(state)));
         let served = Served::from(routes);
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.

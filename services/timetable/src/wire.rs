@@ -14,6 +14,7 @@ use crate::{
         courses::{CourseRow, SessionRow},
         custom_entries::{EntryRow, EntrySlotRow},
         friends::{FriendRow, RequestRow},
+        reviews::ReviewRow,
         timetables::TimetableRow,
     },
 };
@@ -175,5 +176,34 @@ fn grade_summary(tally: &crate::domain::grade::Tally) -> pb::GradeSummary {
         major_gpa_hundredths: hundredths(tally.major_gpa_hundredths()),
         credits: credits(tally.half_credits),
         earned_credits: credits(tally.earned_half_credits),
+    }
+}
+
+/// A review, anonymous: `is_mine` for `caller`, never the author; with its
+/// lecture when `with_lecture` (the caller's own list).
+pub fn review(row: ReviewRow, caller: i64, with_lecture: bool) -> pb::Review {
+    use crate::domain::review::{Amount, Answer, Attendance, Grading};
+    fn wire<A: Answer>(name: &str) -> i32 {
+        A::from_name(name).map_or(0, Answer::to_pb)
+    }
+    pb::Review {
+        id: row.id,
+        answers: Some(pb::ReviewAnswers {
+            rating: i32::from(row.rating),
+            assignment: wire::<Amount>(&row.assignment),
+            team_project: wire::<Amount>(&row.team_project),
+            grading: wire::<Grading>(&row.grading),
+            attendance: wire::<Attendance>(&row.attendance),
+            exams: i32::from(row.exams),
+            content: row.content,
+            semester: row.semester,
+        }),
+        is_mine: row.author_id == caller,
+        like_count: row.like_count,
+        create_time: Some(timestamp(row.created_at)),
+        lecture: with_lecture.then_some(pb::Lecture {
+            name: row.lecture_name,
+            professor: row.professor,
+        }),
     }
 }

@@ -94,7 +94,7 @@ fn number_param(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
 
 /// `?limit` for the service, which checks its range (1..100): values out of
 /// `i32` are sent saturated so they get the same range error.
-fn limit_param(raw: Option<&str>) -> ApiResult<Option<i32>> {
+pub(crate) fn limit_param(raw: Option<&str>) -> ApiResult<Option<i32>> {
     Ok(number_param("limit", raw)?
         .map(|limit| i32::try_from(limit).unwrap_or(if limit > 0 { i32::MAX } else { i32::MIN })))
 }

@@ -15,13 +15,15 @@ mod free_time_json;
 mod grades;
 mod grades_json;
 mod json;
+mod reviews;
+mod reviews_json;
 mod timetables;
 
 use everytime_proto::timetable::v1 as pb;
 use prost::{Message, Name};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use self::{free_time_json::*, grades_json::*, json::*};
+pub use self::{free_time_json::*, grades_json::*, json::*, reviews_json::*};
 use crate::{
     authors::Nicknames,
     error::{ApiError, ApiResult},
@@ -55,6 +57,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(grades::put_grade_semester))
         .routes(routes!(grades::fill_from_timetable))
         .routes(routes!(free_time::free_time))
+        .routes(routes!(reviews::create_review, reviews::course_reviews))
+        .routes(routes!(reviews::delete_review))
+        .routes(routes!(reviews::like_review))
+        .routes(routes!(reviews::my_reviews))
 }
 
 problems! {

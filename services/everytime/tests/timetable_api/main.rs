@@ -20,6 +20,7 @@ mod friends;
 mod grades;
 mod openapi;
 mod picture;
+mod reviews;
 mod timetables;
 mod visibility;
 

@@ -60,6 +60,13 @@ pub const TARGET_CREDITS: std::ops::RangeInclusive<i32> = 1..=300;
 /// of two semesters, a summer and a winter each), so the record is bounded.
 pub const MAX_GRADE_SEMESTERS: i64 = 48;
 
+/// 강의평가: ratings are 1 to 5.
+pub const REVIEW_RATING: std::ops::RangeInclusive<i16> = 1..=5;
+/// 강의평가: 0 to 4 exams.
+pub const REVIEW_EXAMS: std::ops::RangeInclusive<i16> = 0..=4;
+/// 강의평가: the text is 20–1,000 characters.
+pub const REVIEW_CONTENT: std::ops::RangeInclusive<usize> = 20..=1000;
+
 /// 공강 찾기: 1–10 friends besides the caller.
 pub const FREE_TIME_USERS: std::ops::RangeInclusive<usize> = 1..=10;
 /// 공강 찾기: the shortest interval worth listing is 10 minutes to a day.

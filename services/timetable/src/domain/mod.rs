@@ -11,6 +11,7 @@
 //! - [`course_json`]: a course sent as JSON, read into that shape;
 //! - [`custom_entry`]: a 직접 추가 block of the owner's own;
 //! - [`timetable`]: a timetable's name and who may read it;
+//! - [`review`]: a 강의평가 review's answers and what reviews add up to;
 //! - [`search`]: search text and the grams the index and queries share.
 
 pub mod course;
@@ -20,6 +21,7 @@ pub mod day;
 pub mod free_time;
 pub mod grade;
 pub mod limits;
+pub mod review;
 pub mod search;
 pub mod semester;
 pub mod timetable;

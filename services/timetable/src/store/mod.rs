@@ -8,4 +8,5 @@ pub mod custom_entries;
 pub mod free_time;
 pub mod friends;
 pub mod grades;
+pub mod reviews;
 pub mod timetables;

@@ -8,5 +8,6 @@ mod catalog;
 mod friends;
 mod picture;
 mod races;
+mod reviews;
 mod timetables;
 mod tokens;

@@ -12,7 +12,8 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 use everytime_common::token::{Claims, Role, SigningKey, StaticKeys, TokenSettings, random_id};
 use everytime_proto::timetable::v1::{
     self as pb, catalog_service_client::CatalogServiceClient,
-    friend_service_client::FriendServiceClient, timetable_service_client::TimetableServiceClient,
+    friend_service_client::FriendServiceClient, review_service_client::ReviewServiceClient,
+    timetable_service_client::TimetableServiceClient,
 };
 use everytime_timetable::Config;
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -149,6 +150,10 @@ impl TestTimetable {
 
     pub fn timetables(&self) -> TimetableServiceClient<Channel> {
         TimetableServiceClient::new(self.channel.clone())
+    }
+
+    pub fn reviews(&self) -> ReviewServiceClient<Channel> {
+        ReviewServiceClient::new(self.channel.clone())
     }
 
     pub fn friends(&self) -> FriendServiceClient<Channel> {
