@@ -12,8 +12,10 @@ import { semesterOf, semesterPicker } from './timetable/semester.js';
 const DAYS = [['MON', '월'], ['TUE', '화'], ['WED', '수'], ['THU', '목'], ['FRI', '금']];
 const FROM = 9 * 60;
 const TO = 22 * 60;
+const MAX_FRIENDS = 10;
 const WORDS = {
   friend_timetable_not_found: '시간표를 볼 수 없는 친구가 있습니다. 시간표를 비공개로 둔 친구는 고를 수 없습니다.',
+  invalid_input: `친구를 1~${MAX_FRIENDS}명 골라 주세요.`,
 };
 
 const minutes = (time) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
@@ -57,13 +59,19 @@ export async function freeTimeScreen({ query }) {
           ),
         )
       : empty('친구가 없습니다. 친구를 추가하면 공강을 함께 찾을 수 있습니다.'),
-    h('button', { type: 'submit', class: 'primary' }, '공강 찾기'),
-    problem ? h('p', { class: 'form-error', role: 'alert' }, problem) : null,
+    h('p', { class: 'form-error', role: 'alert' }, problem ?? ''),
+    h('button', { type: 'submit', class: 'primary', disabled: !friends.length }, '공강 찾기'),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const ids = [...form.querySelectorAll('input[name="user_ids"]:checked')].map((box) => box.value);
-    go(form.elements.semester.value, ids);
+    const slot = form.querySelector('.form-error');
+    if (!ids.length || ids.length > MAX_FRIENDS) {
+      slot.textContent = ids.length ? `친구는 ${MAX_FRIENDS}명까지 고를 수 있습니다.` : '함께 볼 친구를 골라 주세요.';
+      return;
+    }
+    slot.textContent = '';
+    go(form.querySelector('select[name=semester]').value, ids);
   });
   return screen(
     { title: '공강 찾기', back: '/friends', className: 'free-time-screen' },
@@ -75,13 +83,23 @@ export async function freeTimeScreen({ query }) {
 
 function weekGrid(days) {
   const span = TO - FROM;
+  const hours = Array.from({ length: (TO - FROM) / 60 }, (_, index) => FROM / 60 + index);
   return h(
     'section',
     { class: 'card free-week', 'aria-label': '공강 시간표' },
-    h('div', { class: 'free-week-head' }, DAYS.map(([, label]) => h('span', {}, label))),
+    h('div', { class: 'free-week-head' }, h('span', { 'aria-hidden': 'true' }), DAYS.map(([, label]) => h('span', {}, label))),
     h(
       'div',
       { class: 'free-week-body' },
+      h(
+        'div',
+        { class: 'free-week-hours', 'aria-hidden': 'true' },
+        hours.map((hour) => {
+          const mark = h('span', {}, String(hour));
+          mark.style.setProperty('--top', `${((hour * 60 - FROM) / span) * 100}%`);
+          return mark;
+        }),
+      ),
       DAYS.map(([code]) =>
         h(
           'div',

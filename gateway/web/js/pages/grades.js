@@ -14,6 +14,7 @@ const GRADES = ['A+', 'A0', 'B+', 'B0', 'C+', 'C0', 'D+', 'D0', 'F', 'P', 'NP'];
 const WORDS = {
   timetable_not_found: '이 학기의 기본 시간표가 없습니다.',
   too_many_semesters: '학기를 더 추가할 수 없습니다.',
+  target_credits: '목표 학점은 1~300 사이의 숫자로 입력해 주세요.',
 };
 
 const average = (value) => (value === null || value === undefined ? '-' : Number(value).toFixed(2));
@@ -140,7 +141,7 @@ function showRowErrors(form, error) {
     if (!control) continue;
     control.setAttribute('aria-invalid', 'true');
     const slot = row.querySelector('.field-error');
-    const words = { name: '과목명은 1–40자로 입력하세요.', credits: '학점은 0.5–10, 0.5 단위입니다.', grade: '성적을 다시 고르세요.' };
+    const words = { name: '과목명은 1~40자로 입력해 주세요.', credits: '학점은 0.5~10 사이, 0.5 단위로 입력해 주세요.', grade: '성적을 다시 골라 주세요.' };
     slot.textContent = [slot.textContent, words[match[2]]].filter(Boolean).join(' ');
     shown = true;
   }
@@ -150,7 +151,8 @@ function showRowErrors(form, error) {
       slot = h('p', { class: 'form-error', role: 'alert' });
       form.querySelector('.buttons').before(slot);
     }
-    slot.textContent = messageFor(error, WORDS);
+    const tooMany = (error.errors ?? []).some((item) => item.field === 'courses');
+    slot.textContent = tooMany ? '한 학기에 30과목까지 입력할 수 있습니다.' : messageFor(error, WORDS);
   }
 }
 

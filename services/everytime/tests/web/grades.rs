@@ -109,6 +109,56 @@ async fn the_grade_calculator_and_free_time_screens_work_on_a_phone() {
     assert_eq!(browser.count(".free-week .free-block").await, 5);
     browser.wait_text(".free-list", "09:00 – 22:00").await;
     browser.screenshots("free-time").await;
+
+    // A block of my own (직접 추가) on Wednesday noon splits that day.
+    let made = stack
+        .post(
+            "/api/v1/timetables",
+            Some(&me.token),
+            json!({"semester": "2026-2"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text);
+    let mine = made.body["id"].as_i64().expect("an id");
+    let lunch = stack
+        .post(
+            &format!("/api/v1/timetables/{mine}/custom-entries"),
+            Some(&me.token),
+            json!({"name": "점심 약속", "sessions": [{"day": "WED", "start": "12:00", "end": "13:00"}]}),
+        )
+        .await;
+    assert_eq!(lunch.status, StatusCode::CREATED, "{}", lunch.text);
+    browser
+        .goto(&format!(
+            "/free-time?semester=2026-2&user_ids={}",
+            friend.id
+        ))
+        .await;
+    browser
+        .wait_text(".free-item[data-day=WED]", "09:00 – 12:00")
+        .await;
+    browser
+        .wait_text(".free-item[data-day=WED]", "13:00 – 22:00")
+        .await;
+    assert_eq!(browser.count(".free-week .free-block").await, 6);
+    assert_eq!(
+        browser
+            .count(".free-week-day[data-day=WED] .free-block")
+            .await,
+        2
+    );
+    browser.screenshots("free-time-split").await;
+
+    // Nobody picked: said on the screen, no request.
+    browser
+        .click(&format!("input[name=user_ids][value='{}']", friend.id))
+        .await;
+    browser
+        .click_text(".free-time-form button", "공강 찾기")
+        .await;
+    browser
+        .wait_text(".free-time-form .form-error", "함께 볼 친구를 골라 주세요.")
+        .await;
     assert!(browser.console_errors().await.is_empty());
     browser.close().await;
 }
