@@ -94,6 +94,31 @@ export function ask(question, { yes = '확인', no = '취소', danger = false } 
   });
 }
 
+/**
+ * A modal of its own content (a form, details): `sheet({ class, label,
+ * signal }, ...children)` shows it at once and returns `{ dialog, close }`.
+ * Esc, 취소 buttons that call `close()`, and leaving the screen (`signal`)
+ * close and remove it.
+ */
+export function sheet({ class: className, label, signal } = {}, ...children) {
+  const dialog = h('dialog', { class: ['sheet', className], 'aria-label': label }, children);
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    if (dialog.open) dialog.close();
+    dialog.remove();
+  };
+  dialog.addEventListener('cancel', (event) => {
+    event.preventDefault();
+    close();
+  });
+  signal?.addEventListener('abort', close, { once: true });
+  document.body.append(dialog);
+  dialog.showModal();
+  return { dialog, close };
+}
+
 /** Calls `load()` whenever `sentinel` scrolls into view, until `signal` aborts. */
 export function whenVisible(sentinel, load, signal) {
   const observer = new IntersectionObserver((entries) => {

@@ -7,10 +7,10 @@ import { fieldMessage, messageFor } from './messages.js';
 
 /**
  * A labelled input. `field({ label: '아이디', name: 'username' })`; extra
- * props go on the `<input>` (or `<textarea>`/`<select>` with `tag`).
+ * props go on the `<input>` (or `<textarea>`/`<select>` with `tag`). `id`
+ * (default `field-<name>`) keeps two forms with the same field names apart.
  */
-export function field({ label, name, tag = 'input', hint, options, ...props }) {
-  const id = `field-${name}`;
+export function field({ label, name, id = `field-${name}`, tag = 'input', hint, options, ...props }) {
   const control = tag === 'select'
     ? h('select', { id, name, ...props }, options ?? [])
     : h(tag, { id, name, ...(tag === 'input' && !props.type ? { type: 'text' } : {}), ...props });

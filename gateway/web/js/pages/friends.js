@@ -1,6 +1,6 @@
 // 친구: add a friend by username, the requests in and out (수락, 거절,
 // 취소), the friend list; and a friend's timetable, drawn with the same
-// grid as mine (read only).
+// grid as mine (read only), with 내 시간표로 복사.
 
 import { ApiError, api } from '../api.js';
 import { ask, h, toast, when } from '../dom.js';
@@ -8,6 +8,7 @@ import { attempt, clearProblem, field } from '../forms.js';
 import { messageFor } from '../messages.js';
 import { navigate, redraw } from '../router.js';
 import { empty, screen } from '../shell.js';
+import { copyTimetable } from './timetable.js';
 import { timetableGrid } from './timetable/grid.js';
 import { semesterLabel, semesterOf, semesterPicker } from './timetable/semester.js';
 
@@ -23,7 +24,7 @@ const UNKNOWN_USER = '존재하지 않는 아이디입니다. 같은 학교 학�
 export async function friendsScreen() {
   const [requests, friends] = await Promise.all([api.get('/friends/requests'), api.get('/friends')]);
   return screen(
-    { title: '친구', className: 'friends-screen', actions: [h('a', { href: '/free-time', class: 'small free-time-link' }, '공강 찾기')] },
+    { title: '친구', className: 'friends-screen', actions: [h('a', { href: '/free-time', class: 'button small free-time-link' }, '공강 찾기')] },
     h(
       'div',
       { class: 'friends-layout' },
@@ -216,6 +217,15 @@ export async function friendTimetableScreen({ params, query }) {
                 `${semesterLabel(timetable.semester)} · `,
                 h('span', { class: 'total-credits' }, `총 ${timetable.total_credits}학점`),
                 ` · ${timetable.courses.length}과목`,
+              ),
+            ),
+            h(
+              'div',
+              { class: 'timetable-actions' },
+              h(
+                'button',
+                { type: 'button', class: 'small primary copy-timetable', onclick: (event) => copyTimetable(timetable, event.currentTarget) },
+                '내 시간표로 복사',
               ),
             ),
           ),

@@ -1,7 +1,8 @@
 // 시간표: the semester's timetables as tabs (기본 marked), the weekly grid
 // drawn in the page, the courses and credits, rename / 기본 시간표 /
-// 공개 범위 / 이미지 / 삭제, and the course search with 추가. A clash
-// answers as the app does: "‘자료구조’ 수업과 시간이 겹칩니다."
+// 공개 범위 / 이미지 / 복사 / 삭제, 직접 추가 (blocks of one's own, in
+// timetable/entries.js), and the course search with 추가. A clash answers
+// as the app does: "‘자료구조’ 수업과 시간이 겹칩니다."
 
 import { ApiError, api, apiUrl } from '../api.js';
 import { ask, h, toast, whenVisible } from '../dom.js';
@@ -10,6 +11,8 @@ import { messageFor } from '../messages.js';
 import { navigate, redraw } from '../router.js';
 import { session } from '../session.js';
 import { empty, screen } from '../shell.js';
+import { clashMessage, isCourse } from './timetable/clash.js';
+import { addEntry, entryDetails, entryList } from './timetable/entries.js';
 import { DAYS, DAY_NAMES, sessionsText, timetableGrid } from './timetable/grid.js';
 import { semesterLabel, semesterOf, semesterPicker } from './timetable/semester.js';
 
@@ -25,11 +28,17 @@ function visibilityLabel(value) {
   return VISIBILITY.find((item) => item.value === value)?.label ?? value;
 }
 
-/** "‘자료구조’, ‘운영체제’ 수업과 시간이 겹칩니다." */
-export function clashMessage(error) {
-  const names = (error.problem?.conflicts ?? []).map((course) => `‘${course.name}’`);
-  if (!names.length) return messageFor(error);
-  return `${names.join(', ')} 수업과 시간이 겹칩니다.`;
+/**
+ * 복사: `source` (mine, a friend's, a public one) into a new timetable of
+ * mine, then that one is shown.
+ */
+export async function copyTimetable(source, button) {
+  if (button) button.disabled = true;
+  const copied = await attempt(() => api.post(`/timetables/${source.id}/copy`, {}));
+  if (button) button.disabled = false;
+  if (!copied) return;
+  toast(`‘${copied.name}’(으)로 복사했습니다.`);
+  navigate(`/timetable/${copied.id}`);
 }
 
 /** /timetable (the semester's 기본 시간표) and /timetable/:timetableId. */
@@ -50,7 +59,7 @@ export async function timetableScreen({ params, query, signal }) {
         h('button', { type: 'button', class: 'primary wide', onclick: (event) => create(semester, event.currentTarget) }, '새 시간표 만들기'),
       );
   return screen(
-    { title: '시간표', actions: [pick, h('a', { href: '/grades', class: 'small grades-link' }, '학점계산기')], className: 'timetable-screen' },
+    { title: '시간표', actions: [pick, h('a', { href: '/grades', class: 'button small grades-link' }, '학점계산기')], className: 'timetable-screen' },
     items.length ? tabs(semester, items, shown) : null,
     content,
   );
@@ -100,19 +109,32 @@ async function editor(initial, items, signal) {
   const head = h('div', { class: 'timetable-head' });
   const gridSlot = h('div', { class: 'timetable-grid-slot' });
   const list = h('ul', { class: 'list timetable-courses', 'aria-label': '수업 목록' });
+  const entries = h('div', { class: 'timetable-entries-slot' });
   const search = courseSearch(timetable.semester, () => timetable, (next) => show(next), highlight, signal);
+  const entryActions = {
+    current: () => timetable,
+    changed: (next) => show(next),
+    highlight,
+    signal,
+  };
 
-  /** Marks the blocks of `ids` on the grid for a moment (the courses in the way). */
-  function highlight(ids) {
-    const blocks = [...gridSlot.querySelectorAll('.grid-block')].filter((block) => ids.includes(Number(block.dataset.id)));
+  /** Marks the blocks in the way on the grid for a moment (courses and entries). */
+  function highlight(conflicts) {
+    const wanted = new Set((conflicts ?? []).map((item) => `${isCourse(item) ? 'course' : 'entry'}:${item.id}`));
+    const blocks = [...gridSlot.querySelectorAll('.grid-block')].filter((block) => wanted.has(`${block.dataset.kind}:${block.dataset.id}`));
     for (const block of blocks) block.classList.add('clashing');
     setTimeout(() => blocks.forEach((block) => block.classList.remove('clashing')), 2500);
   }
 
   function show(next) {
     timetable = next;
-    head.replaceChildren(...header(timetable, items));
-    gridSlot.replaceChildren(timetableGrid(timetable, { onBlock: (block) => remove(block.course ?? block) }));
+    head.replaceChildren(...header(timetable, items, () => addEntry(entryActions)));
+    gridSlot.replaceChildren(
+      timetableGrid(timetable, {
+        onBlock: (block) => (block.kind === 'entry' ? entryDetails(block.entry, entryActions) : remove(block.course)),
+      }),
+    );
+    entries.replaceChildren(...entryList(timetable, entryActions));
     list.replaceChildren(
       ...(timetable.courses.length
         ? timetable.courses.map((course) =>
@@ -158,18 +180,20 @@ async function editor(initial, items, signal) {
       gridSlot,
       h('h2', { class: 'section-title' }, '수업 목록'),
       list,
+      entries,
     ),
     search.element,
   );
 }
 
 /** The name, semester and credits, and what can be done to the timetable. */
-function header(timetable, items) {
+function header(timetable, items, addOwn) {
   const visibility = h(
     'select',
     {
       name: 'visibility',
       'aria-label': '공개 범위',
+      title: '공개 범위',
       onchange: async (event) => {
         const select = event.target;
         select.disabled = true;
@@ -200,6 +224,7 @@ function header(timetable, items) {
   const actions = h(
     'div',
     { class: 'timetable-actions' },
+    h('button', { type: 'button', class: 'small primary add-entry', onclick: addOwn }, '+ 직접 추가'),
     h('label', { class: 'visibility' }, h('span', { class: 'muted visibility-label' }, '공개 범위'), visibility),
     h('button', { type: 'button', class: 'small', onclick: () => rename(title, timetable) }, '이름 변경'),
     timetable.is_primary
@@ -228,6 +253,7 @@ function header(timetable, items) {
       },
       '이미지로 저장',
     ),
+    h('button', { type: 'button', class: 'small copy-timetable', onclick: (event) => copyTimetable(timetable, event.currentTarget) }, '복사'),
     h(
       'button',
       {
@@ -368,7 +394,7 @@ function courseSearch(semester, current, changed, highlight, signal) {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         message.textContent = error.code === 'time_conflict' ? clashMessage(error) : messageFor(error);
-        if (error.code === 'time_conflict') highlight((error.problem.conflicts ?? []).map((item) => item.id));
+        if (error.code === 'time_conflict') highlight(error.problem.conflicts);
         if (error.code === 'already_added') {
           // Added elsewhere (another tab, the app): show the timetable as it is now.
           const fresh = await attempt(() => api.get(`/timetables/${current().id}`));
@@ -423,6 +449,11 @@ function someoneElses(timetable) {
         { class: 'timetable-title' },
         h('h2', { class: 'timetable-name' }, timetable.name),
         h('p', { class: 'muted' }, `${semesterLabel(timetable.semester)} · `, h('span', { class: 'total-credits' }, `총 ${timetable.total_credits}학점`)),
+      ),
+      h(
+        'div',
+        { class: 'timetable-actions' },
+        h('button', { type: 'button', class: 'small primary copy-timetable', onclick: (event) => copyTimetable(timetable, event.currentTarget) }, '내 시간표로 복사'),
       ),
     ),
     timetableGrid(timetable),

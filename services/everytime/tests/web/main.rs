@@ -13,6 +13,7 @@ mod browser;
 
 mod account;
 mod community;
+mod entries;
 mod grades;
 mod serving;
 mod timetable;

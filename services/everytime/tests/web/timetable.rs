@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use crate::browser::Browser;
 use crate::support::{self, Session, TestStack};
 
-const SEMESTER: &str = "2026-2";
+pub(crate) const SEMESTER: &str = "2026-2";
 
 /// A stack with an administrator whose school 1 has [`catalog`] for [`SEMESTER`].
-async fn stack_with_catalog() -> TestStack {
+pub(crate) async fn stack_with_catalog() -> TestStack {
     stack_with_catalog_and(&[]).await
 }
 
@@ -128,7 +128,7 @@ fn catalog() -> Vec<Value> {
 }
 
 /// The catalog's course ids by name.
-async fn course_ids(stack: &TestStack, token: &str) -> HashMap<String, i64> {
+pub(crate) async fn course_ids(stack: &TestStack, token: &str) -> HashMap<String, i64> {
     let page = stack
         .get(
             &format!("/api/v1/courses?semester={SEMESTER}&limit=100"),
@@ -151,7 +151,7 @@ async fn course_ids(stack: &TestStack, token: &str) -> HashMap<String, i64> {
 
 /// Signs `username` up (school 1) and, in `browser`, in: the sign-in call
 /// the 로그인 screen makes, from the page, so the cookies are the browser's.
-async fn enter(stack: &TestStack, browser: &Browser, username: &str) -> Session {
+pub(crate) async fn enter(stack: &TestStack, browser: &Browser, username: &str) -> Session {
     let created = stack.sign_up_at(username, 1).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     // Any page of the gateway's origin will do for the call (not the app:
@@ -176,7 +176,7 @@ async fn enter(stack: &TestStack, browser: &Browser, username: &str) -> Session 
 }
 
 /// Until `css` matches exactly `n` elements.
-async fn wait_count(browser: &Browser, css: &str, n: usize) {
+pub(crate) async fn wait_count(browser: &Browser, css: &str, n: usize) {
     let started = Instant::now();
     loop {
         let count = browser.count(css).await;
@@ -193,14 +193,14 @@ async fn wait_count(browser: &Browser, css: &str, n: usize) {
 }
 
 /// Scrolls back to the top (the sticky top bar would cover what is under it).
-async fn to_top(browser: &Browser) {
+pub(crate) async fn to_top(browser: &Browser) {
     browser
         .exec("window.scrollTo(0, 0); return true;", vec![])
         .await;
 }
 
 /// The names on the grid's blocks, sorted.
-async fn block_names(browser: &Browser) -> Vec<String> {
+pub(crate) async fn block_names(browser: &Browser) -> Vec<String> {
     let mut names = browser
         .texts(".timetable-grid .grid-block .block-name")
         .await;
@@ -209,7 +209,7 @@ async fn block_names(browser: &Browser) -> Vec<String> {
 }
 
 /// Until `check(timetable)` holds for the API's view of timetable `id`.
-async fn wait_api(
+pub(crate) async fn wait_api(
     stack: &TestStack,
     token: &str,
     id: i64,
@@ -234,7 +234,7 @@ async fn wait_api(
 }
 
 /// Until the path is a `/timetable/{id}` other than `not`; returns the id.
-async fn wait_timetable_path(browser: &Browser, not: Option<i64>) -> i64 {
+pub(crate) async fn wait_timetable_path(browser: &Browser, not: Option<i64>) -> i64 {
     let started = Instant::now();
     loop {
         let path = browser.path().await;
@@ -849,7 +849,7 @@ async fn friends_add_each_other_and_see_a_shared_timetable() {
 
 /// On a friend's timetable at `path`: picks [`SEMESTER`] in the picker
 /// (unless it is the current one already) and waits for it.
-async fn choose_semester(browser: &Browser, path: &str) {
+pub(crate) async fn choose_semester(browser: &Browser, path: &str) {
     let chosen = browser
         .exec(
             "return document.querySelector('select[name=semester]').value;",

@@ -1,7 +1,8 @@
 // The weekly grid, drawn in the page: a column per day (월–금, 토·일 only
 // when something falls on them), a row per hour from the earliest class to
-// the latest, and each course a coloured block placed by its times. Used
-// by my timetable (blocks can be tapped) and a friend's (read only).
+// the latest, and each course a coloured block placed by its times (직접
+// 추가 entries in one neutral grey-blue). Used by my timetable (blocks can
+// be tapped) and a friend's (read only).
 
 import { h } from '../../dom.js';
 
@@ -27,12 +28,13 @@ export function blocksOf(timetable) {
     course,
     sessions: course.sessions ?? [],
   }));
-  const entries = (timetable?.custom_entries ?? []).map((entry, index) => ({
+  // Entries are all one neutral grey-blue: they are not courses.
+  const entries = (timetable?.custom_entries ?? []).map((entry) => ({
     kind: 'entry',
     id: entry.id,
     name: entry.name,
     detail: entry.memo ?? '',
-    colour: (courses.length + index) % COLOURS,
+    colour: null,
     entry,
     sessions: (entry.sessions ?? []).map((session) => ({ ...session, room: session.room ?? entry.place ?? '' })),
   }));
@@ -59,7 +61,8 @@ export function sessionsText(sessions) {
 
 /**
  * The grid of `timetable`. `onBlock(block)` makes each block a button
- * (tapping it offers to remove it); without it the grid is read only.
+ * (a course offers to remove it, an entry shows itself); without it the
+ * grid is read only. `block.kind` is `course` or `entry`.
  */
 export function timetableGrid(timetable, { onBlock } = {}) {
   const blocks = blocksOf(timetable);
@@ -95,12 +98,13 @@ export function timetableGrid(timetable, { onBlock } = {}) {
     for (const { block, session } of sessions.filter((item) => item.session.day === day)) {
       const top = ((minutes(session.start) - first * 60) / span) * 100;
       const height = ((minutes(session.end) - minutes(session.start)) / span) * 100;
-      const label = `${block.name}, ${DAY_NAMES[day]} ${session.start}–${session.end}${session.room ? `, ${session.room}` : ''}`;
+      const what = block.kind === 'entry' ? `${block.name} (직접 추가)` : block.name;
+      const label = `${what}, ${DAY_NAMES[day]} ${session.start}–${session.end}${session.room ? `, ${session.room}` : ''}`;
       const element = h(
         onBlock ? 'button' : 'div',
         {
           type: onBlock ? 'button' : undefined,
-          class: ['grid-block', `colour-${block.colour}`, `kind-${block.kind}`],
+          class: ['grid-block', block.colour !== null && `colour-${block.colour}`, `kind-${block.kind}`],
           dataset: { id: block.id, kind: block.kind },
           title: label,
           'aria-label': label,
