@@ -52,6 +52,10 @@ pub struct UserBody {
     pub role: String,
     #[schema(example = "2026-03-02T09:00:00Z")]
     pub created_at: String,
+    /// When the nickname may change again (30 days after the last change),
+    /// or `null` when it may now.
+    #[schema(example = json!(null))]
+    pub nickname_changeable_at: Option<String>,
 }
 
 impl From<auth_pb::User> for UserBody {
@@ -72,6 +76,10 @@ impl From<auth_pb::User> for UserBody {
             }),
             role: role.to_owned(),
             created_at: rfc3339(user.create_time.as_ref()),
+            nickname_changeable_at: user
+                .nickname_changeable_time
+                .as_ref()
+                .map(|time| rfc3339(Some(time))),
         }
     }
 }

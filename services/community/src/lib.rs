@@ -36,6 +36,7 @@
 //! module of the crate, `error` only on `domain`; nothing depends on `api`
 //! but [`serve`].
 
+pub mod accounts;
 pub mod api;
 pub mod boards;
 pub mod comments;
@@ -54,10 +55,14 @@ use std::{future::Future, sync::Arc};
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
+    events, grpc,
     page::Cursors,
-    service::{self, DataService},
+    service::{self, DataService, Served},
 };
-use everytime_proto::community::v1::community_service_server::CommunityServiceServer;
+use everytime_proto::{
+    auth::v1::event_service_client::EventServiceClient,
+    community::v1::community_service_server::CommunityServiceServer,
+};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -188,15 +193,30 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let cursors = config.service.cursors.clone();
     let write_limits = config.write_limits;
+    let auth = grpc::channel(&config.service.auth_url, config.service.grpc_timeout)?;
     service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
+        // Deleted users' scraps go when auth says so, also for what
+        // happened while this service was down.
+        let consumer = tokio::spawn(
+            events::Consumer {
+                name: accounts::CONSUMER,
+                pool: pool.clone(),
+                source: events::AuthEvents(EventServiceClient::new(auth)),
+                handler: Arc::new(accounts::AccountEvents),
+            }
+            .run(),
+        );
         let state = Arc::new(State {
             pool,
             cursors,
             write_limits,
         });
-        Ok(Routes::new(CommunityServiceServer::new(api::CommunityApi(
-            state,
-        ))))
+        Ok(
+            Served::from(Routes::new(CommunityServiceServer::new(api::CommunityApi(
+                state,
+            ))))
+            .with_background(consumer),
+        )
     })
     .await
 }

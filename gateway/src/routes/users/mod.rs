@@ -2,14 +2,20 @@
 
 mod json;
 
-use axum::{Json, extract::State, http::StatusCode};
+use axum::{
+    Json,
+    extract::{FromRef, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
 use everytime_proto::auth::v1::{self as pb, user_service_client::UserServiceClient};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
 use crate::{
     error::{ApiResult, required},
-    extract::{ApiJson, Auth},
+    extract::{ApiJson, Auth, CookieAuth},
     model::UserBody,
     openapi::{LimitBroken, NotSignedIn, problems},
     state::{AppState, authed, call},
@@ -18,12 +24,15 @@ use crate::{
 /// This area's routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_me, update_me))
+        .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
 }
 
 problems! {
-    NicknameTaken = (409, "The nickname is taken");
+    NicknameTaken = (409, "`nickname_taken`: the nickname is taken; or `nickname_recently_changed`: the nickname changed less than 30 days ago (`detail` says from when it may change again; `nickname_changeable_at` on the user)");
+    WrongDeletePassword = (401, "`wrong_password`: the password is wrong");
+    /// Wrong passwords count like failed sign-ins.
+    TooManyDeleteGuesses = (429, "Too many wrong passwords; `Retry-After` says when to try again");
     BadNewPassword = (400, "The new password breaks a limit");
     WrongPassword = (401, "The current password is wrong");
     /// Wrong current passwords count like failed sign-ins.
@@ -70,6 +79,36 @@ pub async fn update_me(
         .await?
         .user;
     Ok(Json(required(user, "UpdateMe")?.into()))
+}
+
+/// 회원 탈퇴: erases the caller's account after checking the password. Every session ends at once; username, email, name and password are erased and the nickname is freed. Posts and comments stay (a named author shows as `(알 수 없음)`); timetables, friends, friend requests, scraps and grades are deleted in every service, also one that is down now (when it is back). The same email cannot sign up again for 24 hours. Clears the token cookies.
+#[utoipa::path(delete, path = "/api/v1/users/me", tag = "users", request_body = DeleteMeBody,
+    responses(
+        (status = 204, description = "Deleted"),
+        LimitBroken,
+        WrongDeletePassword,
+        TooManyDeleteGuesses,
+    ))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<DeleteMeBody>,
+) -> ApiResult<Response> {
+    call(
+        &state.clients.users,
+        authed(
+            pb::DeleteMeRequest {
+                password: body.password,
+            },
+            &auth,
+        ),
+        UserServiceClient::delete_me,
+    )
+    .await?;
+    let cookies = CookieAuth::from_ref(&state);
+    let jar = crate::routes::auth::without_token_cookies(jar, &cookies);
+    Ok((StatusCode::NO_CONTENT, jar).into_response())
 }
 
 /// Changes the password; every other session is revoked.
