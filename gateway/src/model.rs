@@ -56,6 +56,14 @@ pub struct UserBody {
     /// or `null` when it may now.
     #[schema(example = json!(null))]
     pub nickname_changeable_at: Option<String>,
+    /// On `/users/me` (GET and PATCH): until when the caller may not post,
+    /// comment or send 쪽지 (3 of their items blinded within 30 days), or
+    /// `null` when they may. The community service decides it; the member
+    /// is left out of the other responses that carry the caller's user
+    /// (sign-up, sign-in, refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = json!(null))]
+    pub restricted_until: Option<Option<String>>,
 }
 
 impl From<auth_pb::User> for UserBody {
@@ -80,6 +88,7 @@ impl From<auth_pb::User> for UserBody {
                 .nickname_changeable_time
                 .as_ref()
                 .map(|time| rfc3339(Some(time))),
+            restricted_until: None,
         }
     }
 }

@@ -9,7 +9,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use axum_extra::extract::CookieJar;
-use everytime_proto::auth::v1::{self as pb, user_service_client::UserServiceClient};
+use everytime_proto::{
+    auth::v1::{self as pb, user_service_client::UserServiceClient},
+    community::v1::{self as community_pb, community_service_client::CommunityServiceClient},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
@@ -46,14 +49,32 @@ problems! {
         NotSignedIn,
     ))]
 pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<UserBody>> {
-    let user = call(
-        &state.clients.users,
-        authed(pb::GetMeRequest {}, &auth),
-        UserServiceClient::get_me,
+    let (user, restricted_until) = tokio::try_join!(
+        call(
+            &state.clients.users,
+            authed(pb::GetMeRequest {}, &auth),
+            UserServiceClient::get_me,
+        ),
+        restricted_until(&state, &auth),
+    )?;
+    let mut body = UserBody::from(required(user.user, "GetMe")?);
+    body.restricted_until = Some(restricted_until);
+    Ok(Json(body))
+}
+
+/// Until when the caller may not write, as the community service says
+/// (it owns reports and blinding).
+async fn restricted_until(state: &AppState, auth: &Auth) -> Result<Option<String>, tonic::Status> {
+    let reply = call(
+        &state.clients.community,
+        authed(community_pb::GetWriteRestrictionRequest {}, auth),
+        CommunityServiceClient::get_write_restriction,
     )
-    .await?
-    .user;
-    Ok(Json(required(user, "GetMe")?.into()))
+    .await?;
+    Ok(reply
+        .restricted_until
+        .as_ref()
+        .map(|until| crate::model::rfc3339(Some(until))))
 }
 
 /// Changes the caller's nickname or name.
@@ -75,10 +96,13 @@ pub async fn update_me(
         },
         &auth,
     );
-    let user = call(&state.clients.users, request, UserServiceClient::update_me)
-        .await?
-        .user;
-    Ok(Json(required(user, "UpdateMe")?.into()))
+    let (user, restricted_until) = tokio::try_join!(
+        call(&state.clients.users, request, UserServiceClient::update_me),
+        restricted_until(&state, &auth),
+    )?;
+    let mut body = UserBody::from(required(user.user, "UpdateMe")?);
+    body.restricted_until = Some(restricted_until);
+    Ok(Json(body))
 }
 
 /// 회원 탈퇴: erases the caller's account after checking the password. Every session ends at once; username, email, name and password are erased and the nickname is freed. Posts and comments stay (a named author shows as `(알 수 없음)`); timetables, friends, friend requests, scraps and grades are deleted in every service, also one that is down now (when it is back). The same email cannot sign up again for 24 hours. Clears the token cookies.
