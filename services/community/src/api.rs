@@ -174,7 +174,7 @@ impl CommunityService for CommunityApi {
     async fn report_post(
         &self,
         request: Request<pb::ReportPostRequest>,
-    ) -> Result<Response<pb::ReportResponse>, Status> {
+    ) -> Result<Response<pb::ReportPostResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(reports::report_post(&self.0, &caller, request).await)
     }
@@ -182,7 +182,7 @@ impl CommunityService for CommunityApi {
     async fn report_comment(
         &self,
         request: Request<pb::ReportCommentRequest>,
-    ) -> Result<Response<pb::ReportResponse>, Status> {
+    ) -> Result<Response<pb::ReportCommentResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(reports::report_comment(&self.0, &caller, request).await)
     }

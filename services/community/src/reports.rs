@@ -28,7 +28,7 @@ pub async fn report_post(
     state: &State,
     caller: &Caller,
     request: pb::ReportPostRequest,
-) -> Result<pb::ReportResponse> {
+) -> Result<pb::ReportPostResponse> {
     let reason = ReportReason::parse(&request.reason).map_err(Error::field)?;
     let tx = limits::begin(state, caller.user_id, Write::Report).await?;
     // The post held against deletion while it is reported.
@@ -62,7 +62,7 @@ pub async fn report_post(
         tracing::info!(post_id = request.post_id, reports = count, "post blinded");
     }
     tx.commit().await?;
-    Ok(pb::ReportResponse {})
+    Ok(pb::ReportPostResponse {})
 }
 
 /// `ReportComment`.
@@ -70,7 +70,7 @@ pub async fn report_comment(
     state: &State,
     caller: &Caller,
     request: pb::ReportCommentRequest,
-) -> Result<pb::ReportResponse> {
+) -> Result<pb::ReportCommentResponse> {
     let reason = ReportReason::parse(&request.reason).map_err(Error::field)?;
     let owner = comment_owner(&state.pool, request.comment_id, caller.school_id)
         .await?
@@ -110,7 +110,7 @@ pub async fn report_comment(
         );
     }
     tx.commit().await?;
-    Ok(pb::ReportResponse {})
+    Ok(pb::ReportCommentResponse {})
 }
 
 /// `ListReports`: administrators only, their school's, most reported first.
