@@ -52,6 +52,18 @@ pub struct UserBody {
     pub role: String,
     #[schema(example = "2026-03-02T09:00:00Z")]
     pub created_at: String,
+    /// When the nickname may change again (30 days after the last change),
+    /// or `null` when it may now.
+    #[schema(example = json!(null))]
+    pub nickname_changeable_at: Option<String>,
+    /// On `/users/me` (GET and PATCH): until when the caller may not post,
+    /// comment or send 쪽지 (3 of their items blinded within 30 days), or
+    /// `null` when they may. The community service decides it; the member
+    /// is left out of the other responses that carry the caller's user
+    /// (sign-up, sign-in, refresh).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, example = json!(null))]
+    pub restricted_until: Option<Option<String>>,
 }
 
 impl From<auth_pb::User> for UserBody {
@@ -72,6 +84,11 @@ impl From<auth_pb::User> for UserBody {
             }),
             role: role.to_owned(),
             created_at: rfc3339(user.create_time.as_ref()),
+            nickname_changeable_at: user
+                .nickname_changeable_time
+                .as_ref()
+                .map(|time| rfc3339(Some(time))),
+            restricted_until: None,
         }
     }
 }

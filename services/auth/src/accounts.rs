@@ -5,6 +5,7 @@
 //! named at once; the unique constraints still decide when two sign-ups
 //! race, and are mapped to the same errors here, where the query is called.
 
+use chrono::{DateTime, Utc};
 use everytime_common::{
     db::ResultExt,
     token::Caller,
@@ -14,10 +15,13 @@ use everytime_proto::auth::v1 as pb;
 
 use crate::{
     AdminAccount, StartError, State,
-    domain::{Email, MAX_BATCH_USERS, Name, Nickname, Password, SchoolName, Username},
+    domain::{
+        DELETED_EMAIL_HOLD, Email, MAX_BATCH_USERS, NICKNAME_CHANGE_INTERVAL, Name, Nickname,
+        Password, SchoolName, Username,
+    },
     error::{Error, Result, Taken},
     store::{
-        schools,
+        events, schools,
         sessions::revoke_other_sessions,
         users::{self, NewUser, TakenValues, UserRow},
     },
@@ -101,6 +105,10 @@ pub async fn sign_up(state: &State, request: pb::SignUpRequest) -> Result<pb::Si
     if !schools::school_exists(&state.pool, request.school_id).await? {
         return Err(Error::UnknownSchool);
     }
+    let since = Utc::now() - DELETED_EMAIL_HOLD;
+    if users::deleted_since(&state.pool, &email_digest(email.as_str()), since).await? {
+        return Err(Error::RecentlyDeleted);
+    }
     let taken = taken_values(
         users::taken(
             &state.pool,
@@ -159,7 +167,10 @@ pub async fn get_me(
     })
 }
 
-/// Changes the caller's nickname and/or name; an absent one stays.
+/// Changes the caller's nickname and/or name; an absent one stays. A
+/// nickname changes at most once in [`NICKNAME_CHANGE_INTERVAL`] (sending
+/// the current one again is no change), and a change emits
+/// `NicknameChanged` in the same transaction.
 pub async fn update_me(
     state: &State,
     caller: &Caller,
@@ -173,18 +184,80 @@ pub async fn update_me(
             .transpose(),
         request.name.as_deref().map(Name::parse).transpose(),
     ))?;
+    let mut tx = state.pool.begin().await?;
+    let (current, changed_at) = users::nickname_for_update(&mut tx, caller.user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let nickname = nickname.filter(|nickname| nickname.as_str() != current);
+    if nickname.is_some()
+        && let Some(until) = changeable_at(changed_at, Utc::now())
+    {
+        return Err(Error::NicknameRecentlyChanged(until));
+    }
     on_user_constraints(
         users::update_profile(
-            &state.pool,
+            &mut tx,
             caller.user_id,
             nickname.as_ref().map(Nickname::as_str),
             name.as_ref().map(Name::as_str),
         )
         .await,
     )?;
+    if nickname.is_some() {
+        events::record_user_event(&mut tx, events::NICKNAME_CHANGED, caller.user_id).await?;
+    }
+    tx.commit().await?;
     Ok(pb::UpdateMeResponse {
         user: Some(wire::own_user(user(state, caller.user_id).await?)),
     })
+}
+
+/// When a nickname changed at `changed_at` may change again, if that is
+/// still to come at `now`.
+pub fn changeable_at(
+    changed_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    changed_at
+        .map(|changed_at| changed_at + NICKNAME_CHANGE_INTERVAL)
+        .filter(|until| *until > now)
+}
+
+/// 회원 탈퇴: checks the password (a wrong one counts as a failed sign-in of
+/// the username, like a wrong current password), then, in one transaction,
+/// erases the account (its sessions end and are recorded as ended),
+/// remembers the email's digest for a day, and emits `UserDeleted`.
+pub async fn delete_me(
+    state: &State,
+    caller: &Caller,
+    request: pb::DeleteMeRequest,
+) -> Result<pb::DeleteMeResponse> {
+    let account = user(state, caller.user_id).await?;
+    let hash = users::password_hash(&state.pool, caller.user_id)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    let attempt = crate::limits::AttemptKeys::username(&account.username);
+    crate::limits::begin_attempt(&state.pool, &attempt, &state.limits).await?;
+    if !state.passwords.verify(request.password, Some(hash)).await? {
+        return Err(Error::WrongDeletePassword);
+    }
+    crate::limits::succeeded(&state.pool, &attempt).await?;
+    let mut tx = state.pool.begin().await?;
+    let Some(email) = users::delete_user(&mut tx, caller.user_id).await? else {
+        return Err(Error::NotFound("user"));
+    };
+    users::remember_deleted(&mut tx, &email_digest(&email)).await?;
+    events::record_user_event(&mut tx, events::USER_DELETED, caller.user_id).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = caller.user_id, "account deleted");
+    Ok(pb::DeleteMeResponse {})
+}
+
+/// The digest a deleted account's email is remembered by: SHA-256 of the
+/// lowercased address (emails are unique whatever their case).
+fn email_digest(email: &str) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(email.to_lowercase().as_bytes()).to_vec()
 }
 
 /// Changes the caller's password after checking the current one, and

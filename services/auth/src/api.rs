@@ -46,6 +46,13 @@ impl EventService for EventApi {
             request.into_inner(),
         )))
     }
+
+    async fn acknowledge_events(
+        &self,
+        request: Request<pb::AcknowledgeEventsRequest>,
+    ) -> Result<Response<pb::AcknowledgeEventsResponse>, Status> {
+        reply(events::acknowledge_events(&self.0.pool, request.into_inner()).await)
+    }
 }
 
 /// The caller of a public RPC that also takes a bearer token (`SignOut`):
@@ -185,6 +192,14 @@ impl UserService for UserApi {
     ) -> Result<Response<pb::ChangePasswordResponse>, Status> {
         let (caller, request) = unpack(request)?;
         reply(accounts::change_password(&self.0, &caller, request).await)
+    }
+
+    async fn delete_me(
+        &self,
+        request: Request<pb::DeleteMeRequest>,
+    ) -> Result<Response<pb::DeleteMeResponse>, Status> {
+        let (caller, request) = unpack(request)?;
+        reply(accounts::delete_me(&self.0, &caller, request).await)
     }
 
     async fn batch_get_users(

@@ -16,6 +16,12 @@ use unicode_normalization::UnicodeNormalization;
 /// to 1,000 comments, community's `MAX_COMMENTS_PER_POST`).
 pub const MAX_BATCH_USERS: usize = 1024;
 
+/// A nickname changes at most once in this long (the admin bootstrap is
+/// exempt).
+pub const NICKNAME_CHANGE_INTERVAL: chrono::TimeDelta = chrono::TimeDelta::days(30);
+/// A deleted account's email cannot sign up again for this long.
+pub const DELETED_EMAIL_HOLD: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
 /// Longer User-Agent strings are cut to this many characters.
 pub const MAX_USER_AGENT: usize = 256;
 

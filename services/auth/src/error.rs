@@ -45,6 +45,12 @@ pub enum Error {
     #[error("wrong current password")]
     WrongPassword,
     /// Too many failed sign-ins; try again after the delay.
+    #[error("wrong password")]
+    WrongDeletePassword,
+    #[error("nickname changed recently")]
+    NicknameRecentlyChanged(chrono::DateTime<chrono::Utc>),
+    #[error("account deleted recently")]
+    RecentlyDeleted,
     #[error("too many failed sign-ins")]
     RateLimited(Duration),
     /// The thing does not exist (or is not the caller's to see).
@@ -155,6 +161,27 @@ impl From<Error> for Status {
                 Code::Unauthenticated,
                 "refresh_token_reused",
                 "the refresh token was already used; the session has been revoked",
+            ),
+            Error::WrongDeletePassword => grpc::field_status(
+                Code::Unauthenticated,
+                "wrong_password",
+                "password",
+                "is wrong",
+            ),
+            Error::NicknameRecentlyChanged(until) => grpc::field_status(
+                Code::AlreadyExists,
+                "nickname_recently_changed",
+                "nickname",
+                format!(
+                    "can change again from {}",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+            ),
+            Error::RecentlyDeleted => grpc::field_status(
+                Code::AlreadyExists,
+                "recently_deleted",
+                "email",
+                "belonged to an account deleted less than 24 hours ago",
             ),
             Error::WrongPassword => grpc::field_status(
                 Code::Unauthenticated,

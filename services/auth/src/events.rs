@@ -11,12 +11,15 @@
 //! streams, and a stream also polls every [`POLL_INTERVAL`], so a lost
 //! notification (or a listener that is reconnecting) delays an event by at
 //! most that. The table is the truth; a notification carries nothing.
-//! Events are kept [`RETENTION_MARGIN`] longer than an access token lives:
-//! past that, nothing they say can matter to a token verifier.
+//! Ended sessions are kept [`RETENTION_MARGIN`] longer than an access token
+//! lives: past that, nothing they say can matter to a token verifier.
+//! Account events (a user deleted, a nickname changed) are kept at least as
+//! long, and then until every durable consumer (`AcknowledgeEvents`) has
+//! passed them; a consumer silent for [`CONSUMER_SILENCE`] is forgotten.
 
 use std::{sync::Arc, time::Duration};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use everytime_common::{grpc::timestamp, token::EndedSessions};
 use everytime_proto::auth::v1 as pb;
 use sqlx::{PgPool, postgres::PgListener};
@@ -30,6 +33,9 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Events are kept this much longer than the access-token lifetime.
 pub const RETENTION_MARGIN: Duration = Duration::from_secs(10 * 60);
+
+/// A durable consumer not heard from for this long stops holding events.
+pub const CONSUMER_SILENCE: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 
 /// How often old events are pruned.
 pub const PRUNE_INTERVAL: Duration = Duration::from_secs(60);
@@ -157,13 +163,18 @@ async fn send_events(
 }
 
 fn event(row: EventRow) -> pb::WatchEventsResponse {
+    use pb::watch_events_response::Event;
     let event = match (row.kind.as_str(), row.session_id) {
-        ("session_ended", Some(session_id)) => Some(
-            pb::watch_events_response::Event::SessionEnded(pb::SessionEnded {
-                session_id,
-                user_id: row.user_id,
-            }),
-        ),
+        (store::SESSION_ENDED, Some(session_id)) => Some(Event::SessionEnded(pb::SessionEnded {
+            session_id,
+            user_id: row.user_id,
+        })),
+        (store::USER_DELETED, _) => Some(Event::UserDeleted(pb::UserDeleted {
+            user_id: row.user_id,
+        })),
+        (store::NICKNAME_CHANGED, _) => Some(Event::NicknameChanged(pb::NicknameChanged {
+            user_id: row.user_id,
+        })),
         // A kind this build does not know: still sent, so positions stay
         // contiguous for the consumer; it skips what it cannot read.
         _ => None,
@@ -190,7 +201,7 @@ pub async fn follow_locally(pool: PgPool, hub: &EventHub, ended: Arc<EndedSessio
                 for row in rows {
                     let ago = (Utc::now() - row.at).to_std().unwrap_or(Duration::ZERO);
                     match row.session_id {
-                        Some(session_id) if row.kind == "session_ended" => {
+                        Some(session_id) if row.kind == store::SESSION_ENDED => {
                             ended.apply(row.position, session_id, ago);
                         }
                         _ => ended.skip(row.position),
@@ -216,21 +227,55 @@ pub async fn follow_locally(pool: PgPool, hub: &EventHub, ended: Arc<EndedSessio
     }
 }
 
-/// Deletes events older than `access_token_ttl` plus [`RETENTION_MARGIN`],
-/// every [`PRUNE_INTERVAL`], for as long as auth serves.
+/// Prunes the outbox every [`PRUNE_INTERVAL`], for as long as auth serves
+/// ([`prune_once`]).
 pub async fn prune(pool: PgPool, access_token_ttl: Duration) {
-    let keep = chrono::TimeDelta::from_std(access_token_ttl + RETENTION_MARGIN)
-        .unwrap_or(chrono::TimeDelta::MAX);
     let mut interval = tokio::time::interval(PRUNE_INTERVAL);
     loop {
         interval.tick().await;
-        let Some(before) = Utc::now().checked_sub_signed(keep) else {
-            continue;
-        };
-        match store::prune_before(&pool, before).await {
+        match prune_once(&pool, access_token_ttl + RETENTION_MARGIN).await {
             Ok(0) => {}
             Ok(pruned) => tracing::debug!(pruned, "pruned old events"),
             Err(error) => tracing::warn!(%error, "cannot prune events"),
         }
     }
+}
+
+/// Deletes the ended sessions older than `keep`, and the account events
+/// older than `keep` that every known consumer has passed; how many.
+pub async fn prune_once(pool: &PgPool, keep: Duration) -> sqlx::Result<u64> {
+    let now = Utc::now();
+    let ago = |age: Duration| {
+        chrono::TimeDelta::from_std(age)
+            .ok()
+            .and_then(|age| now.checked_sub_signed(age))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC)
+    };
+    let mut tx = pool.begin().await?;
+    let pruned = store::prune(&mut tx, ago(keep), ago(keep), ago(CONSUMER_SILENCE)).await?;
+    tx.commit().await?;
+    Ok(pruned)
+}
+
+/// `AcknowledgeEvents`: a durable consumer's position.
+pub async fn acknowledge_events(
+    pool: &PgPool,
+    request: pb::AcknowledgeEventsRequest,
+) -> crate::error::Result<pb::AcknowledgeEventsResponse> {
+    let consumer = request.consumer.trim();
+    let valid = (1..=40).contains(&consumer.len())
+        && consumer.starts_with(|c: char| c.is_ascii_lowercase())
+        && consumer
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(crate::error::Error::Invalid(vec![
+            everytime_common::validate::FieldError::new(
+                "consumer",
+                "must be 1–40 lowercase letters, digits, - or _, starting with a letter",
+            ),
+        ]));
+    }
+    store::acknowledge(pool, consumer, request.position.max(0)).await?;
+    Ok(pb::AcknowledgeEventsResponse {})
 }

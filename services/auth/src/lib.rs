@@ -88,6 +88,7 @@ pub const PUBLIC_METHODS: &[&str] = &[
     "/everytime.auth.v1.AuthService/GetJwks",
     // The event channel's consumers hold no user token (see auth.proto).
     "/everytime.auth.v1.EventService/WatchEvents",
+    "/everytime.auth.v1.EventService/AcknowledgeEvents",
 ];
 
 /// The services reported by `grpc.health.v1`.

@@ -164,7 +164,13 @@ pub async fn succeeded(pool: &PgPool, keys: &AttemptKeys) -> Result<()> {
 pub async fn purge_expired(pool: &PgPool, limits: &SignInLimits) -> Result<u64> {
     let counters = attempts::purge_expired(pool, limits.window.as_secs_f64()).await?;
     let devices = devices::purge_expired(pool).await?;
-    Ok(counters + devices)
+    // Deleted accounts' email digests, once their day is over.
+    let deleted = crate::store::users::forget_deleted_before(
+        pool,
+        chrono::Utc::now() - crate::domain::DELETED_EMAIL_HOLD,
+    )
+    .await?;
+    Ok(counters + devices + deleted)
 }
 
 #[cfg(test)]

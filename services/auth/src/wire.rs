@@ -38,6 +38,11 @@ pub fn own_user(row: UserRow) -> pb::User {
         }),
         role: role.into(),
         create_time: Some(timestamp(row.created_at)),
+        nickname_changeable_time: crate::accounts::changeable_at(
+            row.nickname_changed_at,
+            chrono::Utc::now(),
+        )
+        .map(timestamp),
     }
 }
 

@@ -23,6 +23,8 @@
 //! - [`db`] (feature `db`): the per-service pool, schema and migrations, the
 //!   database settings every service reads, constraint mapping at the call
 //!   site ([`db::ResultExt`]).
+//! - [`events`] (feature `db`): the event channel's durable consumer, which
+//!   applies each event once, in order, in the service's own database.
 //! - [`service`] (feature `db`): the configuration the data services share
 //!   and [`service::serve_data_service`], the one way they run.
 //!
@@ -31,7 +33,8 @@
 //! `telemetry` uses `config`; `token` uses `config` and `telemetry`; `page`
 //! uses `config` and `validate`; `grpc` uses `token`, `validate`, `metrics`,
 //! `telemetry` and `balance`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
-//! `metrics` and `grpc`; `service` uses all of these.
+//! `metrics` and `grpc`; `events` uses nothing of this crate; `service` uses
+//! all of these.
 
 pub mod balance;
 pub mod binary;
@@ -47,6 +50,8 @@ pub mod validate;
 
 #[cfg(feature = "db")]
 pub mod db;
+#[cfg(feature = "db")]
+pub mod events;
 #[cfg(feature = "db")]
 pub mod service;
 

@@ -11,7 +11,7 @@ use everytime_common::grpc;
 use everytime_proto::community::v1::{self as pb, community_service_server::CommunityService};
 use tonic::{Request, Response, Status};
 
-use crate::{State, boards, comments, feeds, posts, reactions};
+use crate::{State, boards, comments, feeds, posts, reactions, reports};
 
 /// `everytime.community.v1.CommunityService`.
 #[derive(Debug, Clone)]
@@ -169,5 +169,45 @@ impl CommunityService for CommunityApi {
     ) -> Result<Response<pb::ListMyScrapsResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(feeds::my_scraps(&self.0, &caller, request).await)
+    }
+
+    async fn report_post(
+        &self,
+        request: Request<pb::ReportPostRequest>,
+    ) -> Result<Response<pb::ReportPostResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reports::report_post(&self.0, &caller, request).await)
+    }
+
+    async fn report_comment(
+        &self,
+        request: Request<pb::ReportCommentRequest>,
+    ) -> Result<Response<pb::ReportCommentResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reports::report_comment(&self.0, &caller, request).await)
+    }
+
+    async fn list_reports(
+        &self,
+        request: Request<pb::ListReportsRequest>,
+    ) -> Result<Response<pb::ListReportsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reports::list_reports(&self.0, &caller, request).await)
+    }
+
+    async fn restore_reported(
+        &self,
+        request: Request<pb::RestoreReportedRequest>,
+    ) -> Result<Response<pb::RestoreReportedResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reports::restore(&self.0, &caller, request).await)
+    }
+
+    async fn get_write_restriction(
+        &self,
+        request: Request<pb::GetWriteRestrictionRequest>,
+    ) -> Result<Response<pb::GetWriteRestrictionResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(reports::get_write_restriction(&self.0, &caller, request).await)
     }
 }

@@ -28,6 +28,7 @@ pub async fn create(
     request: pb::CreateCommentRequest,
 ) -> Result<pb::CreateCommentResponse> {
     let content = CommentContent::parse(&request.content).map_err(Error::field)?;
+    crate::reports::ensure_may_write(state, caller.user_id).await?;
     let tx = limits::begin(state, caller.user_id, Write::Comment).await?;
     let (mut tx, post) = posts::lock_in(tx, request.post_id, caller.school_id).await?;
     // Locks the post's counters: comments on one post are taken one at
@@ -84,6 +85,7 @@ pub async fn create(
             deleted: false,
             anonymous_number: number,
             liked_by_me: false,
+            blinded: false,
         },
         &post,
         caller.user_id,

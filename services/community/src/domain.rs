@@ -66,6 +66,8 @@ pub struct WriteLimits {
     pub likes: WriteLimit,
     /// Boards per user: 3 a day (`WRITE_LIMIT_BOARDS_PER_DAY`).
     pub boards: WriteLimit,
+    /// Reports (신고) per user: 10 a day (`WRITE_LIMIT_REPORTS_PER_DAY`).
+    pub reports: WriteLimit,
 }
 
 impl WriteLimits {
@@ -103,8 +105,131 @@ impl Default for WriteLimits {
                 max: 3,
                 window: Self::DAY,
             },
+            reports: WriteLimit {
+                max: 10,
+                window: Self::DAY,
+            },
         }
     }
+}
+
+/// How many different users must report a post or comment to blind it,
+/// unless `REPORTS_TO_BLIND` says otherwise.
+pub const DEFAULT_REPORTS_TO_BLIND: u32 = 5;
+/// An author whose items were blinded this many times within
+/// [`BLIND_WINDOW`] may not write for [`RESTRICTION`].
+pub const BLINDS_TO_RESTRICT: usize = 3;
+/// The window the blindings of [`BLINDS_TO_RESTRICT`] fall in: 30 days.
+pub const BLIND_WINDOW: chrono::TimeDelta = chrono::TimeDelta::days(30);
+/// How long a restricted author may not post, comment or send 쪽지: 7 days
+/// from the blinding that restricted them.
+pub const RESTRICTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
+/// The title a blinded post shows instead of its own.
+pub const BLINDED_TITLE: &str = "블라인드 처리된 게시물입니다";
+/// The content a blinded comment shows instead of its own.
+pub const BLINDED_COMMENT: &str = "블라인드 처리된 댓글입니다.";
+
+/// Why a post or comment is reported, as the app lists the reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportReason {
+    /// 게시판 성격에 부적절함
+    OffTopic,
+    /// 욕설/비하
+    Abuse,
+    /// 음란물/불건전한 만남 및 대화
+    Obscene,
+    /// 상업적 광고 및 판매
+    Commercial,
+    /// 유출/사칭/사기
+    Fraud,
+    /// 낚시/놀람/도배
+    Spam,
+    /// 정당/정치인 비하 및 선거운동
+    Political,
+}
+
+impl ReportReason {
+    /// Every reason, in the app's order.
+    pub const ALL: [ReportReason; 7] = [
+        ReportReason::OffTopic,
+        ReportReason::Abuse,
+        ReportReason::Obscene,
+        ReportReason::Commercial,
+        ReportReason::Fraud,
+        ReportReason::Spam,
+        ReportReason::Political,
+    ];
+
+    /// The reason named `name` (as the API spells it); a violation of
+    /// `reason` otherwise.
+    pub fn parse(name: &str) -> Result<Self, FieldError> {
+        ReportReason::ALL
+            .into_iter()
+            .find(|reason| reason.name() == name.trim())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "reason",
+                    "must be one of off_topic, abuse, obscene, commercial, fraud, spam, political",
+                )
+            })
+    }
+
+    /// How the API and the database spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportReason::OffTopic => "off_topic",
+            ReportReason::Abuse => "abuse",
+            ReportReason::Obscene => "obscene",
+            ReportReason::Commercial => "commercial",
+            ReportReason::Fraud => "fraud",
+            ReportReason::Spam => "spam",
+            ReportReason::Political => "political",
+        }
+    }
+}
+
+/// What is reported: a post or a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportedKind {
+    Post,
+    Comment,
+}
+
+impl ReportedKind {
+    /// `post` or `comment`, as the API and the database spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportedKind::Post => "post",
+            ReportedKind::Comment => "comment",
+        }
+    }
+
+    /// The kind named `name`; a violation of `kind` otherwise.
+    pub fn parse(name: &str) -> Result<Self, FieldError> {
+        match name.trim() {
+            "post" => Ok(ReportedKind::Post),
+            "comment" => Ok(ReportedKind::Comment),
+            _ => Err(FieldError::new("kind", "must be post or comment")),
+        }
+    }
+}
+
+/// Until when an author whose items were blinded at `blindings` (any
+/// order) may not write: 7 days after the blinding that made
+/// [`BLINDS_TO_RESTRICT`] of them within [`BLIND_WINDOW`]; `None` when no
+/// such restriction is still running at `now`.
+pub fn restricted_until(
+    blindings: &[chrono::DateTime<chrono::Utc>],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let mut sorted = blindings.to_vec();
+    sorted.sort_unstable();
+    sorted
+        .windows(BLINDS_TO_RESTRICT)
+        .filter(|run| run[BLINDS_TO_RESTRICT - 1] - run[0] <= BLIND_WINDOW)
+        .map(|run| run[BLINDS_TO_RESTRICT - 1] + RESTRICTION)
+        .max()
+        .filter(|until| *until > now)
 }
 
 /// A board's name: 1–30 characters, unique in its school.
@@ -437,6 +562,48 @@ mod tests {
         assert!(
             query.contains(&format!("and {literal}\n")),
             "best_page filters {literal}"
+        );
+    }
+
+    #[test]
+    fn report_reasons_are_the_apps_seven() {
+        for reason in ReportReason::ALL {
+            assert_eq!(ReportReason::parse(reason.name()), Ok(reason));
+        }
+        assert_eq!(ReportReason::parse(" spam "), Ok(ReportReason::Spam));
+        assert_eq!(ReportReason::parse("rude").unwrap_err().field, "reason");
+        assert_eq!(ReportReason::parse("").unwrap_err().field, "reason");
+        assert_eq!(ReportedKind::parse("comment"), Ok(ReportedKind::Comment));
+        assert!(ReportedKind::parse("board").is_err());
+    }
+
+    #[test]
+    fn three_blindings_within_30_days_restrict_for_7_days_from_the_third() {
+        use chrono::{TimeDelta, TimeZone, Utc};
+        let day = |d: i64| Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap() + TimeDelta::days(d);
+        // Two are not enough.
+        assert_eq!(restricted_until(&[day(0), day(1)], day(2)), None);
+        // Three within 30 days: from the third, 7 days.
+        assert_eq!(
+            restricted_until(&[day(10), day(0), day(5)], day(12)),
+            Some(day(17))
+        );
+        // Over once the 7 days have passed.
+        assert_eq!(restricted_until(&[day(0), day(5), day(10)], day(17)), None);
+        // Spread over more than 30 days: no restriction.
+        assert_eq!(restricted_until(&[day(0), day(20), day(31)], day(32)), None);
+        // Exactly 30 days apart still counts.
+        assert_eq!(
+            restricted_until(&[day(0), day(20), day(30)], day(31)),
+            Some(day(37))
+        );
+        // A later run restricts again.
+        assert_eq!(
+            restricted_until(
+                &[day(0), day(1), day(2), day(40), day(41), day(42)],
+                day(43)
+            ),
+            Some(day(49))
         );
     }
 }

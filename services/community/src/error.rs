@@ -42,6 +42,16 @@ pub enum Error {
     /// A like (공감) is once per user and post or comment.
     #[error("already liked")]
     AlreadyLiked,
+    /// A report is once per user and item.
+    #[error("already reported")]
+    AlreadyReported,
+    /// Only administrators may do this.
+    #[error("administrators only")]
+    AdminOnly,
+    /// The caller's items were blinded too often lately: no posts, comments
+    /// or 쪽지 until then.
+    #[error("writing restricted")]
+    WriteRestricted(chrono::DateTime<chrono::Utc>),
     /// `parent_id` names a reply: replies go one level deep.
     #[error("reply to a reply")]
     ReplyToReply,
@@ -118,6 +128,24 @@ impl From<Error> for Status {
                 Code::AlreadyExists,
                 "already_liked",
                 "you already liked this; a like cannot be taken back",
+            ),
+            Error::AlreadyReported => grpc::status(
+                Code::AlreadyExists,
+                "already_reported",
+                "you already reported this",
+            ),
+            Error::AdminOnly => grpc::status(
+                Code::PermissionDenied,
+                "admin_only",
+                "only administrators may do this",
+            ),
+            Error::WriteRestricted(until) => grpc::status(
+                Code::PermissionDenied,
+                "write_restricted",
+                format!(
+                    "your posts or comments were blinded 3 times in 30 days: you may not post, comment or send messages until {}",
+                    until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
             ),
             Error::ReplyToReply => grpc::field_status(
                 Code::InvalidArgument,

@@ -46,17 +46,25 @@ fn page<P: DeserializeOwned>(
     Ok(page_request(&state.cursors, &scope.key(), size, token)?)
 }
 
-/// Loads the posts of a page in the order of `ids`.
-async fn summaries(state: &State, ids: &[i64], school_id: i64) -> Result<Vec<pb::PostSummary>> {
+/// Loads the posts of a page in the order of `ids`; blinded ones only in
+/// the author's own list (`scope` [`Scope::MyPosts`]).
+async fn summaries(
+    state: &State,
+    scope: &Scope<'_>,
+    ids: &[i64],
+    school_id: i64,
+) -> Result<Vec<pb::PostSummary>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let preview = i32::from(PREVIEW_CHARACTERS);
-    let mut rows: HashMap<i64, SummaryRow> = load_summaries(&state.pool, ids, school_id, preview)
-        .await?
-        .into_iter()
-        .map(|row| (row.id, row))
-        .collect();
+    let with_blinded = matches!(scope, Scope::MyPosts(_));
+    let mut rows: HashMap<i64, SummaryRow> =
+        load_summaries(&state.pool, ids, school_id, preview, with_blinded)
+            .await?
+            .into_iter()
+            .map(|row| (row.id, row))
+            .collect();
     Ok(ids
         .iter()
         .filter_map(|id| rows.remove(id))
@@ -75,7 +83,7 @@ async fn id_page(
 ) -> Result<PostPage> {
     let next_page_token = finish_page(&state.cursors, &scope.key(), &mut ids, size, |id| *id);
     Ok(PostPage {
-        posts: summaries(state, &ids, school_id).await?,
+        posts: summaries(state, scope, &ids, school_id).await?,
         next_page_token,
     })
 }
@@ -93,7 +101,7 @@ async fn timed_page(
     });
     let ids: Vec<i64> = keys.iter().map(|key| key.post_id).collect();
     Ok(PostPage {
-        posts: summaries(state, &ids, school_id).await?,
+        posts: summaries(state, scope, &ids, school_id).await?,
         next_page_token,
     })
 }
@@ -177,7 +185,7 @@ pub async fn best(
     });
     let ids: Vec<i64> = keys.iter().map(|key| key.post_id).collect();
     Ok(pb::ListBestPostsResponse {
-        posts: summaries(state, &ids, caller.school_id).await?,
+        posts: summaries(state, &scope, &ids, caller.school_id).await?,
         next_page_token,
         season: season.to_string(),
     })

@@ -36,6 +36,7 @@
 //! module of the crate, `error` only on `domain`; nothing depends on `api`
 //! but [`serve`].
 
+pub mod accounts;
 pub mod api;
 pub mod boards;
 pub mod comments;
@@ -46,6 +47,7 @@ pub mod limits;
 pub mod paging;
 pub mod posts;
 pub mod reactions;
+pub mod reports;
 pub mod store;
 pub mod wire;
 
@@ -54,10 +56,14 @@ use std::{future::Future, sync::Arc};
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
+    events, grpc,
     page::Cursors,
-    service::{self, DataService},
+    service::{self, DataService, Served},
 };
-use everytime_proto::community::v1::community_service_server::CommunityServiceServer;
+use everytime_proto::{
+    auth::v1::event_service_client::EventServiceClient,
+    community::v1::community_service_server::CommunityServiceServer,
+};
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tonic::service::Routes;
@@ -96,6 +102,9 @@ pub struct Config {
     pub service: ServiceConfig,
     /// The per-user write limits (on by default).
     pub write_limits: WriteLimits,
+    /// How many different users' reports blind a post or comment
+    /// (`REPORTS_TO_BLIND`, default 5).
+    pub reports_to_blind: u32,
 }
 
 impl Config {
@@ -105,6 +114,7 @@ impl Config {
         Config {
             service: ServiceConfig::new(database_url, auth_url),
             write_limits: WriteLimits::default(),
+            reports_to_blind: domain::DEFAULT_REPORTS_TO_BLIND,
         }
     }
 
@@ -114,6 +124,7 @@ impl Config {
         Ok(Config {
             service: ServiceConfig::from_env(ENV_PREFIX)?,
             write_limits: write_limits_from_env()?,
+            reports_to_blind: reports_to_blind_from_env()?,
         })
     }
 
@@ -123,6 +134,7 @@ impl Config {
         Ok(Config {
             service: ServiceConfig::from_env_with_database(ENV_PREFIX, database_url)?,
             write_limits: write_limits_from_env()?,
+            reports_to_blind: reports_to_blind_from_env()?,
         })
     }
 }
@@ -152,7 +164,16 @@ fn write_limits_from_env() -> Result<WriteLimits, ConfigError> {
             max: count_or("WRITE_LIMIT_BOARDS_PER_DAY", defaults.boards.max)?,
             window: WriteLimits::DAY,
         },
+        reports: WriteLimit {
+            max: count_or("WRITE_LIMIT_REPORTS_PER_DAY", defaults.reports.max)?,
+            window: WriteLimits::DAY,
+        },
     })
+}
+
+/// `REPORTS_TO_BLIND`: at least 1.
+fn reports_to_blind_from_env() -> Result<u32, ConfigError> {
+    count_or("REPORTS_TO_BLIND", domain::DEFAULT_REPORTS_TO_BLIND)
 }
 
 /// A limit's count: at least 1 (to stop a kind of write altogether is not
@@ -177,6 +198,8 @@ pub struct State {
     pub cursors: Cursors,
     /// The per-user write limits.
     pub write_limits: WriteLimits,
+    /// How many different users' reports blind an item.
+    pub reports_to_blind: u32,
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
@@ -188,15 +211,32 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let cursors = config.service.cursors.clone();
     let write_limits = config.write_limits;
+    let reports_to_blind = config.reports_to_blind;
+    let auth = grpc::channel(&config.service.auth_url, config.service.grpc_timeout)?;
     service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
+        // Deleted users' scraps go when auth says so, also for what
+        // happened while this service was down.
+        let consumer = tokio::spawn(
+            events::Consumer {
+                name: accounts::CONSUMER,
+                pool: pool.clone(),
+                source: events::AuthEvents(EventServiceClient::new(auth)),
+                handler: Arc::new(accounts::AccountEvents),
+            }
+            .run(),
+        );
         let state = Arc::new(State {
             pool,
             cursors,
             write_limits,
+            reports_to_blind,
         });
-        Ok(Routes::new(CommunityServiceServer::new(api::CommunityApi(
-            state,
-        ))))
+        Ok(
+            Served::from(Routes::new(CommunityServiceServer::new(api::CommunityApi(
+                state,
+            ))))
+            .with_background(consumer),
+        )
     })
     .await
 }

@@ -37,6 +37,8 @@ pub enum Write {
     Like,
     /// A new board.
     Board,
+    /// A report (신고) of a post or comment.
+    Report,
 }
 
 impl Write {
@@ -47,6 +49,7 @@ impl Write {
             Write::Comment => "comment",
             Write::Like => "like",
             Write::Board => "board",
+            Write::Report => "report",
         }
     }
 
@@ -55,7 +58,7 @@ impl Write {
     fn scope(self) -> i64 {
         match self {
             Write::Post { board_id } => board_id,
-            Write::Comment | Write::Like | Write::Board => 0,
+            Write::Comment | Write::Like | Write::Board | Write::Report => 0,
         }
     }
 
@@ -66,6 +69,7 @@ impl Write {
             Write::Comment => "comments",
             Write::Like => "likes",
             Write::Board => "boards",
+            Write::Report => "reports",
         }
     }
 
@@ -75,6 +79,7 @@ impl Write {
             Write::Comment => limits.comments,
             Write::Like => limits.likes,
             Write::Board => limits.boards,
+            Write::Report => limits.reports,
         }
     }
 }

@@ -4,6 +4,8 @@
 //! delete also an administrator), and the lock every change hanging off a
 //! post starts with.
 
+use std::collections::HashMap;
+
 use everytime_common::{token::Caller, validate};
 use everytime_proto::community::v1 as pb;
 use sqlx::{Postgres, Transaction};
@@ -16,6 +18,7 @@ use crate::{
     store::{
         comments as comment_store,
         posts::{self as store, LockedPost, NewPost, PostRow},
+        reports as report_store,
     },
     wire,
 };
@@ -31,6 +34,7 @@ pub async fn create(
         PostContent::parse(&request.content),
     ))?;
     let board = boards::of_school(state, request.board_id, caller.school_id).await?;
+    crate::reports::ensure_may_write(state, caller.user_id).await?;
     let is_anonymous = request.anonymous || board.anonymous_only;
     let mut tx = limits::begin(state, caller.user_id, Write::Post { board_id: board.id }).await?;
     let (id, created_at) = store::insert_post(
@@ -63,8 +67,10 @@ pub async fn create(
             updated_at: created_at,
             liked_by_me: false,
             scrapped_by_me: false,
+            blinded: false,
         },
         Vec::new(),
+        HashMap::new(),
         caller.user_id,
     );
     Ok(pb::CreatePostResponse { post: Some(post) })
@@ -80,14 +86,24 @@ pub async fn get(
     Ok(pb::GetPostResponse { post: Some(post) })
 }
 
-/// A post and its whole thread: two statements whatever its length.
+/// A post and its whole thread: two statements whatever its length, and
+/// a third for the reasons of a blinded one.
 async fn load(state: &State, caller: &Caller, post_id: i64) -> Result<pb::Post> {
     let (post, thread) = tokio::try_join!(
         store::post(&state.pool, post_id, caller.school_id, caller.user_id),
         comment_store::thread(&state.pool, post_id, caller.user_id),
     )?;
     let post = post.ok_or(Error::NotFound("post"))?;
-    Ok(wire::post(post, thread, caller.user_id))
+    let reasons = if post.blinded {
+        report_store::reasons(&state.pool, &["post".to_owned()], &[post.id])
+            .await?
+            .into_iter()
+            .map(|count| (count.reason, i32::try_from(count.count).unwrap_or(i32::MAX)))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    Ok(wire::post(post, thread, reasons, caller.user_id))
 }
 
 /// Edits the caller's post: a field left out is kept.

@@ -12,7 +12,7 @@ use everytime_common::grpc::timestamp;
 use everytime_proto::community::v1 as pb;
 
 use crate::{
-    domain::{PREVIEW_CHARACTERS, preview},
+    domain::{BLINDED_COMMENT, BLINDED_TITLE, PREVIEW_CHARACTERS, preview},
     store::{
         boards::BoardRow,
         comments::CommentRow,
@@ -85,16 +85,22 @@ pub fn board(board: BoardRow) -> pb::Board {
     }
 }
 
-/// A post as lists show it.
+/// A post as lists show it (a blinded one, in its author's own list, with
+/// the blinded title and no preview).
 pub fn summary(row: SummaryRow) -> pb::PostSummary {
+    let (title, content_preview) = if row.blinded {
+        (BLINDED_TITLE.to_owned(), String::new())
+    } else {
+        (row.title, row.preview)
+    };
     pb::PostSummary {
         id: row.id,
         board: Some(pb::BoardRef {
             id: row.board_id,
             name: row.board_name,
         }),
-        title: row.title,
-        content_preview: row.preview,
+        title,
+        content_preview,
         author: Some(post_author(row.author_id, row.anonymous)),
         like_count: row.like_count,
         comment_count: row.comment_count,
@@ -103,13 +109,24 @@ pub fn summary(row: SummaryRow) -> pb::PostSummary {
     }
 }
 
-/// A post with its thread (oldest first), as `viewer` may see it.
-pub fn post(post: PostRow, thread: Vec<CommentRow>, viewer: i64) -> pb::Post {
+/// A post with its thread (oldest first), as `viewer` may see it; a
+/// blinded one with the blinded title, no content, and the counts of the
+/// reasons it was reported for (`blind_reasons`).
+pub fn post(
+    mut post: PostRow,
+    thread: Vec<CommentRow>,
+    blind_reasons: HashMap<String, i32>,
+    viewer: i64,
+) -> pb::Post {
     let author = PostAuthor {
         author_id: post.author_id,
         anonymous: post.anonymous,
     };
     let comments = self::thread(thread, &author, viewer);
+    if post.blinded {
+        post.title = BLINDED_TITLE.to_owned();
+        post.content = String::new();
+    }
     pb::Post {
         summary: Some(pb::PostSummary {
             id: post.id,
@@ -131,6 +148,12 @@ pub fn post(post: PostRow, thread: Vec<CommentRow>, viewer: i64) -> pb::Post {
         liked_by_me: post.liked_by_me,
         scrapped_by_me: post.scrapped_by_me,
         comments,
+        blinded: post.blinded,
+        blind_reasons: if post.blinded {
+            blind_reasons
+        } else {
+            HashMap::new()
+        },
     }
 }
 
@@ -167,6 +190,22 @@ pub fn comment(row: CommentRow, post: &PostAuthor, viewer: i64) -> pb::Comment {
             deleted: true,
             create_time: Some(timestamp(row.created_at)),
             replies: Vec::new(),
+            blinded: false,
+        };
+    }
+    if row.blinded {
+        // Like a deleted one: nothing of who wrote it, or what it said.
+        return pb::Comment {
+            id: row.id,
+            content: BLINDED_COMMENT.to_owned(),
+            author: None,
+            like_count: row.like_count,
+            liked_by_me: row.liked_by_me,
+            is_mine: row.author_id == viewer,
+            deleted: false,
+            create_time: Some(timestamp(row.created_at)),
+            replies: Vec::new(),
+            blinded: true,
         };
     }
     pb::Comment {
@@ -184,6 +223,7 @@ pub fn comment(row: CommentRow, post: &PostAuthor, viewer: i64) -> pb::Comment {
         deleted: false,
         create_time: Some(timestamp(row.created_at)),
         replies: Vec::new(),
+        blinded: false,
     }
 }
 
@@ -216,6 +256,7 @@ mod tests {
             deleted,
             anonymous_number: number,
             liked_by_me: false,
+            blinded: false,
         }
     }
 

@@ -8,7 +8,9 @@
 //! It starts the whole stack on a private Postgres (or `DATABASE_URL`),
 //! imports a catalog of 10,000 sections for one school's semester through
 //! `POST /api/v1/admin/courses`, then times each operation one request at a
-//! time and prints the median and 99th percentile. It is a measurement, not
+//! time and prints the median and 99th percentile. It also seeds ten friends
+//! with full timetables for 공강 찾기 and fifty reviews of one lecture for
+//! its 강의평가 page. It is a measurement, not
 //! a test: nothing fails on a slow figure. `BENCH_ITERATIONS` (default 300)
 //! sets the samples per operation.
 
@@ -164,6 +166,116 @@ impl Bench {
             .await;
         body["access_token"].as_str().expect("a token").to_owned()
     }
+}
+
+/// Signs up and in a user; returns their id and token.
+async fn new_user(bench: &Bench, username: &str) -> (i64, String) {
+    let user = bench
+        .expect(
+            Method::POST,
+            "/api/v1/auth/sign-up",
+            None,
+            Some(json!({"username": username, "email": format!("{username}@example.ac.kr"),
+                        "password": PASSWORD, "nickname": username, "name": "벤치", "school_id": 1})),
+            StatusCode::CREATED,
+        )
+        .await;
+    let id = user["id"].as_i64().expect("an id");
+    (id, bench.sign_in(username, PASSWORD).await)
+}
+
+/// `count` friends of `user`, each with a primary timetable as full as the
+/// catalog's first courses allow (up to 30 that fit) and two custom
+/// entries in the evenings.
+async fn friends_with_full_timetables(
+    bench: &Bench,
+    user: &str,
+    count: usize,
+) -> Vec<(i64, String)> {
+    let page = bench
+        .expect(
+            Method::GET,
+            &format!("/api/v1/courses?semester={SEMESTER}&limit=100"),
+            Some(user),
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    let catalog: Vec<i64> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|course| course["id"].as_i64())
+        .collect();
+    let mut friends = Vec::with_capacity(count);
+    for index in 0..count {
+        let username = format!("friend{index}");
+        let (id, token) = new_user(bench, &username).await;
+        let request = bench
+            .expect(
+                Method::POST,
+                "/api/v1/friends/requests",
+                Some(user),
+                Some(json!({"username": username})),
+                StatusCode::CREATED,
+            )
+            .await;
+        bench
+            .expect(
+                Method::POST,
+                &format!("/api/v1/friends/requests/{}/accept", request["id"]),
+                Some(&token),
+                Some(json!({})),
+                StatusCode::OK,
+            )
+            .await;
+        let timetable = bench
+            .expect(
+                Method::POST,
+                "/api/v1/timetables",
+                Some(&token),
+                Some(json!({"semester": SEMESTER})),
+                StatusCode::CREATED,
+            )
+            .await;
+        let timetable_id = timetable["id"].as_i64().expect("an id");
+        let mut held = 0;
+        for course in catalog.iter().skip(index * 3) {
+            if held == 30 {
+                break;
+            }
+            let (status, _) = bench
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/timetables/{timetable_id}/courses"),
+                    Some(&token),
+                    Some(json!({"course_id": course})),
+                )
+                .await;
+            held += usize::from(status == StatusCode::CREATED);
+        }
+        for day in ["MON", "THU"] {
+            bench
+                .call(
+                    Method::POST,
+                    &format!("/api/v1/timetables/{timetable_id}/custom-entries"),
+                    Some(&token),
+                    Some(json!({"name": "알바", "sessions": [{"day": day, "start": "21:00", "end": "23:00"}]})),
+                )
+                .await;
+        }
+        friends.push((id, token));
+    }
+    friends
+}
+
+/// `count` users who can each write a review.
+async fn reviewers(bench: &Bench, count: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(count);
+    for index in 0..count {
+        tokens.push(new_user(bench, &format!("reviewer{index}")).await.1);
+    }
+    tokens
 }
 
 /// Times `iterations` runs of `operation` after a few unmeasured ones.
@@ -491,6 +603,56 @@ async fn main() {
     })
     .await;
     rows.push(("grades: GET /me/grades".to_owned(), 80, grades));
+
+    // 공강 찾기 with 10 friends, each with a full primary timetable (the
+    // first 30 courses of the catalog that fit, and two custom entries),
+    // and 강의평가: 50 reviews of one lecture, read as its first page.
+    let friends = friends_with_full_timetables(&bench, &user, 10).await;
+    let ids: Vec<String> = friends.iter().map(|(id, _)| id.to_string()).collect();
+    let free_path = format!(
+        "/api/v1/free-time?semester={SEMESTER}&user_ids={}",
+        ids.join(",")
+    );
+    let free = measure(iterations, |_| async {
+        let (status, body) = bench.call(Method::GET, &free_path, Some(&user), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    })
+    .await;
+    rows.push(("free time: 10 friends, full (GET)".to_owned(), 11, free));
+    let reviewed = course_ids[0];
+    let reviewers = reviewers(&bench, 50).await;
+    for (index, token) in reviewers.iter().enumerate() {
+        let amount = ["many", "normal", "none"][index % 3];
+        let grading = ["generous", "normal", "strict"][index % 3];
+        bench
+            .expect(
+                Method::POST,
+                &format!("/api/v1/courses/{reviewed}/reviews"),
+                Some(token),
+                Some(json!({
+                    "rating": 1 + index % 5, "assignment": amount,
+                    "team_project": "none", "grading": grading,
+                    "attendance": "electronic", "exams": index % 5,
+                    "content": format!("리뷰 {index}: 설명이 친절하고 과제가 실력에 도움이 되는 수업입니다."),
+                    "semester": "2026-1",
+                })),
+                StatusCode::CREATED,
+            )
+            .await;
+    }
+    let review_path = format!("/api/v1/courses/{reviewed}/reviews");
+    let review_page = measure(iterations, |_| async {
+        let (status, body) = bench
+            .call(Method::GET, &review_path, Some(&user), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    })
+    .await;
+    rows.push((
+        "reviews: course page (50 reviews)".to_owned(),
+        20,
+        review_page,
+    ));
 
     println!();
     println!(

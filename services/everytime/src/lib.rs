@@ -351,6 +351,24 @@ impl Stack {
         self.wait_ready(Duration::from_secs(30)).await
     }
 
+    /// Stops the timetable service (for tests of what it does when it is
+    /// back).
+    pub async fn stop_timetable(&mut self) -> Result<(), String> {
+        self.timetable.stop().await
+    }
+
+    /// Starts the timetable service again on the same address.
+    pub async fn restart_timetable(&mut self) -> Result<(), StackError> {
+        let mut addr = self.config.addrs.timetable;
+        self.timetable = spawn_part(
+            &mut addr,
+            self.config.timetable.clone(),
+            everytime_timetable::serve,
+        )
+        .await?;
+        self.wait_ready(Duration::from_secs(30)).await
+    }
+
     /// Resolves when any part stops on its own, with its name and cause.
     pub async fn failed(&mut self) -> (&'static str, Result<(), String>) {
         tokio::select! {

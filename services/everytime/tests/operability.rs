@@ -259,6 +259,47 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
     );
     // int64 is a JSON string in the proto3 JSON mapping.
     assert_eq!(timetables[0]["ownerId"], session.id.to_string());
+    // 직접 추가, 학점계산기 and 강의평가 answer grpcurl too.
+    let timetable_id = timetables[0]["id"].as_str().expect("an id");
+    let entry = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        "-d".into(),
+        format!(
+            r#"{{"timetable_id": {timetable_id}, "name": "스터디", "sessions": [{{"day": "DAY_FRIDAY", "start": "18:00", "end": "20:00"}}]}}"#
+        ),
+        timetable.clone(),
+        "everytime.timetable.v1.TimetableService/AddCustomEntry".into(),
+    ]);
+    assert!(
+        entry.contains("\"customEntries\"") && entry.contains("스터디"),
+        "{entry}"
+    );
+    let grades = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        "-d".into(),
+        r#"{"semester": "2025-1", "courses": [{"name": "자료구조", "credits": 3, "grade": "A+"}]}"#
+            .into(),
+        timetable.clone(),
+        "everytime.timetable.v1.GradeService/PutGradeSemester".into(),
+    ]);
+    assert!(grades.contains("\"gpaHundredths\": 450"), "{grades}");
+    let reviews = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        timetable.clone(),
+        "everytime.timetable.v1.ReviewService/ListMyReviews".into(),
+    ]);
+    let reviews: serde_json::Value = serde_json::from_str(&reviews).expect("grpcurl prints JSON");
+    assert_eq!(
+        reviews,
+        serde_json::json!({}),
+        "a new user has no reviews yet"
+    );
     let friends = run(vec![
         "-plaintext".into(),
         "-H".into(),

@@ -32,6 +32,7 @@
 //! - [`error`]: the one error enum and its status;
 //! - [`store`]: the SQL, one file per aggregate.
 
+pub mod accounts;
 pub mod api;
 pub mod catalog;
 pub mod custom_entries;
@@ -52,12 +53,12 @@ use std::{future::Future, sync::Arc};
 pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
-    grpc,
+    events, grpc,
     page::Cursors,
     service::{DataService, Served, serve_data_service},
 };
 use everytime_proto::{
-    auth::v1::auth_service_client::AuthServiceClient,
+    auth::v1::{auth_service_client::AuthServiceClient, event_service_client::EventServiceClient},
     timetable::v1::{
         catalog_service_server::CatalogServiceServer, friend_service_server::FriendServiceServer,
         grade_service_server::GradeServiceServer, review_service_server::ReviewServiceServer,
@@ -172,7 +173,8 @@ pub async fn serve(
 ) -> Result<(), StartError> {
     let service = &config.service;
     // One channel to auth: the demo loader and the import's school check share it.
-    let auth = AuthServiceClient::new(grpc::channel(&service.auth_url, service.grpc_timeout)?);
+    let auth_channel = grpc::channel(&service.auth_url, service.grpc_timeout)?;
+    let auth = AuthServiceClient::new(auth_channel.clone());
     serve_data_service(service, SERVICE, listener, shutdown, |pool| {
         let state = Arc::new(State {
             pool: pool.clone(),
@@ -186,7 +188,18 @@ pub async fn serve(
             .add_service(FriendServiceServer::new(api::FriendApi(state.clone())))
             .add_service(GradeServiceServer::new(api::GradeApi(state.clone())))
             .add_service(ReviewServiceServer::new(api::ReviewApi(state)));
-        let served = Served::from(routes);
+        // Deleted users' data goes when auth says so, also for what
+        // happened while this service was down.
+        let consumer = tokio::spawn(
+            events::Consumer {
+                name: accounts::CONSUMER,
+                pool: pool.clone(),
+                source: events::AuthEvents(EventServiceClient::new(auth_channel)),
+                handler: Arc::new(accounts::AccountEvents),
+            }
+            .run(),
+        );
+        let served = Served::from(routes).with_background(consumer);
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.
         Ok(if config.load_demo_catalog {

@@ -293,6 +293,20 @@ fn expired_cookie(name: &'static str, path: &'static str, secure: bool) -> Cooki
     token_cookie(name, String::new(), path, 0, secure)
 }
 
+/// `jar` with the token cookies cleared (sign-out, 회원 탈퇴).
+pub(crate) fn without_token_cookies(jar: CookieJar, cookies: &CookieAuth) -> CookieJar {
+    jar.add(expired_cookie(
+        cookies.access_cookie(),
+        "/",
+        cookies.secure(),
+    ))
+    .add(expired_cookie(
+        cookies.refresh_cookie(),
+        cookies.refresh_path(),
+        cookies.secure(),
+    ))
+}
+
 /// Ends the session of the access token and of the refresh token, either
 /// alone enough; clears the cookies.
 #[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", request_body = RefreshBody,
@@ -342,17 +356,7 @@ pub async fn sign_out(
         None => traced(message),
     };
     call(&state.clients.auth, request, AuthServiceClient::sign_out).await?;
-    let jar = jar
-        .add(expired_cookie(
-            cookies.access_cookie(),
-            "/",
-            cookies.secure(),
-        ))
-        .add(expired_cookie(
-            cookies.refresh_cookie(),
-            cookies.refresh_path(),
-            cookies.secure(),
-        ));
+    let jar = without_token_cookies(jar, &cookies);
     Ok((StatusCode::NO_CONTENT, jar).into_response())
 }
 

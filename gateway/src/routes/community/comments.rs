@@ -7,7 +7,7 @@ use everytime_proto::community::v1::{
 
 use super::{
     AlreadyLiked, BadComment, CommentBody, CreateCommentBody, LikeBody, NoSuchComment, NoSuchPost,
-    NotAuthor, OwnComment, TooFast, comment_body,
+    NotAuthor, OwnComment, TooFast, WriteRestricted, comment_body,
 };
 use crate::{
     authors::Nicknames,
@@ -23,6 +23,7 @@ use crate::{
     responses(
         (status = 201, description = "The new comment", body = CommentBody),
         TooFast,
+        WriteRestricted,
         BadComment,
         NoSuchPost,
     ))]

@@ -102,6 +102,12 @@ pub struct PostBody {
     pub scrapped_by_me: bool,
     /// Top-level comments, oldest first, each with its replies.
     pub comments: Vec<CommentBody>,
+    /// Blinded by reports: the title is "블라인드 처리된 게시물입니다" and the
+    /// content empty.
+    pub blinded: bool,
+    /// How many reports gave each reason; `null` unless blinded.
+    #[schema(example = json!(null))]
+    pub blind_reasons: Option<std::collections::BTreeMap<String, i32>>,
 }
 
 /// A comment or reply. A deleted comment that still has replies shows
@@ -120,6 +126,9 @@ pub struct CommentBody {
     /// Replies, oldest first; replies have none.
     #[schema(no_recursion)]
     pub replies: Vec<CommentBody>,
+    /// Blinded by reports: shows like a deleted comment ("블라인드 처리된
+    /// 댓글입니다.", no author).
+    pub blinded: bool,
 }
 
 /// A page of posts.
@@ -310,6 +319,7 @@ pub fn comment_body(names: &Nicknames, comment: pb::Comment) -> CommentBody {
             .into_iter()
             .map(|reply| comment_body(names, reply))
             .collect(),
+        blinded: comment.blinded,
     }
 }
 
@@ -339,6 +349,10 @@ pub fn post_body(names: &Nicknames, post: pb::Post) -> ApiResult<PostBody> {
             .into_iter()
             .map(|comment| comment_body(names, comment))
             .collect(),
+        blinded: post.blinded,
+        blind_reasons: post
+            .blinded
+            .then(|| post.blind_reasons.into_iter().collect()),
     })
 }
 

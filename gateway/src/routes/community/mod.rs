@@ -13,6 +13,7 @@ mod comments;
 mod feeds;
 mod json;
 mod posts;
+mod reports;
 
 use everytime_proto::community::v1::{
     self as pb, community_service_client::CommunityServiceClient,
@@ -50,6 +51,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(feeds::list_my_posts))
         .routes(routes!(feeds::list_my_comments))
         .routes(routes!(feeds::list_my_scraps))
+        .routes(routes!(reports::report_post))
+        .routes(routes!(reports::report_comment))
+        .routes(routes!(reports::list_reports))
+        .routes(routes!(reports::restore_reported))
 }
 
 problems! {
@@ -66,6 +71,8 @@ problems! {
     OwnComment = (403, "Your own comment (code `own_post`)");
     BadBestPage = (400, "Bad season, limit or cursor");
     BadSearch = (400, "Bad q, board_id, limit or cursor");
+    /// Writing while restricted for blinded items (신고).
+    WriteRestricted = (403, "`write_restricted`: 3 of the caller's posts or comments were blinded within 30 days; no posts, comments or 쪽지 for 7 days (`detail` says until when)");
     /// The per-user write limits (API.md Conventions), with `Retry-After`.
     TooFast = (429, "Writing too fast (code `too_fast`); `Retry-After` says when to try again");
 }

@@ -8,7 +8,7 @@ use everytime_proto::community::v1::{
 
 use super::{
     AlreadyLiked, CreatePostBody, LikeBody, NoSuchBoard, NoSuchPost, NotAuthor, NotAuthorOrAdmin,
-    OwnPost, PostBody, ScrapBody, TooFast, UpdatePostBody, named_post, post_body,
+    OwnPost, PostBody, ScrapBody, TooFast, UpdatePostBody, WriteRestricted, named_post, post_body,
 };
 use crate::{
     authors::Nicknames,
@@ -25,6 +25,7 @@ use crate::{
     responses(
         (status = 201, description = "The new post", body = PostBody),
         TooFast,
+        WriteRestricted,
         LimitBroken,
         NoSuchBoard,
     ))]

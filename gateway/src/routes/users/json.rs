@@ -19,3 +19,10 @@ pub struct ChangePasswordBody {
     /// 8–128 characters, taken exactly as given.
     pub new_password: String,
 }
+
+/// The password that confirms 회원 탈퇴.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeleteMeBody {
+    /// Taken exactly as given.
+    pub password: String,
+}

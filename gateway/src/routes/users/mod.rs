@@ -2,14 +2,23 @@
 
 mod json;
 
-use axum::{Json, extract::State, http::StatusCode};
-use everytime_proto::auth::v1::{self as pb, user_service_client::UserServiceClient};
+use axum::{
+    Json,
+    extract::{FromRef, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use axum_extra::extract::CookieJar;
+use everytime_proto::{
+    auth::v1::{self as pb, user_service_client::UserServiceClient},
+    community::v1::{self as community_pb, community_service_client::CommunityServiceClient},
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
 use crate::{
     error::{ApiResult, required},
-    extract::{ApiJson, Auth},
+    extract::{ApiJson, Auth, CookieAuth},
     model::UserBody,
     openapi::{LimitBroken, NotSignedIn, problems},
     state::{AppState, authed, call},
@@ -18,12 +27,15 @@ use crate::{
 /// This area's routes.
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(get_me, update_me))
+        .routes(routes!(get_me, update_me, delete_me))
         .routes(routes!(change_password))
 }
 
 problems! {
-    NicknameTaken = (409, "The nickname is taken");
+    NicknameTaken = (409, "`nickname_taken`: the nickname is taken; or `nickname_recently_changed`: the nickname changed less than 30 days ago (`detail` says from when it may change again; `nickname_changeable_at` on the user)");
+    WrongDeletePassword = (401, "`wrong_password`: the password is wrong");
+    /// Wrong passwords count like failed sign-ins.
+    TooManyDeleteGuesses = (429, "Too many wrong passwords; `Retry-After` says when to try again");
     BadNewPassword = (400, "The new password breaks a limit");
     WrongPassword = (401, "The current password is wrong");
     /// Wrong current passwords count like failed sign-ins.
@@ -37,14 +49,32 @@ problems! {
         NotSignedIn,
     ))]
 pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<UserBody>> {
-    let user = call(
-        &state.clients.users,
-        authed(pb::GetMeRequest {}, &auth),
-        UserServiceClient::get_me,
+    let (user, restricted_until) = tokio::try_join!(
+        call(
+            &state.clients.users,
+            authed(pb::GetMeRequest {}, &auth),
+            UserServiceClient::get_me,
+        ),
+        restricted_until(&state, &auth),
+    )?;
+    let mut body = UserBody::from(required(user.user, "GetMe")?);
+    body.restricted_until = Some(restricted_until);
+    Ok(Json(body))
+}
+
+/// Until when the caller may not write, as the community service says
+/// (it owns reports and blinding).
+async fn restricted_until(state: &AppState, auth: &Auth) -> Result<Option<String>, tonic::Status> {
+    let reply = call(
+        &state.clients.community,
+        authed(community_pb::GetWriteRestrictionRequest {}, auth),
+        CommunityServiceClient::get_write_restriction,
     )
-    .await?
-    .user;
-    Ok(Json(required(user, "GetMe")?.into()))
+    .await?;
+    Ok(reply
+        .restricted_until
+        .as_ref()
+        .map(|until| crate::model::rfc3339(Some(until))))
 }
 
 /// Changes the caller's nickname or name.
@@ -66,10 +96,43 @@ pub async fn update_me(
         },
         &auth,
     );
-    let user = call(&state.clients.users, request, UserServiceClient::update_me)
-        .await?
-        .user;
-    Ok(Json(required(user, "UpdateMe")?.into()))
+    let (user, restricted_until) = tokio::try_join!(
+        call(&state.clients.users, request, UserServiceClient::update_me),
+        restricted_until(&state, &auth),
+    )?;
+    let mut body = UserBody::from(required(user.user, "UpdateMe")?);
+    body.restricted_until = Some(restricted_until);
+    Ok(Json(body))
+}
+
+/// 회원 탈퇴: erases the caller's account after checking the password. Every session ends at once; username, email, name and password are erased and the nickname is freed. Posts and comments stay (a named author shows as `(알 수 없음)`); timetables, friends, friend requests, scraps and grades are deleted in every service, also one that is down now (when it is back). The same email cannot sign up again for 24 hours. Clears the token cookies.
+#[utoipa::path(delete, path = "/api/v1/users/me", tag = "users", request_body = DeleteMeBody,
+    responses(
+        (status = 204, description = "Deleted"),
+        LimitBroken,
+        WrongDeletePassword,
+        TooManyDeleteGuesses,
+    ))]
+pub async fn delete_me(
+    State(state): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<DeleteMeBody>,
+) -> ApiResult<Response> {
+    call(
+        &state.clients.users,
+        authed(
+            pb::DeleteMeRequest {
+                password: body.password,
+            },
+            &auth,
+        ),
+        UserServiceClient::delete_me,
+    )
+    .await?;
+    let cookies = CookieAuth::from_ref(&state);
+    let jar = crate::routes::auth::without_token_cookies(jar, &cookies);
+    Ok((StatusCode::NO_CONTENT, jar).into_response())
 }
 
 /// Changes the password; every other session is revoked.

@@ -1,7 +1,9 @@
-//! auth's outbox (`events`, migration 0004): reading it from a position,
-//! pruning it, and ending sessions for reasons the session itself carries
-//! (its absolute lifetime). Events are written by the `sessions` triggers,
-//! in the transaction that ends the session, never by a query here.
+//! auth's outbox (`events`, migrations 0004 and 0005): reading it from a
+//! position, writing account events, the durable consumers' positions,
+//! pruning, and ending sessions for reasons the session itself carries
+//! (its absolute lifetime). Ended sessions are written by the `sessions`
+//! triggers, in the transaction that ends the session; account events by
+//! [`record_user_event`], in the transaction of the change.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -42,13 +44,93 @@ pub async fn events_after(
     .await
 }
 
-/// Deletes the events from before `before`; how many it deleted.
+/// An account event: `user_deleted` or `nickname_changed`.
+pub const USER_DELETED: &str = "user_deleted";
+pub const NICKNAME_CHANGED: &str = "nickname_changed";
+/// The kind of the events token verifiers need, pruned by age alone.
+pub const SESSION_ENDED: &str = "session_ended";
+
+/// Records an account event in the caller's transaction (in position order
+/// with every other event; see migration 0005).
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn prune_before(db: impl PgExecutor<'_>, before: DateTime<Utc>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!("delete from events where at < $1", before)
+pub async fn record_user_event(
+    db: &mut PgConnection,
+    kind: &str,
+    user_id: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!("select record_user_event($1, $2)", kind, user_id)
         .execute(db)
-        .await?
-        .rows_affected())
+        .await?;
+    Ok(())
+}
+
+/// Records that `consumer` has applied every event up to `position`; a
+/// smaller position than it reported before changes nothing.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn acknowledge(
+    db: impl PgExecutor<'_>,
+    consumer: &str,
+    position: i64,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        insert into event_consumers (name, position) values ($1, $2)
+        on conflict (name) do update
+            set position = greatest(event_consumers.position, excluded.position), seen_at = now()
+        "#,
+        consumer,
+        position
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Prunes the outbox: ended sessions from before `sessions_before`; account
+/// events from before `accounts_before` that every consumer heard from
+/// since `consumers_since` has passed (none while no consumer is known).
+/// Consumers silent since before `consumers_since` are forgotten first.
+/// How many events it deleted.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn prune(
+    db: &mut PgConnection,
+    sessions_before: DateTime<Utc>,
+    accounts_before: DateTime<Utc>,
+    consumers_since: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    let forgotten = sqlx::query_scalar!(
+        "delete from event_consumers where seen_at < $1 returning name",
+        consumers_since
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    for name in forgotten {
+        tracing::warn!(
+            consumer = name,
+            "an event consumer was silent too long and is forgotten"
+        );
+    }
+    let sessions = sqlx::query!(
+        "delete from events where kind = $1 and at < $2",
+        SESSION_ENDED,
+        sessions_before
+    )
+    .execute(&mut *db)
+    .await?
+    .rows_affected();
+    let accounts = sqlx::query!(
+        r#"
+        delete from events
+        where kind <> $1 and at < $2
+          and position <= (select min(position) from event_consumers)
+        "#,
+        SESSION_ENDED,
+        accounts_before
+    )
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(sessions + accounts)
 }
 
 /// Revokes the session `id` when it started at or before `started_before`

@@ -20,6 +20,8 @@ pub struct UserRow {
     pub name: String,
     pub role: String,
     pub created_at: DateTime<Utc>,
+    /// When the user last changed their nickname themselves.
+    pub nickname_changed_at: Option<DateTime<Utc>>,
 }
 
 /// What other users may see of a user.
@@ -140,7 +142,7 @@ pub async fn user_by_id(db: impl PgExecutor<'_>, id: i64) -> sqlx::Result<Option
         UserRow,
         r#"
         select u.id, u.school_id, s.name as school_name, u.username, u.email,
-               u.nickname, u.name, u.role, u.created_at
+               u.nickname, u.name, u.role, u.created_at, u.nickname_changed_at
         from users u
         join schools s on s.id = u.school_id
         where u.id = $1
@@ -174,10 +176,27 @@ pub async fn password_hash(db: impl PgExecutor<'_>, user_id: i64) -> sqlx::Resul
         .await
 }
 
+/// A user's nickname and when they last changed it, locked until the
+/// transaction ends (two changes of one user queue up).
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn nickname_for_update(
+    db: &mut PgConnection,
+    user_id: i64,
+) -> sqlx::Result<Option<(String, Option<DateTime<Utc>>)>> {
+    Ok(sqlx::query!(
+        "select nickname, nickname_changed_at from users where id = $1 for update",
+        user_id
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|row| (row.nickname, row.nickname_changed_at)))
+}
+
 /// Changes a user's nickname and/or name; `None` keeps the current value.
+/// A new nickname is stamped as changed now.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn update_profile(
-    db: impl PgExecutor<'_>,
+    db: &mut PgConnection,
     user_id: i64,
     nickname: Option<&str>,
     name: Option<&str>,
@@ -186,6 +205,7 @@ pub async fn update_profile(
         r#"
         update users set
             nickname = coalesce($2, nickname),
+            nickname_changed_at = case when $2::text is null then nickname_changed_at else now() end,
             name = coalesce($3, name),
             updated_at = now()
         where id = $1
@@ -197,6 +217,61 @@ pub async fn update_profile(
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Erases a user: their row and, by cascade, their sessions (whose
+/// triggers record the ended sessions), refresh tokens and devices.
+/// Returns the email they had, when they existed.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn delete_user(db: &mut PgConnection, user_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar!("delete from users where id = $1 returning email", user_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Remembers a deleted account's email digest for the re-sign-up rule.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn remember_deleted(db: &mut PgConnection, email_digest: &[u8]) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"
+        insert into deleted_accounts (email_digest) values ($1)
+        on conflict (email_digest) do update set deleted_at = now()
+        "#,
+        email_digest
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Whether an account with this email digest was deleted since `since`.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn deleted_since(
+    db: impl PgExecutor<'_>,
+    email_digest: &[u8],
+    since: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar!(
+        r#"select exists (select 1 from deleted_accounts where email_digest = $1 and deleted_at > $2) as "deleted!""#,
+        email_digest,
+        since
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Forgets deleted accounts from before `before`; how many it forgot.
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn forget_deleted_before(
+    db: impl PgExecutor<'_>,
+    before: DateTime<Utc>,
+) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query!("delete from deleted_accounts where deleted_at < $1", before)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Replaces a user's password hash.

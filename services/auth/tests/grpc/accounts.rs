@@ -568,23 +568,7 @@ async fn update_me_changes_nickname_and_name_and_refuses_a_taken_nickname() {
     let (_, token) = auth.user_with_token("editor").await;
     let other = auth.sign_up("other").await;
 
-    let updated = auth
-        .users()
-        .update_me(authed(
-            pb::UpdateMeRequest {
-                nickname: Some(" 새닉네임 ".into()),
-                name: Some("이영희".into()),
-            },
-            &token,
-        ))
-        .await
-        .expect("updates")
-        .into_inner()
-        .user
-        .expect("user");
-    assert_eq!(updated.nickname, "새닉네임");
-    assert_eq!(updated.name, "이영희");
-
+    // A taken nickname first: after a change, the 30-day rule comes first.
     let taken = auth
         .users()
         .update_me(authed(
@@ -601,6 +585,23 @@ async fn update_me_changes_nickname_and_name_and_refuses_a_taken_nickname() {
         reason_and_fields(&taken),
         ("nickname_taken".into(), vec!["nickname".into()])
     );
+
+    let updated = auth
+        .users()
+        .update_me(authed(
+            pb::UpdateMeRequest {
+                nickname: Some(" 새닉네임 ".into()),
+                name: Some("이영희".into()),
+            },
+            &token,
+        ))
+        .await
+        .expect("updates")
+        .into_inner()
+        .user
+        .expect("user");
+    assert_eq!(updated.nickname, "새닉네임");
+    assert_eq!(updated.name, "이영희");
 
     let invalid = auth
         .users()

@@ -10,6 +10,7 @@ mod bootstrap;
 mod campus_limits;
 mod ended_sessions;
 mod keys;
+mod lifecycle;
 mod nicknames;
 mod sessions;
 mod sign_out;

@@ -225,7 +225,11 @@ fn apply(sessions: &EndedSessions, event: pb::WatchEventsResponse) {
                 .unwrap_or(Duration::ZERO);
             sessions.apply(event.position, ended.session_id, ago);
         }
-        None => sessions.skip(event.position),
+        // Account events are the durable consumers' business
+        // (`crate::events`); the sessions they end come as their own events.
+        Some(Event::UserDeleted(_) | Event::NicknameChanged(_)) | None => {
+            sessions.skip(event.position);
+        }
     }
 }
 

@@ -18,6 +18,8 @@ pub struct CommentRow {
     pub deleted: bool,
     pub anonymous_number: Option<i32>,
     pub liked_by_me: bool,
+    /// Blinded by reports.
+    pub blinded: bool,
 }
 
 /// A comment's post and author.
@@ -228,7 +230,8 @@ pub async fn thread(
                c.created_at,
                c.deleted_at is not null as "deleted!",
                k.anonymous_number as "anonymous_number?",
-               exists (select 1 from comment_likes l where l.comment_id = c.id and l.user_id = $2) as "liked_by_me!"
+               exists (select 1 from comment_likes l where l.comment_id = c.id and l.user_id = $2) as "liked_by_me!",
+               c.blinded_at is not null as "blinded!"
         from comments c
         left join commenters k on k.post_id = c.post_id and k.user_id = c.author_id
         where c.post_id = $1

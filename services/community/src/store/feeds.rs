@@ -1,6 +1,8 @@
 //! The SQL of the post lists: each walks one index for the ids of a page
 //! (keyset: strictly after the previous page's last position), and
-//! [`super::posts::summaries`] then loads those posts.
+//! [`super::posts::summaries`] then loads those posts. Blinded posts are in
+//! none of them but the author's own (the board, HOT and BEST indexes hold
+//! only unblinded posts).
 
 use chrono::{DateTime, Utc};
 use sqlx::PgExecutor;
@@ -32,7 +34,7 @@ pub async fn board_page(
     sqlx::query_scalar!(
         r#"
         select id from posts
-        where board_id = $1 and school_id = $2 and id < $3
+        where board_id = $1 and school_id = $2 and id < $3 and blinded_at is null
         order by id desc
         limit $4
         "#,
@@ -59,7 +61,7 @@ pub async fn hot_page(
         r#"
         select post_id, hot_at as "at!"
         from post_stats
-        where school_id = $1 and hot_at is not null and (hot_at, post_id) < ($2, $3)
+        where school_id = $1 and hot_at is not null and not blinded and (hot_at, post_id) < ($2, $3)
         order by hot_at desc, post_id desc
         limit $4
         "#,
@@ -88,7 +90,7 @@ pub async fn best_page(
         r#"
         select post_id, like_count
         from post_stats
-        where school_id = $1 and season = $2 and like_count >= 100
+        where school_id = $1 and season = $2 and like_count >= 100 and not blinded
           and (like_count, post_id) < ($3, $4)
         order by like_count desc, post_id desc
         limit $5
@@ -117,7 +119,7 @@ pub async fn search_school_page(
     sqlx::query_scalar!(
         r#"
         select id from posts
-        where school_id = $1 and id < $3
+        where school_id = $1 and id < $3 and blinded_at is null
           and search_grams @> bigrams($2)
           and (strpos(lower(title), lower($2)) > 0 or strpos(lower(content), lower($2)) > 0)
         order by id desc
@@ -145,7 +147,7 @@ pub async fn search_board_page(
     sqlx::query_scalar!(
         r#"
         select id from posts
-        where board_id = $2 and school_id = $1 and id < $4
+        where board_id = $2 and school_id = $1 and id < $4 and blinded_at is null
           and search_grams @> bigrams($3)
           and (strpos(lower(title), lower($3)) > 0 or strpos(lower(content), lower($3)) > 0)
         order by id desc

@@ -15,6 +15,8 @@ pub mod feeds;
 pub mod limits;
 pub mod posts;
 pub mod reactions;
+pub mod reports;
+pub mod users;
 
 use sqlx::PgConnection;
 

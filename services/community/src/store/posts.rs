@@ -22,6 +22,8 @@ pub struct PostRow {
     pub updated_at: DateTime<Utc>,
     pub liked_by_me: bool,
     pub scrapped_by_me: bool,
+    /// Blinded by reports.
+    pub blinded: bool,
 }
 
 /// A post as lists show it.
@@ -39,6 +41,8 @@ pub struct SummaryRow {
     pub comment_count: i64,
     pub scrap_count: i64,
     pub created_at: DateTime<Utc>,
+    /// Blinded by reports (shown in its author's own list only).
+    pub blinded: bool,
 }
 
 /// The author and anonymity of a post.
@@ -116,7 +120,8 @@ pub async fn post(
                s.comment_count::bigint as "comment_count!",
                s.scrap_count::bigint as "scrap_count!",
                exists (select 1 from post_likes l where l.post_id = p.id and l.user_id = $3) as "liked_by_me!",
-               exists (select 1 from scraps x where x.post_id = p.id and x.user_id = $3) as "scrapped_by_me!"
+               exists (select 1 from scraps x where x.post_id = p.id and x.user_id = $3) as "scrapped_by_me!",
+               p.blinded_at is not null as "blinded!"
         from posts p
         join boards b on b.id = p.board_id
         join post_stats s on s.post_id = p.id
@@ -205,13 +210,15 @@ pub async fn delete_post(
 
 /// Loads the posts with these ids in the school, for a page, each with the
 /// first `preview_characters` of its content. Posts deleted since their ids
-/// were read are simply missing.
+/// were read are simply missing; so are blinded ones unless
+/// `with_blinded` (the author's own list).
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn summaries(
     db: impl PgExecutor<'_>,
     ids: &[i64],
     school_id: i64,
     preview_characters: i32,
+    with_blinded: bool,
 ) -> sqlx::Result<Vec<SummaryRow>> {
     sqlx::query_as!(
         SummaryRow,
@@ -221,15 +228,17 @@ pub async fn summaries(
                s.like_count::bigint as "like_count!",
                s.comment_count::bigint as "comment_count!",
                s.scrap_count::bigint as "scrap_count!",
-               p.created_at
+               p.created_at,
+               p.blinded_at is not null as "blinded!"
         from posts p
         join boards b on b.id = p.board_id
         join post_stats s on s.post_id = p.id
-        where p.id = any($1) and p.school_id = $2
+        where p.id = any($1) and p.school_id = $2 and ($4 or p.blinded_at is null)
         "#,
         ids,
         school_id,
-        preview_characters
+        preview_characters,
+        with_blinded
     )
     .fetch_all(db)
     .await

@@ -110,6 +110,7 @@ async fn health_openapi_and_jwks_are_public() {
         ("post", "/api/v1/auth/sign-out"),
         ("get", "/api/v1/users/me"),
         ("patch", "/api/v1/users/me"),
+        ("delete", "/api/v1/users/me"),
         ("put", "/api/v1/users/me/password"),
         ("get", "/api/v1/auth/sessions"),
         ("delete", "/api/v1/auth/sessions/{id}"),
@@ -151,6 +152,22 @@ async fn health_openapi_and_jwks_are_public() {
         ("get", "/api/v1/friends"),
         ("delete", "/api/v1/friends/{user_id}"),
         ("get", "/api/v1/friends/{user_id}/timetable"),
+        ("post", "/api/v1/timetables/{id}/custom-entries"),
+        (
+            "delete",
+            "/api/v1/timetables/{id}/custom-entries/{entry_id}",
+        ),
+        ("post", "/api/v1/timetables/{id}/copy"),
+        ("get", "/api/v1/free-time"),
+        ("post", "/api/v1/courses/{course_id}/reviews"),
+        ("get", "/api/v1/courses/{course_id}/reviews"),
+        ("delete", "/api/v1/reviews/{review_id}"),
+        ("put", "/api/v1/reviews/{review_id}/like"),
+        ("get", "/api/v1/me/reviews"),
+        ("put", "/api/v1/me/grades/{semester}"),
+        ("get", "/api/v1/me/grades"),
+        ("put", "/api/v1/me/grades/target"),
+        ("post", "/api/v1/me/grades/{semester}/from-timetable"),
     ];
     for (method, path) in endpoints {
         assert!(

@@ -11,6 +11,7 @@ mod admin;
 mod campus_limits;
 mod cookies;
 mod csrf;
+mod deletion;
 mod gateway;
 mod limits;
 mod names;

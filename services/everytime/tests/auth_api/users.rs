@@ -14,6 +14,16 @@ async fn users_me_reads_and_patches_the_caller() {
     let me = stack.get("/api/v1/users/me", Some(&session.token)).await;
     assert_eq!(me.body["email"], "patcher@example.ac.kr");
 
+    // A taken nickname first: after a change, the 30-day rule answers.
+    let taken = stack
+        .patch(
+            "/api/v1/users/me",
+            Some(&session.token),
+            json!({"nickname": nickname_for("other")}),
+        )
+        .await;
+    taken.assert_problem(409, "nickname_taken");
+    assert_eq!(taken.error_fields(), ["nickname"]);
     let patched = stack
         .patch(
             "/api/v1/users/me",
@@ -34,15 +44,6 @@ async fn users_me_reads_and_patches_the_caller() {
         .await;
     assert_eq!(only_name.body["nickname"], "바뀐닉");
 
-    let taken = stack
-        .patch(
-            "/api/v1/users/me",
-            Some(&session.token),
-            json!({"nickname": nickname_for("other")}),
-        )
-        .await;
-    taken.assert_problem(409, "nickname_taken");
-    assert_eq!(taken.error_fields(), ["nickname"]);
     let invalid = stack
         .patch(
             "/api/v1/users/me",

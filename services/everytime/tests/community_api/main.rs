@@ -17,6 +17,7 @@ mod contract;
 mod feeds;
 mod posts;
 mod reactions;
+mod reports;
 mod write_limits;
 
 use reqwest::StatusCode;

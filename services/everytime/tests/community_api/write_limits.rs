@@ -48,6 +48,7 @@ async fn the_openapi_document_lists_429_on_every_limited_write() {
         ("/api/v1/posts/{post_id}/like", "put"),
         ("/api/v1/comments/{comment_id}/like", "put"),
         ("/api/v1/users/me/password", "put"),
+        ("/api/v1/users/me", "delete"),
     ] {
         let responses = &document.body["paths"][path][method]["responses"];
         assert!(responses["429"].is_object(), "{method} {path}: {responses}");

@@ -10,3 +10,4 @@ pub mod friends;
 pub mod grades;
 pub mod reviews;
 pub mod timetables;
+pub mod users;

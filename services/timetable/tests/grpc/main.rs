@@ -5,6 +5,7 @@
 mod support;
 
 mod catalog;
+mod events;
 mod friends;
 mod picture;
 mod races;

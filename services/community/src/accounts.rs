@@ -1,0 +1,41 @@
+//! What the community service does when auth says something happened to
+//! an account: the durable consumer of auth's event channel
+//! ([`everytime_common::events`]), named `community`.
+//!
+//! - `UserDeleted`: the user's scraps (taken off their posts' counts) and
+//!   write-limit history are erased ([`store::users`]). Their posts and
+//!   comments stay: a named author shows as `(알 수 없음)` (auth no longer
+//!   knows them), an anonymous one stays 익명, and nothing here reveals who
+//!   wrote what. Their likes stay counted.
+//! - `NicknameChanged`: nothing; community keeps no nicknames.
+
+use everytime_common::events::{Handler, HandlerError};
+use everytime_proto::auth::v1::watch_events_response::Event;
+use sqlx::PgConnection;
+
+use crate::store;
+
+/// The consumer's name at auth and in `event_positions`.
+pub const CONSUMER: &str = "community";
+
+/// Applies auth's account events.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountEvents;
+
+#[async_trait::async_trait]
+impl Handler for AccountEvents {
+    async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError> {
+        match event {
+            Event::UserDeleted(deleted) => {
+                let erased = store::users::erase_user(tx, deleted.user_id).await?;
+                tracing::info!(
+                    user_id = deleted.user_id,
+                    erased,
+                    "a deleted user's scraps and write history erased"
+                );
+                Ok(())
+            }
+            Event::SessionEnded(_) | Event::NicknameChanged(_) => Ok(()),
+        }
+    }
+}
