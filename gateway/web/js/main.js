@@ -5,16 +5,20 @@ import { onSignedOut } from './api.js';
 import { route, start, toSignIn } from './router.js';
 import { forget, restore } from './session.js';
 import * as account from './pages/account.js';
+import * as admin from './pages/admin.js';
 import * as community from './pages/community.js';
 import * as freeTime from './pages/free-time.js';
 import * as friends from './pages/friends.js';
 import * as grades from './pages/grades.js';
+import * as reviews from './pages/reviews.js';
 import * as timetable from './pages/timetable.js';
 
 // 로그인, 회원가입, 내 정보
 route('/login', account.signInScreen, { guestOnly: true });
 route('/signup', account.signUpScreen, { guestOnly: true });
 route('/me', account.meScreen);
+route('/me/reviews', reviews.myReviewsScreen);
+route('/admin/reports', admin.reportsScreen);
 
 // 게시판
 route('/', community.boardsScreen);
@@ -36,6 +40,7 @@ route('/friends', friends.friendsScreen);
 route('/friends/:userId', friends.friendTimetableScreen);
 route('/free-time', freeTime.freeTimeScreen);
 route('/grades', grades.gradesScreen);
+route('/courses/:courseId/reviews', reviews.courseReviewsScreen);
 
 onSignedOut(() => {
   forget();

@@ -1,6 +1,9 @@
 // What the app says when something goes wrong: a problem's `code` (and,
 // for field errors, the field) in Korean, as Everytime words it. The
-// server's English `detail` is never shown as such.
+// server's English `detail` is never shown as such; a moment it names
+// (until when, from when) is read out of it and said in Korean.
+
+import { dateTime } from './dom.js';
 
 const BY_CODE = {
   network: '네트워크에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.',
@@ -11,9 +14,17 @@ const BY_CODE = {
   username_taken: '이미 사용 중인 아이디입니다.',
   email_taken: '이미 가입된 이메일입니다.',
   nickname_taken: '이미 사용 중인 닉네임입니다.',
-  nickname_recently_changed: '닉네임은 30일에 한 번만 바꿀 수 있습니다.',
+  nickname_recently_changed: (error) => {
+    const from = timeIn(error);
+    return from
+      ? `닉네임은 30일에 한 번만 바꿀 수 있습니다. ${dateTime(from)}부터 다시 바꿀 수 있습니다.`
+      : '닉네임은 30일에 한 번만 바꿀 수 있습니다.';
+  },
+  recently_deleted: '탈퇴한 지 24시간이 지나지 않은 이메일입니다. 24시간 뒤에 다시 가입해 주세요.',
   unknown_school: '학교를 선택해 주세요.',
-  wrong_password: '현재 비밀번호가 올바르지 않습니다.',
+  wrong_password: (error) => (error?.errors?.some((item) => item.field === 'password')
+    ? '비밀번호가 올바르지 않습니다.'
+    : '현재 비밀번호가 올바르지 않습니다.'),
   session_revoked: '로그아웃되었습니다. 다시 로그인해 주세요.',
   unauthenticated: '로그인이 필요합니다.',
   csrf_rejected: '허용되지 않은 요청입니다. 페이지를 새로고침해 주세요.',
@@ -24,6 +35,18 @@ const BY_CODE = {
   not_author: '자신이 쓴 글만 수정하거나 삭제할 수 있습니다.',
   already_liked: '이미 공감한 글입니다.',
   own_post: '자신의 글에는 공감할 수 없습니다.',
+  already_reported: '이미 신고한 글입니다.',
+  report_not_found: '이미 처리된 신고입니다.',
+  write_restricted: (error) => {
+    const until = timeIn(error);
+    return until
+      ? `신고가 누적되어 ${dateTime(until)}까지 글, 댓글, 쪽지를 쓸 수 없습니다.`
+      : '신고가 누적되어 당분간 글, 댓글, 쪽지를 쓸 수 없습니다.';
+  },
+  comment_not_found: '삭제된 댓글입니다.',
+  already_reviewed: '이미 이 강의를 평가했습니다. 강의평가는 한 강의에 한 번만 쓸 수 있습니다.',
+  review_not_found: '삭제된 강의평가입니다.',
+  course_not_found: '찾을 수 없는 수업입니다.',
   board_name_taken: '이미 있는 게시판 이름입니다.',
   too_many_boards: '더 이상 게시판을 만들 수 없습니다.',
   too_many_comments: '더 이상 댓글을 달 수 없습니다.',
@@ -76,17 +99,35 @@ const TAKEN = {
   nickname: BY_CODE.nickname_taken,
 };
 
+/**
+ * The first RFC 3339 moment in a problem's `detail` or field messages
+ * ("… until 2026-03-09T05:00:00Z"), or null.
+ */
+export function timeIn(error) {
+  const texts = [error?.detail, ...(error?.errors ?? []).map((item) => item?.message)];
+  for (const text of texts) {
+    const found = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})/.exec(String(text ?? ''));
+    if (found && !Number.isNaN(Date.parse(found[0]))) return found[0];
+  }
+  return null;
+}
+
 /** The sentence for a whole error. */
 export function messageFor(error, overrides = {}) {
   const code = error?.code;
-  return overrides[code] ?? BY_CODE[code] ?? fallback(error?.status);
+  const said = overrides[code] ?? BY_CODE[code];
+  if (typeof said === 'function') return said(error);
+  return said ?? fallback(error?.status);
 }
 
 /** The sentence for one of `error.errors`. */
 export function fieldMessage(error, fieldError, overrides = {}) {
   const field = fieldError.field;
   if (overrides[field]) return overrides[field];
-  if (error.status === 409) return TAKEN[field] ?? messageFor(error, overrides);
+  // A 409 names what is taken, unless its code says something else
+  // (nickname_recently_changed, recently_deleted, already_reviewed).
+  const own = overrides[error.code] ?? BY_CODE[error.code];
+  if (error.status === 409) return own && !String(error.code).endsWith('_taken') ? messageFor(error, overrides) : TAKEN[field] ?? messageFor(error, overrides);
   if (error.code && BY_CODE[error.code] && error.code !== 'invalid_input') return messageFor(error, overrides);
   return FIELD_RULES[field] ?? '올바르지 않은 값입니다.';
 }

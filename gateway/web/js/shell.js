@@ -10,9 +10,9 @@ import { h } from './dom.js';
  */
 export const TABS = [
   { id: 'home', label: '게시판', href: '/', match: /^\/($|boards|posts|hot|best|search|my)/ },
-  { id: 'timetable', label: '시간표', href: '/timetable', match: /^\/timetable/ },
+  { id: 'timetable', label: '시간표', href: '/timetable', match: /^\/(timetable|courses|grades)/ },
   { id: 'friends', label: '친구', href: '/friends', match: /^\/friends/ },
-  { id: 'me', label: '내 정보', href: '/me', match: /^\/me/ },
+  { id: 'me', label: '내 정보', href: '/me', match: /^\/(me|admin)/ },
 ];
 
 const ICONS = {

@@ -1,12 +1,14 @@
 // 로그인, 회원가입 and 내 정보: signing in and up, and the account itself
-// (profile, password, signed-in devices, sign-out).
+// (profile with the 30-day nickname rule, password, signed-in devices, a
+// write restriction after 신고, 내 강의평가 and, for admins, 신고 관리,
+// sign-out and 회원 탈퇴).
 
 import { api, ApiError } from '../api.js';
-import { ask, dateTime, h, toast, when } from '../dom.js';
+import { ask, dateTime, h, sheet, toast, when } from '../dom.js';
 import { clearProblem, field, onSubmit, values } from '../forms.js';
 import { messageFor } from '../messages.js';
 import { navigate, redraw } from '../router.js';
-import { session, signIn, signOut } from '../session.js';
+import { forget, session, signIn, signOut } from '../session.js';
 import { bare, screen } from '../shell.js';
 
 // ---------------------------------------------------------------------------
@@ -442,6 +444,109 @@ function devicesSection(devices) {
   return { list, reload };
 }
 
+/** While 신고 keeps the user from writing: until when, and what. */
+function restrictionCard(user) {
+  const until = user.restricted_until;
+  if (!until || new Date(until) <= new Date()) return null;
+  return h(
+    'section',
+    { class: 'card restriction', role: 'status', 'aria-label': '이용 제한' },
+    h('p', { class: 'restriction-title' }, '글쓰기 제한 중'),
+    h(
+      'p',
+      { class: 'restriction-text' },
+      '신고로 블라인드된 글이나 댓글이 30일 동안 3개가 되어, ',
+      h('strong', { class: 'restricted-until' }, dateTime(until)),
+      '까지 글, 댓글, 쪽지를 쓸 수 없습니다. 읽기, 공감, 신고는 할 수 있습니다.',
+    ),
+  );
+}
+
+/** Links to the user's other pages: 내 강의평가, and 신고 관리 for admins. */
+function linksSection(user) {
+  const link = (href, label, note, key) =>
+    h(
+      'li',
+      {},
+      h('a', { href, class: 'me-link', dataset: { link: key } }, h('span', { class: 'me-link-label' }, label), h('span', { class: 'muted' }, note), h('span', { class: 'me-link-arrow', 'aria-hidden': 'true' }, '›')),
+    );
+  return h(
+    'section',
+    { class: 'me-section', 'aria-labelledby': 'me-links' },
+    h('h2', { class: 'section-title', id: 'me-links' }, '내 활동'),
+    h(
+      'ul',
+      { class: 'list card flush me-links' },
+      link('/me/reviews', '내 강의평가', '내가 쓴 강의평가', 'reviews'),
+      link('/my/posts', '내가 쓴 글', '게시판에 쓴 글', 'posts'),
+      user.role === 'admin' ? link('/admin/reports', '신고 관리', '신고된 글과 댓글, 복구', 'reports') : null,
+    ),
+  );
+}
+
+/**
+ * 회원 탈퇴: what happens, said first; the password; a box to tick; then a
+ * last question. Done, every session is over: off to 로그인.
+ */
+function openLeaveForm(signal) {
+  const form = h(
+    'form',
+    { class: 'account-form leave-form', novalidate: true },
+    h('p', { class: 'sheet-kicker' }, '회원 탈퇴'),
+    h('h2', { class: 'sheet-title' }, '탈퇴하기 전에 확인해 주세요'),
+    h(
+      'ul',
+      { class: 'leave-warnings' },
+      h('li', {}, '쓴 글과 댓글은 지워지지 않고 남으며, 글쓴이는 ', h('strong', {}, '(알 수 없음)'), '으로 보입니다. 지우고 싶은 글은 탈퇴 전에 직접 삭제해 주세요. (익명 글은 익명으로 남습니다.)'),
+      h('li', {}, '시간표, 친구, 학점계산기 성적, 스크랩, 쪽지, 알림은 모두 삭제되며 되돌릴 수 없습니다. 강의평가는 익명으로 남습니다.'),
+      h('li', {}, '아이디, 이메일, 이름과 비밀번호는 지워지고, 닉네임은 다른 사람이 쓸 수 있게 됩니다.'),
+      h('li', {}, '같은 이메일로는 ', h('strong', {}, '24시간 동안 다시 가입할 수 없습니다.')),
+      h('li', {}, '모든 기기에서 바로 로그아웃됩니다.'),
+    ),
+    field({
+      label: '비밀번호',
+      name: 'password',
+      id: 'leave-password',
+      type: 'password',
+      autocomplete: 'current-password',
+      hint: '본인 확인을 위해 지금 비밀번호를 입력해 주세요.',
+      required: true,
+    }),
+    h(
+      'div',
+      { class: 'field', dataset: { field: 'agree' } },
+      h('label', { class: 'check leave-agree' }, h('input', { type: 'checkbox', name: 'agree' }), '위 내용을 확인했으며 탈퇴에 동의합니다.'),
+      h('small', { class: 'field-error', role: 'alert' }),
+    ),
+    h('p', { class: 'form-error', role: 'alert' }),
+    h(
+      'div',
+      { class: 'form-buttons' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => close() }, '취소'),
+      h('button', { type: 'submit', class: 'danger' }, '탈퇴하기'),
+    ),
+  );
+  const { close } = sheet({ class: 'leave-sheet', label: '회원 탈퇴', signal }, form);
+  validate(form, [
+    ['password', (entered) => entered.password !== '', '비밀번호를 입력해 주세요.'],
+    ['agree', (entered) => entered.agree === true, '탈퇴 안내를 확인하고 동의해 주세요.'],
+  ]);
+  onSubmit(form, async ({ password }) => {
+    const yes = await ask('정말 탈퇴할까요?\n탈퇴하면 되돌릴 수 없습니다.', { yes: '탈퇴', danger: true });
+    if (!yes) return;
+    try {
+      await api.del('/users/me', { password });
+    } catch (error) {
+      throw under('password', error);
+    }
+    close();
+    forget();
+    toast('탈퇴했습니다. 그동안 에브리타임을 이용해 주셔서 감사합니다.');
+    await navigate('/login', { replace: true });
+  });
+  form.querySelector('input[name=password]').focus();
+}
+
 async function leave() {
   const yes = await ask('로그아웃할까요?', { yes: '로그아웃' });
   if (!yes) return;
@@ -456,13 +561,14 @@ async function leave() {
 }
 
 /** 내 정보 (/me): who the user is, what they can change, where they are signed in. */
-export async function meScreen() {
+export async function meScreen({ signal }) {
   const [user, devices] = await Promise.all([api.get('/users/me'), api.get('/auth/sessions')]);
   session.user = user;
   const { list, reload } = devicesSection(devices.items);
   return screen(
     { title: '내 정보', className: 'me' },
     profileCard(user),
+    restrictionCard(user),
     h('div', { class: 'me-grid' },
       h(
         'section',
@@ -470,7 +576,8 @@ export async function meScreen() {
         h('h2', { class: 'section-title', id: 'me-info' }, '계정 정보'),
         h('div', { class: 'card' }, infoList(user)),
       ),
-      // 쪽지함 and 알림 links (their issues) go here, as a section like this one.
+      // 쪽지함 and 알림 links (their issues) go in 내 활동.
+      linksSection(user),
       h(
         'section',
         { class: 'me-section', 'aria-labelledby': 'me-profile' },
@@ -494,7 +601,7 @@ export async function meScreen() {
         'section',
         { class: 'me-section me-leave', 'aria-label': '로그아웃' },
         h('button', { type: 'button', class: 'wide', onclick: leave }, '로그아웃'),
-        // 회원 탈퇴 (DELETE /users/me, its issue) goes here, under 로그아웃.
+        h('button', { type: 'button', class: 'ghost leave-account', onclick: () => openLeaveForm(signal) }, '회원 탈퇴'),
       ),
     ),
   );

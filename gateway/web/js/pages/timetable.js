@@ -2,10 +2,12 @@
 // drawn in the page, the courses and credits, rename / 기본 시간표 /
 // 공개 범위 / 이미지 / 복사 / 삭제, 직접 추가 (blocks of one's own, in
 // timetable/entries.js), and the course search with 추가. A clash answers
-// as the app does: "‘자료구조’ 수업과 시간이 겹칩니다."
+// as the app does: "‘자료구조’ 수업과 시간이 겹칩니다." Every course (a
+// search result, a row of the list, a block tapped on the grid) leads to
+// its 강의평가.
 
 import { ApiError, api, apiUrl } from '../api.js';
-import { ask, h, toast, whenVisible } from '../dom.js';
+import { ask, h, sheet, toast, whenVisible } from '../dom.js';
 import { attempt, field, onSubmit } from '../forms.js';
 import { messageFor } from '../messages.js';
 import { navigate, redraw } from '../router.js';
@@ -15,6 +17,7 @@ import { clashMessage, isCourse } from './timetable/clash.js';
 import { addEntry, entryDetails, entryList } from './timetable/entries.js';
 import { DAYS, DAY_NAMES, sessionsText, timetableGrid } from './timetable/grid.js';
 import { semesterLabel, semesterOf, semesterPicker } from './timetable/semester.js';
+import { reviewsHref } from './reviews.js';
 
 export const VISIBILITY = [
   { value: 'private', label: '나만 보기' },
@@ -131,7 +134,7 @@ async function editor(initial, items, signal) {
     head.replaceChildren(...header(timetable, items, () => addEntry(entryActions)));
     gridSlot.replaceChildren(
       timetableGrid(timetable, {
-        onBlock: (block) => (block.kind === 'entry' ? entryDetails(block.entry, entryActions) : remove(block.course)),
+        onBlock: (block) => (block.kind === 'entry' ? entryDetails(block.entry, entryActions) : courseDetails(block.course, { remove, signal })),
       }),
     );
     entries.replaceChildren(...entryList(timetable, entryActions));
@@ -148,7 +151,12 @@ async function editor(initial, items, signal) {
                 h('span', { class: 'muted' }, `${course.professor} · ${course.credits}학점 · ${course.code}`),
                 h('span', { class: 'course-times' }, sessionsText(course.sessions)),
               ),
-              h('button', { type: 'button', class: 'small danger', onclick: () => remove(course) }, '삭제'),
+              h(
+                'div',
+                { class: 'course-buttons' },
+                h('a', { href: reviewsHref(course), class: 'button small reviews-link' }, '강의평가'),
+                h('button', { type: 'button', class: 'small danger', onclick: () => remove(course) }, '삭제'),
+              ),
             ),
           )
         : [h('li', { class: 'course-entry none' }, empty('아직 추가한 수업이 없습니다. 수업 추가에서 검색해 보세요.'))]),
@@ -156,16 +164,18 @@ async function editor(initial, items, signal) {
     search.update();
   }
 
+  /** Removes `course` after asking; resolves true when it is gone. */
   async function remove(course) {
-    if (!course?.id || !timetable.courses.some((item) => item.id === course.id)) return;
+    if (!course?.id || !timetable.courses.some((item) => item.id === course.id)) return false;
     const yes = await ask(`‘${course.name}’ 수업을 시간표에서 삭제할까요?`, { yes: '삭제', danger: true });
-    if (!yes) return;
+    if (!yes) return false;
     const done = await attempt(async () => {
       await api.del(`/timetables/${timetable.id}/courses/${course.id}`);
       return api.get(`/timetables/${timetable.id}`);
     });
-    if (!done) return;
+    if (!done) return false;
     show(done);
+    return true;
   }
 
   show(timetable);
@@ -184,6 +194,44 @@ async function editor(initial, items, signal) {
     ),
     search.element,
   );
+}
+
+/**
+ * A course tapped on the grid: its professor, times, credits and code,
+ * with 강의평가, 삭제 (asked first) and 닫기.
+ */
+function courseDetails(course, { remove, signal }) {
+  const fact = (label, value, key) => h('div', {}, h('dt', {}, label), h('dd', { class: `course-${key}` }, value));
+  const removeButton = h('button', { type: 'button', class: 'danger remove-course' }, '삭제');
+  const body = h(
+    'div',
+    { class: 'entry-details course-details' },
+    h('p', { class: 'sheet-kicker' }, '수업'),
+    h('h2', { class: 'sheet-title course-title' }, course.name),
+    h(
+      'dl',
+      { class: 'entry-facts' },
+      fact('교수', course.professor, 'professor'),
+      fact('시간', sessionsText(course.sessions) || '시간 미정', 'when'),
+      fact('학점', `${course.credits}학점`, 'credits'),
+      fact('번호', course.code, 'code'),
+    ),
+    h(
+      'div',
+      { class: 'form-buttons' },
+      h('button', { type: 'button', class: 'ghost', onclick: () => close() }, '닫기'),
+      removeButton,
+      // Following it leaves the screen, which closes the dialog.
+      h('a', { href: reviewsHref(course), class: 'button primary reviews-link' }, '강의평가'),
+    ),
+  );
+  const { close } = sheet({ class: 'course-sheet', label: course.name, signal }, body);
+  removeButton.addEventListener('click', async () => {
+    removeButton.disabled = true;
+    const removed = await remove(course);
+    removeButton.disabled = false;
+    if (removed) close();
+  });
 }
 
 /** The name, semester and credits, and what can be done to the timetable. */
@@ -383,7 +431,12 @@ function courseSearch(semester, current, changed, highlight, signal) {
         h('span', { class: 'course-times' }, sessionsText(course.sessions) || '시간 미정'),
         message,
       ),
-      button,
+      h(
+        'div',
+        { class: 'course-buttons' },
+        h('a', { href: reviewsHref(course), class: 'button small reviews-link' }, '강의평가'),
+        button,
+      ),
     );
     button.addEventListener('click', async () => {
       message.textContent = '';

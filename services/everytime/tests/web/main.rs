@@ -15,5 +15,8 @@ mod account;
 mod community;
 mod entries;
 mod grades;
+mod leaving;
+mod reports;
+mod reviews;
 mod serving;
 mod timetable;

@@ -435,7 +435,7 @@ async fn a_student_builds_a_timetable_meets_a_clash_and_keeps_two() {
     wait_count(&browser, ".grid-block", 6).await;
     browser.wait_text(".total-credits", "총 9학점").await;
 
-    // Tapping a block offers to remove that course.
+    // Tapping a block shows the course (with 강의평가 and 삭제); 삭제 asks first.
     browser
         .click(&format!(
             ".grid-column[data-day=TUE] .grid-block[data-id='{}']",
@@ -443,10 +443,23 @@ async fn a_student_builds_a_timetable_meets_a_clash_and_keeps_two() {
         ))
         .await;
     browser
+        .wait_text("dialog.course-sheet .course-title", "미적분학")
+        .await;
+    browser
+        .wait_text("dialog.course-sheet .course-professor", "최지우")
+        .await;
+    browser
+        .wait_text("dialog.course-sheet .reviews-link", "강의평가")
+        .await;
+    browser
+        .click_text("dialog.course-sheet button", "삭제")
+        .await;
+    browser
         .wait_text("dialog.ask", "‘미적분학’ 수업을 시간표에서 삭제할까요?")
         .await;
     browser.screenshots("remove-ask").await;
     browser.click_text("dialog.ask button", "삭제").await;
+    browser.wait_gone("dialog.course-sheet").await;
     wait_count(&browser, ".grid-block", 4).await;
     assert_eq!(
         block_names(&browser).await,

@@ -3,7 +3,7 @@
 // goes to the post; the editor is replaced in history so 뒤로 skips it.
 
 import { ApiError, api } from '../../api.js';
-import { h } from '../../dom.js';
+import { dateTime, h } from '../../dom.js';
 import { field, onSubmit } from '../../forms.js';
 import { navigate } from '../../router.js';
 import { screen } from '../../shell.js';
@@ -54,8 +54,24 @@ function editorForm({ post, anonymousOnly, anonymousLocked, submitLabel }) {
   );
 }
 
+/**
+ * While the caller may not write (신고 누적, `restricted_until` on
+ * /users/me), a note saying until when; else null.
+ */
+export async function restrictionNote() {
+  const me = await api.get('/users/me').catch(() => null);
+  const until = me?.restricted_until;
+  if (!until || new Date(until) <= new Date()) return null;
+  return h(
+    'div',
+    { class: 'restricted-note', role: 'alert' },
+    h('strong', {}, '글쓰기가 제한되었습니다'),
+    h('p', {}, `신고가 누적되어 ${dateTime(until)}까지 글, 댓글, 쪽지를 쓸 수 없습니다.`),
+  );
+}
+
 export async function writeScreen({ params }) {
-  const current = await board(params.boardId);
+  const [current, restricted] = await Promise.all([board(params.boardId), restrictionNote()]);
   const form = editorForm({ anonymousOnly: current.anonymous_only, submitLabel: '완료' });
   onSubmit(form, async (values) => {
     const post = await api.post(`/boards/${current.id}/posts`, {
@@ -67,6 +83,7 @@ export async function writeScreen({ params }) {
   }, OVERRIDES);
   return screen(
     { title: '글쓰기', back: `/boards/${current.id}`, className: 'community editor-screen' },
+    restricted,
     h('p', { class: 'editor-board muted' }, current.name),
     form,
   );

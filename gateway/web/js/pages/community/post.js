@@ -1,7 +1,10 @@
-// A post: its text, 공감 and 스크랩, 수정/삭제 for its author, and the
-// thread of comments and replies (one level) with the comment box at the
-// bottom, 익명 on by default as in the app. Authors are shown exactly as
-// the API names them (익명1, 익명(글쓴이), a nickname).
+// A post: its text, 공감 and 스크랩, 수정/삭제 for its author, 신고 for
+// everyone else, and the thread of comments and replies (one level, each
+// with 신고) with the comment box at the bottom, 익명 on by default as in
+// the app. Authors are shown exactly as the API names them (익명1,
+// 익명(글쓴이), a nickname). A post blinded by reports shows its blinded
+// title and why (the reasons counted); a blinded comment its placeholder,
+// greyed.
 
 import { api } from '../../api.js';
 import { ask, dateTime, h, toast, when } from '../../dom.js';
@@ -9,6 +12,7 @@ import { attempt, onSubmit } from '../../forms.js';
 import { navigate } from '../../router.js';
 import { screen } from '../../shell.js';
 import { LIKE_MESSAGES, SCRAP_MESSAGES, authorName, boards, count, icon, setCount } from './common.js';
+import { openReport, reasonCounts } from './report.js';
 
 const COMMENT_MAX = 300;
 const WRITER = '익명(글쓴이)';
@@ -28,7 +32,20 @@ async function busy(button, action) {
   }
 }
 
-function article(post, { onDelete }) {
+/** Why a blinded post is blinded: the note and the reasons counted. */
+function blindNote(post) {
+  return h(
+    'div',
+    { class: 'blind-note', role: 'note' },
+    h('p', { class: 'blind-note-title' }, '신고가 누적되어 블라인드 처리된 게시물입니다.'),
+    h('p', { class: 'muted' }, '커뮤니티 이용규칙을 어긴 것으로 신고된 글은 내용이 가려집니다.'),
+    Object.keys(post.blind_reasons ?? {}).length
+      ? h('div', { class: 'blind-reasons' }, h('span', { class: 'blind-reasons-label' }, '신고 사유'), reasonCounts(post.blind_reasons))
+      : null,
+  );
+}
+
+function article(post, { onDelete, signal }) {
   const root = h('article', { class: 'post-view', dataset: { id: post.id } });
   const edited = post.updated_at && post.updated_at !== post.created_at;
 
@@ -68,14 +85,22 @@ function article(post, { onDelete }) {
     toast(scrapped ? '스크랩했습니다.' : '스크랩을 취소했습니다.');
   }));
 
+  const blinded = Boolean(post.blinded);
+  if (blinded) root.classList.add('blinded');
   const tools = post.is_mine
     ? h(
       'div',
       { class: 'post-tools' },
-      h('a', { href: `/posts/${post.id}/edit`, class: 'button ghost small' }, '수정'),
+      blinded ? null : h('a', { href: `/posts/${post.id}/edit`, class: 'button ghost small' }, '수정'),
       h('button', { type: 'button', class: 'ghost small delete-post', onclick: onDelete }, '삭제'),
     )
-    : null;
+    : blinded
+      ? null
+      : h(
+        'div',
+        { class: 'post-tools' },
+        h('button', { type: 'button', class: 'ghost small report-post', onclick: () => openReport({ kind: 'post', id: post.id, signal }) }, '신고'),
+      );
 
   root.append(
     h(
@@ -96,7 +121,7 @@ function article(post, { onDelete }) {
       tools,
     ),
     h('h2', { class: 'post-title' }, post.title),
-    h('div', { class: 'post-content' }, post.content),
+    blinded ? blindNote(post) : h('div', { class: 'post-content' }, post.content),
     h(
       'div',
       { class: 'post-stats' },
@@ -104,7 +129,7 @@ function article(post, { onDelete }) {
       count('comment', post.comment_count, '댓글'),
       count('scrap', post.scrap_count, '스크랩'),
     ),
-    h('div', { class: 'post-actions' }, like, scrap),
+    blinded ? '' : h('div', { class: 'post-actions' }, like, scrap),
   );
   return root;
 }
@@ -113,7 +138,7 @@ function article(post, { onDelete }) {
  * The thread and its box. `reload()` reads the post again (names and
  * numbers are the server's, so a new comment is shown as it names it).
  */
-function thread(post, { anonymousOnly, reload }) {
+function thread(post, { anonymousOnly, reload, signal }) {
   let replyTo = null;
   const section = h('section', { class: 'comments', 'aria-label': '댓글' });
 
@@ -174,9 +199,11 @@ function thread(post, { anonymousOnly, reload }) {
   }, COMMENT_OVERRIDES);
 
   function comment(item, { reply }) {
-    const root = h('li', { class: ['comment', reply && 'reply', item.deleted && 'deleted'], dataset: { id: item.id } });
+    const root = h('li', { class: ['comment', reply && 'reply', item.deleted && 'deleted', item.blinded && 'blinded'], dataset: { id: item.id } });
     if (item.deleted) {
       root.append(h('p', { class: 'comment-content' }, item.content || '삭제된 댓글입니다.'));
+    } else if (item.blinded) {
+      root.append(h('p', { class: 'comment-content' }, item.content || '블라인드 처리된 댓글입니다.'));
     } else {
       const like = h('button', { type: 'button', class: 'ghost small comment-like', 'aria-label': '댓글 공감' }, '공감');
       like.addEventListener('click', () => busy(like, async () => {
@@ -203,6 +230,14 @@ function thread(post, { anonymousOnly, reload }) {
           },
         }, '삭제')
         : null;
+      const report = item.is_mine
+        ? null
+        : h('button', {
+          type: 'button',
+          class: 'ghost small comment-report',
+          'aria-label': '댓글 신고',
+          onclick: () => openReport({ kind: 'comment', id: item.id, signal }),
+        }, '신고');
       const likes = count('like', item.like_count, '공감');
       likes.hidden = !item.like_count;
       const name = authorName(item.author);
@@ -214,9 +249,11 @@ function thread(post, { anonymousOnly, reload }) {
           h(
             'span',
             { class: 'comment-actions' },
-            reply ? null : h('button', { type: 'button', class: 'ghost small comment-reply', onclick: () => setReply(item) }, '답글'),
+            // A blinded post takes no replies either (its comment box is gone).
+            reply || post.blinded ? null : h('button', { type: 'button', class: 'ghost small comment-reply', onclick: () => setReply(item) }, '답글'),
             like,
             remove,
+            report,
           ),
         ),
         h('p', { class: 'comment-content' }, item.content),
@@ -248,7 +285,7 @@ function thread(post, { anonymousOnly, reload }) {
   return { section, form, draw };
 }
 
-export async function postScreen({ params }) {
+export async function postScreen({ params, signal }) {
   const id = encodeURIComponent(params.postId);
   const [post, all] = await Promise.all([api.get(`/posts/${id}`), boards().catch(() => [])]);
   const anonymousOnly = Boolean(all.find((item) => item.id === post.board?.id)?.anonymous_only);
@@ -268,9 +305,10 @@ export async function postScreen({ params }) {
     });
   };
 
-  const view = article(post, { onDelete });
+  const view = article(post, { onDelete, signal });
   const comments = thread(post, {
     anonymousOnly,
+    signal,
     reload: async () => {
       const fresh = await api.get(`/posts/${id}`);
       setCount(view, 'comment', fresh.comment_count);
@@ -284,6 +322,7 @@ export async function postScreen({ params }) {
     { title: post.board?.name ?? '게시글', back: boardHref, className: 'community post-screen' },
     view,
     comments.section,
-    comments.form,
+    // A blinded post takes no more comments here.
+    post.blinded ? null : comments.form,
   );
 }

@@ -74,3 +74,17 @@ export function semesterPicker(selected, onChange) {
     ),
   );
 }
+
+/**
+ * The semesters a student may have taken a course in, newest first: the
+ * one under way and the `count - 1` before it (summer and winter too).
+ */
+export function pastSemesters(count = 12, now = new Date()) {
+  const current = order(currentSemester(now));
+  return Array.from({ length: count }, (_, index) => fromOrder(current - index));
+}
+
+/** Whether `semester` is already under way or over. */
+export function isPastOrCurrent(semester, now = new Date()) {
+  return isSemester(semester) && order(semester) <= order(currentSemester(now));
+}
