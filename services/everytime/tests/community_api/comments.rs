@@ -56,6 +56,7 @@ async fn comments_number_anonymous_commenters_and_keep_deleted_parents() {
             keys(&created.body),
             [
                 "author",
+                "blinded",
                 "content",
                 "created_at",
                 "deleted",

@@ -28,6 +28,8 @@ async fn a_post_is_written_read_edited_and_deleted() {
         keys(post),
         [
             "author",
+            "blind_reasons",
+            "blinded",
             "board",
             "comment_count",
             "comments",
