@@ -114,11 +114,24 @@ pub struct Consumer<S> {
 
 impl<S: Source> Consumer<S> {
     /// Follows the source for as long as the task runs (abort it to stop;
-    /// an aborted apply rolls back).
+    /// an aborted apply rolls back). The stored position is read once; from
+    /// then on the consumer knows it (every apply checks it again under the
+    /// row's lock), so reconnecting to a source that is away costs the
+    /// database nothing.
     pub async fn run(self) {
         let mut backoff = Duration::from_millis(50);
+        let mut position = loop {
+            match stored_position(&self.pool, self.name).await {
+                Ok(position) => break position,
+                Err(error) => {
+                    tracing::warn!(consumer = self.name, %error, "cannot read the event position");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(MAX_RECONNECT_BACKOFF);
+                }
+            }
+        };
         loop {
-            match self.follow().await {
+            match self.follow(&mut position).await {
                 Ok(()) => backoff = Duration::from_millis(50),
                 Err(error) => {
                     tracing::debug!(consumer = self.name, %error, "event stream down; reconnecting");
@@ -129,12 +142,9 @@ impl<S: Source> Consumer<S> {
         }
     }
 
-    /// One connection: from the stored position until the stream ends.
-    async fn follow(&self) -> Result<(), tonic::Status> {
-        let mut position = stored_position(&self.pool, self.name)
-            .await
-            .map_err(|error| tonic::Status::unavailable(error.to_string()))?;
-        let mut stream = self.source.subscribe(position).await?;
+    /// One connection: from `position` until the stream ends, moving it.
+    async fn follow(&self, position: &mut i64) -> Result<(), tonic::Status> {
+        let mut stream = self.source.subscribe(*position).await?;
         let mut acknowledged = None;
         let mut tick = tokio::time::interval(ACK_INTERVAL);
         loop {
@@ -144,12 +154,12 @@ impl<S: Source> Consumer<S> {
                         return Ok(());
                     };
                     self.apply_until_done(&event).await;
-                    position = position.max(event.position);
+                    *position = (*position).max(event.position);
                 }
                 _ = tick.tick() => {
-                    if acknowledged != Some(position) {
-                        match self.source.acknowledge(self.name, position).await {
-                            Ok(()) => acknowledged = Some(position),
+                    if acknowledged != Some(*position) {
+                        match self.source.acknowledge(self.name, *position).await {
+                            Ok(()) => acknowledged = Some(*position),
                             Err(error) => tracing::debug!(consumer = self.name, %error, "cannot acknowledge events"),
                         }
                     }
