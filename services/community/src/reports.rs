@@ -36,31 +36,13 @@ pub async fn report_post(
     if post.author_id == caller.user_id {
         return Err(Error::Own("post"));
     }
-    let kind = ReportedKind::Post.name();
-    if !store::insert_report(
-        &mut tx,
-        kind,
-        request.post_id,
-        caller.user_id,
-        reason.name(),
-    )
-    .await?
-    {
-        return Err(Error::AlreadyReported);
-    }
-    let (count, blinded) = store::count_report(
-        &mut tx,
-        kind,
-        request.post_id,
-        caller.school_id,
-        request.post_id,
-        post.author_id,
-    )
-    .await?;
-    if !blinded && count >= reports_to_blind(state) {
-        store::blind_post(&mut tx, request.post_id).await?;
-        tracing::info!(post_id = request.post_id, reports = count, "post blinded");
-    }
+    let reported = Reported {
+        kind: ReportedKind::Post,
+        id: request.post_id,
+        post_id: request.post_id,
+        author_id: post.author_id,
+    };
+    record(state, &mut tx, caller, &reported, reason).await?;
     tx.commit().await?;
     Ok(pb::ReportPostResponse {})
 }
@@ -80,37 +62,56 @@ pub async fn report_comment(
     }
     let tx = limits::begin(state, caller.user_id, Write::Report).await?;
     let (mut tx, _) = posts::lock_in(tx, owner.post_id, caller.school_id).await?;
-    let kind = ReportedKind::Comment.name();
-    if !store::insert_report(
-        &mut tx,
-        kind,
-        request.comment_id,
-        caller.user_id,
-        reason.name(),
-    )
-    .await?
-    {
+    let reported = Reported {
+        kind: ReportedKind::Comment,
+        id: request.comment_id,
+        post_id: owner.post_id,
+        author_id: owner.author_id,
+    };
+    record(state, &mut tx, caller, &reported, reason).await?;
+    tx.commit().await?;
+    Ok(pb::ReportCommentResponse {})
+}
+
+/// What is reported, and whose it is.
+struct Reported {
+    kind: ReportedKind,
+    id: i64,
+    /// The post, or the comment's post.
+    post_id: i64,
+    author_id: i64,
+}
+
+/// Records the caller's report of `item` in `tx` and counts it under the
+/// item's count row; the report that reaches the threshold blinds it.
+async fn record(
+    state: &State,
+    tx: &mut sqlx::PgConnection,
+    caller: &Caller,
+    item: &Reported,
+    reason: ReportReason,
+) -> Result<()> {
+    let kind = item.kind.name();
+    if !store::insert_report(tx, kind, item.id, caller.user_id, reason.name()).await? {
         return Err(Error::AlreadyReported);
     }
     let (count, blinded) = store::count_report(
-        &mut tx,
+        tx,
         kind,
-        request.comment_id,
+        item.id,
         caller.school_id,
-        owner.post_id,
-        owner.author_id,
+        item.post_id,
+        item.author_id,
     )
     .await?;
     if !blinded && count >= reports_to_blind(state) {
-        store::blind_comment(&mut tx, request.comment_id).await?;
-        tracing::info!(
-            comment_id = request.comment_id,
-            reports = count,
-            "comment blinded"
-        );
+        match item.kind {
+            ReportedKind::Post => store::blind_post(tx, item.id).await?,
+            ReportedKind::Comment => store::blind_comment(tx, item.id).await?,
+        }
+        tracing::info!(kind, id = item.id, reports = count, "blinded by reports");
     }
-    tx.commit().await?;
-    Ok(pb::ReportCommentResponse {})
+    Ok(())
 }
 
 /// `ListReports`: administrators only, their school's, most reported first.

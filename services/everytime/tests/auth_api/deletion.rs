@@ -13,19 +13,7 @@ use crate::support::{PASSWORD, Reply, Session, TestStack};
 const SEMESTER: &str = "2026-2";
 
 async fn stack_with_catalog() -> TestStack {
-    let stack = TestStack::start_with(|config| {
-        config.auth.admin = Some(everytime_auth::AdminAccount {
-            username: "admin".into(),
-            password: "admin password".into(),
-            email: "admin@localhost".into(),
-            nickname: "관리자".into(),
-        });
-    })
-    .await;
-    let admin = stack.sign_in_with("admin", "admin password").await.body["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
+    let (stack, admin) = TestStack::start_with_admin().await;
     let imported = stack
         .post(
             "/api/v1/admin/courses",

@@ -9,23 +9,6 @@ use serde_json::{Value, json};
 use crate::support::{Reply, Session, TestStack};
 use crate::{Community, id, ids};
 
-async fn admin_stack() -> (TestStack, String) {
-    let stack = TestStack::start_with(|config| {
-        config.auth.admin = Some(everytime_auth::AdminAccount {
-            username: "admin".into(),
-            password: "admin password".into(),
-            email: "admin@localhost".into(),
-            nickname: "관리자".into(),
-        });
-    })
-    .await;
-    let admin = stack.sign_in_with("admin", "admin password").await.body["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
-    (stack, admin)
-}
-
 async fn report(stack: &TestStack, token: &str, what: &str, id: i64, reason: &str) -> Reply {
     stack
         .post(
@@ -106,7 +89,7 @@ async fn reports_are_once_per_user_never_ones_own_and_name_a_known_reason() {
 
 #[tokio::test]
 async fn the_fifth_of_many_simultaneous_reporters_blinds_a_post_once() {
-    let (stack, admin) = admin_stack().await;
+    let (stack, admin) = TestStack::start_with_admin().await;
     let author = stack.user("blindee").await;
     let viewer = stack.user("onlooker").await;
     let crowd = stack.users("crowd", 10).await;

@@ -88,6 +88,30 @@ impl TestStack {
         Self::start_with(|_| {}).await
     }
 
+    /// A stack with the administrator [`admin_account`] (school 1), and
+    /// that administrator's access token.
+    pub async fn start_with_admin() -> (TestStack, String) {
+        Self::start_with_admin_and(|_| {}).await
+    }
+
+    /// [`TestStack::start_with_admin`], configured by `configure` too.
+    pub async fn start_with_admin_and(
+        configure: impl FnOnce(&mut StackConfig),
+    ) -> (TestStack, String) {
+        let stack = Self::start_with(|config| {
+            config.auth.admin = Some(admin_account());
+            configure(config);
+        })
+        .await;
+        let signed_in = stack.sign_in_with("admin", ADMIN_PASSWORD).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+        let token = signed_in.body["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_owned();
+        (stack, token)
+    }
+
     pub async fn start_with(configure: impl FnOnce(&mut StackConfig)) -> TestStack {
         let url = everytime_devkit::postgres::test_database()
             .await
@@ -210,6 +234,19 @@ impl TestStack {
         let created = self.sign_up_at(username, school_id).await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         self.sign_in(username).await
+    }
+}
+
+/// The administrator's password in [`admin_account`].
+pub const ADMIN_PASSWORD: &str = "admin password";
+
+/// The administrator the admin tests sign in as: `admin`, of school 1.
+pub fn admin_account() -> everytime_auth::AdminAccount {
+    everytime_auth::AdminAccount {
+        username: "admin".into(),
+        password: ADMIN_PASSWORD.into(),
+        email: "admin@localhost".into(),
+        nickname: "관리자".into(),
     }
 }
 

@@ -32,22 +32,7 @@ const SEMESTER: &str = "2026-2";
 
 /// A stack with an administrator; returns it and the admin's token.
 async fn stack_with_admin() -> (TestStack, String) {
-    let stack = TestStack::start_with(|config| {
-        config.auth.admin = Some(everytime_auth::AdminAccount {
-            username: "admin".into(),
-            password: "admin password".into(),
-            email: "admin@localhost".into(),
-            nickname: "관리자".into(),
-        });
-    })
-    .await;
-    let signed_in = stack.sign_in_with("admin", "admin password").await;
-    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
-    let token = signed_in.body["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
-    (stack, token)
+    TestStack::start_with_admin().await
 }
 
 fn course(

@@ -408,20 +408,8 @@ async fn a_review_is_deleted_by_its_author_or_an_administrator() {
 #[tokio::test]
 async fn no_reply_tells_anyone_who_wrote_a_review() {
     let mut auth_url = String::new();
-    let stack = TestStack::start_with(|config| {
-        auth_url = config.auth.database_url.clone();
-        config.auth.admin = Some(everytime_auth::AdminAccount {
-            username: "admin".into(),
-            password: "admin password".into(),
-            email: "admin@localhost".into(),
-            nickname: "관리자".into(),
-        });
-    })
-    .await;
-    let admin = stack.sign_in_with("admin", "admin password").await.body["access_token"]
-        .as_str()
-        .expect("a token")
-        .to_owned();
+    let (stack, admin) =
+        TestStack::start_with_admin_and(|config| auth_url = config.auth.database_url.clone()).await;
     let imported = import(&stack, &admin, 1, SEMESTER, crate::catalog_courses()).await;
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.text);
     // The writer's id is one no count, id or time in a reply can pass for.

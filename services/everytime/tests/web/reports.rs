@@ -18,15 +18,7 @@ use crate::support::{Session, TestStack};
 
 /// A stack with the administrator `admin` / `admin password` (school 1).
 async fn stack_with_admin() -> TestStack {
-    TestStack::start_with(|config| {
-        config.auth.admin = Some(everytime_auth::AdminAccount {
-            username: "admin".into(),
-            password: "admin password".into(),
-            email: "admin@localhost".into(),
-            nickname: "관리자".into(),
-        });
-    })
-    .await
+    TestStack::start_with(|config| config.auth.admin = Some(crate::support::admin_account())).await
 }
 
 /// The id of the caller's school's board with this name.
