@@ -16,7 +16,9 @@ use everytime_proto::community::v1 as pb;
 
 use crate::{
     State,
-    domain::{BLIND_WINDOW, RESTRICTION, ReportReason, ReportedKind, restricted_until},
+    domain::{
+        BLIND_WINDOW, PREVIEW_CHARACTERS, RESTRICTION, ReportReason, ReportedKind, restricted_until,
+    },
     error::{Error, Result},
     limits::{self, Write},
     posts,
@@ -145,6 +147,7 @@ pub async fn list_reports(
         caller.school_id,
         (count, &kind, id),
         page.fetch(),
+        i32::from(PREVIEW_CHARACTERS),
     )
     .await?;
     let next_page_token = page::finish_page(&state.cursors, &scope, &mut rows, page.size, |row| {
@@ -170,6 +173,7 @@ pub async fn list_reports(
             post_id: row.post_id,
             report_count: row.report_count,
             blinded: row.blinded,
+            excerpt: row.excerpt,
         })
         .collect();
     Ok(pb::ListReportsResponse {

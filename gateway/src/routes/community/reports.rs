@@ -59,6 +59,11 @@ pub struct ReportedItemBody {
     #[schema(example = json!({"abuse": 2, "spam": 1}))]
     pub reasons: BTreeMap<String, i32>,
     pub blinded: bool,
+    /// What was reported, as written (administrators see it even while it
+    /// is blinded): a post's title, a line break and the start of its
+    /// content, or the start of a comment (100 characters of content).
+    #[schema(example = "족보 팝니다\n연락 주세요")]
+    pub excerpt: String,
 }
 
 /// A page of reported items, most reported first.
@@ -169,6 +174,7 @@ pub async fn list_reports(
                 report_count: item.report_count,
                 reasons: item.reasons.into_iter().collect(),
                 blinded: item.blinded,
+                excerpt: item.excerpt,
             })
             .collect(),
         next_cursor: Some(page.next_page_token).filter(|token| !token.is_empty()),

@@ -47,6 +47,8 @@ function reportedItem(item, { onRestored }) {
       h('strong', { class: 'reported-title' }, `${kind} #${item.id}`),
       item.blinded ? h('span', { class: 'blinded-badge' }, '블라인드') : h('span', { class: 'open-badge' }, '게시 중'),
     ),
+    // What was reported, as written: an admin judges it even while blinded.
+    h('p', { class: 'reported-excerpt' }, item.excerpt ?? ''),
     h('p', { class: 'reported-count' }, '신고 ', h('strong', {}, `${item.report_count}건`)),
     reasonCounts(item.reasons),
     h(

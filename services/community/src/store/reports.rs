@@ -13,6 +13,8 @@ pub struct ReportedRow {
     pub post_id: i64,
     pub report_count: i32,
     pub blinded: bool,
+    /// What was reported: a post's title and content start, or a comment's.
+    pub excerpt: String,
 }
 
 /// How many reports of an item gave one reason.
@@ -172,24 +174,32 @@ pub async fn restore(
 }
 
 /// A page of the school's reported items that still exist, most reported
-/// first, after `(count, kind, id)` in that order.
+/// first, after `(count, kind, id)` in that order, each with what it says
+/// (`excerpt_characters` of its content).
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn reported_page(
     db: impl PgExecutor<'_>,
     school_id: i64,
     before: (i32, &str, i64),
     limit: i64,
+    excerpt_characters: i32,
 ) -> sqlx::Result<Vec<ReportedRow>> {
     sqlx::query_as!(
         ReportedRow,
         r#"
-        select r.kind, r.item_id, r.post_id, r.report_count, r.blinded_at is not null as "blinded!"
+        select r.kind, r.item_id, r.post_id, r.report_count,
+               r.blinded_at is not null as "blinded!", item.excerpt as "excerpt!"
         from report_stats r
+        cross join lateral (
+            select case r.kind
+                when 'post' then (select p.title || E'\n' || left(p.content, $6)
+                                  from posts p where p.id = r.item_id)
+                else (select left(c.content, $6)
+                      from comments c where c.id = r.item_id and c.deleted_at is null)
+            end as excerpt
+        ) item
         where r.school_id = $1 and (r.report_count, r.kind, r.item_id) < ($2, $3, $4)
-          and case r.kind
-                when 'post' then exists (select 1 from posts p where p.id = r.item_id)
-                else exists (select 1 from comments c where c.id = r.item_id and c.deleted_at is null)
-              end
+          and item.excerpt is not null
         order by r.report_count desc, r.kind desc, r.item_id desc
         limit $5
         "#,
@@ -197,7 +207,8 @@ pub async fn reported_page(
         before.0,
         before.1,
         before.2,
-        limit
+        limit,
+        excerpt_characters
     )
     .fetch_all(db)
     .await

@@ -157,7 +157,8 @@ async fn the_fifth_of_many_simultaneous_reporters_blinds_a_post_once() {
     assert_eq!(
         reported.body["items"],
         json!([{"kind": "post", "id": post, "post_id": post, "report_count": 8,
-                "reasons": {"abuse": 5, "spam": 3}, "blinded": true}])
+                "reasons": {"abuse": 5, "spam": 3}, "blinded": true,
+                "excerpt": "문제의 글 키워드\n신고될 내용"}])
     );
     // Blinded once: one blinding on the author's record, so no restriction.
     let me = stack.get("/api/v1/users/me", Some(&author.token)).await;

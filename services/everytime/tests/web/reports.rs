@@ -163,7 +163,8 @@ async fn a_student_reports_a_post_and_a_comment_with_a_reason() {
         listed,
         [
             json!({"kind": "post", "id": post, "post_id": post, "report_count": 1,
-                "reasons": {"commercial": 1}, "blinded": false})
+                "reasons": {"commercial": 1}, "blinded": false,
+                "excerpt": "중고 노트북 팝니다\n연락 주세요"})
         ]
     );
 
@@ -206,7 +207,8 @@ async fn a_student_reports_a_post_and_a_comment_with_a_reason() {
     let listed = reported(&stack).await;
     assert!(
         listed.contains(&json!({"kind": "comment", "id": rude, "post_id": post,
-            "report_count": 1, "reasons": {"abuse": 1}, "blinded": false})),
+            "report_count": 1, "reasons": {"abuse": 1}, "blinded": false,
+            "excerpt": "이런 글 좀 그만 올려라"})),
         "{listed:?}"
     );
     // Still readable: one report blinds nothing.
@@ -336,6 +338,10 @@ async fn a_post_blinded_by_five_reporters_is_restored_by_an_admin() {
         .await;
     admin
         .wait_text(&format!("{comment_item} .reason-counts"), "욕설/비하 5건")
+        .await;
+    // What was reported, even blinded: the admin judges before 복구.
+    admin
+        .wait_text(&format!("{comment_item} .reported-excerpt"), "욕설이 섞인 댓글")
         .await;
     assert_eq!(admin.count(".reported-item").await, 2);
     admin.screenshots("admin-list").await;
