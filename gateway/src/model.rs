@@ -59,8 +59,8 @@ pub struct UserBody {
     /// On `/users/me` (GET and PATCH): until when the caller may not post,
     /// comment or send 쪽지 (3 of their items blinded within 30 days), or
     /// `null` when they may. The community service decides it; the member
-    /// is left out of the other responses that carry the caller's user
-    /// (sign-up, sign-in, refresh).
+    /// is left out when community cannot be asked, and of the other
+    /// responses that carry the caller's user (sign-up, sign-in, refresh).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, example = json!(null))]
     pub restricted_until: Option<Option<String>>,

@@ -351,6 +351,11 @@ impl Stack {
         self.wait_ready(Duration::from_secs(30)).await
     }
 
+    /// Stops the community service (for tests of the gateway without it).
+    pub async fn stop_community(&mut self) -> Result<(), String> {
+        self.community.stop().await
+    }
+
     /// Stops the timetable service (for tests of what it does when it is
     /// back).
     pub async fn stop_timetable(&mut self) -> Result<(), String> {

@@ -49,32 +49,43 @@ problems! {
         NotSignedIn,
     ))]
 pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<UserBody>> {
-    let (user, restricted_until) = tokio::try_join!(
+    let (user, restricted_until) = tokio::join!(
         call(
             &state.clients.users,
             authed(pb::GetMeRequest {}, &auth),
             UserServiceClient::get_me,
         ),
         restricted_until(&state, &auth),
-    )?;
-    let mut body = UserBody::from(required(user.user, "GetMe")?);
-    body.restricted_until = Some(restricted_until);
+    );
+    let mut body = UserBody::from(required(user?.user, "GetMe")?);
+    body.restricted_until = restricted_until;
     Ok(Json(body))
 }
 
-/// Until when the caller may not write, as the community service says
-/// (it owns reports and blinding).
-async fn restricted_until(state: &AppState, auth: &Auth) -> Result<Option<String>, tonic::Status> {
-    let reply = call(
+/// Until when the caller may not write (`Some(None)`: they may), as the
+/// community service says (it owns reports and blinding); `None` when it
+/// cannot be asked. A community outage must not take the caller's own user
+/// down with it (the apps read it first), so then the member is left out,
+/// which says "not known", rather than answered with a guess.
+async fn restricted_until(state: &AppState, auth: &Auth) -> Option<Option<String>> {
+    match call(
         &state.clients.community,
         authed(community_pb::GetWriteRestrictionRequest {}, auth),
         CommunityServiceClient::get_write_restriction,
     )
-    .await?;
-    Ok(reply
-        .restricted_until
-        .as_ref()
-        .map(|until| crate::model::rfc3339(Some(until))))
+    .await
+    {
+        Ok(reply) => Some(
+            reply
+                .restricted_until
+                .as_ref()
+                .map(|until| crate::model::rfc3339(Some(until))),
+        ),
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "the write restriction is unknown: community did not answer");
+            None
+        }
+    }
 }
 
 /// Changes the caller's nickname or name.
@@ -96,12 +107,12 @@ pub async fn update_me(
         },
         &auth,
     );
-    let (user, restricted_until) = tokio::try_join!(
+    let (user, restricted_until) = tokio::join!(
         call(&state.clients.users, request, UserServiceClient::update_me),
         restricted_until(&state, &auth),
-    )?;
-    let mut body = UserBody::from(required(user.user, "UpdateMe")?);
-    body.restricted_until = Some(restricted_until);
+    );
+    let mut body = UserBody::from(required(user?.user, "UpdateMe")?);
+    body.restricted_until = restricted_until;
     Ok(Json(body))
 }
 

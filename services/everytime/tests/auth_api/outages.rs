@@ -46,6 +46,38 @@ async fn with_auth_down_the_gateway_answers_503_quickly_and_recovers() {
 }
 
 #[tokio::test]
+async fn with_community_down_the_callers_user_still_answers_without_the_restriction() {
+    let mut stack = TestStack::start().await;
+    let session = stack.user("no_board").await;
+    let me = stack.get("/api/v1/users/me", Some(&session.token)).await;
+    assert_eq!(me.body["restricted_until"], Value::Null);
+    assert!(
+        me.body
+            .as_object()
+            .is_some_and(|me| me.contains_key("restricted_until"))
+    );
+
+    stack.stack.stop_community().await.expect("community stops");
+
+    // The user is auth's: it answers, and the restriction, which community
+    // decides, is left out as unknown rather than guessed.
+    let me = stack.get("/api/v1/users/me", Some(&session.token)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(me.body["username"], "no_board");
+    assert!(
+        !me.body
+            .as_object()
+            .is_some_and(|me| me.contains_key("restricted_until")),
+        "{}",
+        me.text
+    );
+    stack
+        .get("/api/v1/boards", Some(&session.token))
+        .await
+        .assert_problem(503, "service_unavailable");
+}
+
+#[tokio::test]
 async fn a_backend_that_accepts_but_never_answers_is_a_504_within_the_deadline() {
     // A "backend" that takes connections and reads whatever comes, but never
     // writes a byte: a stalled process, a full pool, a paused container.

@@ -341,7 +341,10 @@ async fn a_post_blinded_by_five_reporters_is_restored_by_an_admin() {
         .await;
     // What was reported, even blinded: the admin judges before 복구.
     admin
-        .wait_text(&format!("{comment_item} .reported-excerpt"), "욕설이 섞인 댓글")
+        .wait_text(
+            &format!("{comment_item} .reported-excerpt"),
+            "욕설이 섞인 댓글",
+        )
         .await;
     assert_eq!(admin.count(".reported-item").await, 2);
     admin.screenshots("admin-list").await;
