@@ -7,28 +7,23 @@
 //! for the first and fails, and the loser learns what is in the way
 //! (`time_conflict`, courses and entries both).
 
-use everytime_common::{db, token::Caller};
+use everytime_common::token::Caller;
 use everytime_proto::timetable::v1 as pb;
 
 use crate::{
     State, catalog,
-    domain::{
-        CustomEntryInput, Slot,
-        limits::{ADD_ATTEMPTS, MAX_ENTRIES_PER_TIMETABLE},
-    },
-    error::{Error, Result, lost_race},
+    domain::{CustomEntryInput, Slot},
+    error::{Error, Result},
     store::{
         courses as course_store,
         custom_entries::{self as store, EntryRow, Times},
-        timetables::{self as timetable_store, SLOTS_NO_OVERLAP},
     },
-    timetables::{load_timetable, owned},
+    timetables::{Occupant, occupy, owned},
     wire,
 };
 
-/// `AddCustomEntry`: an entry that clashes with nothing in the timetable.
-/// An add that loses a race to a concurrent one tries again,
-/// [`ADD_ATTEMPTS`] times in all.
+/// `AddCustomEntry`: an entry that clashes with nothing in the timetable
+/// (see [`occupy`]).
 pub async fn add_custom_entry(
     state: &State,
     caller: &Caller,
@@ -36,52 +31,9 @@ pub async fn add_custom_entry(
 ) -> Result<pb::AddCustomEntryResponse> {
     let entry = CustomEntryInput::parse(&request)?;
     let timetable = owned(state, caller, request.timetable_id).await?;
-    let times = times_of(&entry.slots);
-    for _ in 0..ADD_ATTEMPTS {
-        let mut tx = state.pool.begin().await?;
-        if !timetable_store::lock_timetable(&mut tx, timetable.id).await? {
-            return Err(Error::NotFound("timetable"));
-        }
-        if store::entry_count(&mut tx, timetable.id).await? >= MAX_ENTRIES_PER_TIMETABLE {
-            return Err(Error::TooManyEntries);
-        }
-        let entry_id = store::insert_entry(
-            &mut tx,
-            timetable.id,
-            &entry.name,
-            &entry.place,
-            &entry.memo,
-        )
-        .await?;
-        match store::insert_entry_slots(&mut tx, timetable.id, entry_id, &times).await {
-            Ok(()) => {
-                tx.commit().await?;
-                let row = timetable_store::timetable(&state.pool, timetable.id)
-                    .await?
-                    .ok_or(Error::NotFound("timetable"))?;
-                return Ok(pb::AddCustomEntryResponse {
-                    timetable: Some(load_timetable(state, row).await?),
-                });
-            }
-            Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
-                tx.rollback().await?;
-                if let Some(conflict) = conflict_with(state, timetable.id, &times).await? {
-                    return Err(Error::TimeConflict(conflict));
-                }
-                // What was in the way left again before we looked: try once more.
-            }
-            Err(error) if lost_race(&error) => {
-                tx.rollback().await?;
-                tracing::debug!(%error, "an entry add lost a race; trying again");
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
-    tracing::warn!(
-        timetable_id = timetable.id,
-        "an entry add lost every race; the client is asked to try again"
-    );
-    Err(Error::AddContended)
+    Ok(pb::AddCustomEntryResponse {
+        timetable: Some(occupy(state, timetable.id, Occupant::Entry(&entry)).await?),
+    })
 }
 
 /// `RemoveCustomEntry`: frees the entry's time in a timetable the caller owns.
@@ -148,9 +100,8 @@ async fn with_sessions(state: &State, rows: Vec<EntryRow>) -> Result<Vec<(i64, p
 
 /// Slots as the parallel arrays the queries bind.
 pub(crate) fn times_of(slots: &[Slot]) -> Times {
-    Times {
-        days: slots.iter().map(|slot| slot.day.number()).collect(),
-        starts: slots.iter().map(|slot| slot.start).collect(),
-        ends: slots.iter().map(|slot| slot.end).collect(),
-    }
+    slots
+        .iter()
+        .map(|slot| (slot.day.number(), slot.start, slot.end))
+        .collect()
 }

@@ -17,8 +17,8 @@ use everytime_proto::timetable::v1 as pb;
 use crate::{
     State, catalog, custom_entries,
     domain::{
-        Semester, TimetableName, Viewer, Visibility,
-        limits::{ADD_ATTEMPTS, MAX_TIMETABLES_PER_SEMESTER},
+        CustomEntryInput, Semester, TimetableName, Viewer, Visibility,
+        limits::{ADD_ATTEMPTS, MAX_ENTRIES_PER_TIMETABLE, MAX_TIMETABLES_PER_SEMESTER},
     },
     error::{Error, Result, lost_race},
     render,
@@ -103,12 +103,11 @@ pub async fn copy_timetable(
     let slots = entry_store::slots_of(&mut *tx, &ids).await?;
     // Bounded by the entries a timetable may hold.
     for entry in entries {
-        let mut times = Times::default();
-        for slot in slots.iter().filter(|slot| slot.entry_id == entry.id) {
-            times.days.push(slot.day);
-            times.starts.push(slot.start_minute);
-            times.ends.push(slot.end_minute);
-        }
+        let times: Times = slots
+            .iter()
+            .filter(|slot| slot.entry_id == entry.id)
+            .map(|slot| (slot.day, slot.start_minute, slot.end_minute))
+            .collect();
         let entry_id =
             entry_store::insert_entry(&mut tx, row.id, &entry.name, &entry.place, &entry.memo)
                 .await?;
@@ -240,43 +239,101 @@ pub async fn add_course(
     if course.semester != timetable.semester {
         return Err(Error::WrongSemester);
     }
+    Ok(pb::AddCourseResponse {
+        timetable: Some(occupy(state, timetable.id, Occupant::Course(course.id)).await?),
+    })
+}
+
+/// What an add puts in a timetable: a course of the catalog, or a custom
+/// entry (직접 추가). Both occupy `timetable_slots`, whose exclusion
+/// constraint keeps everything in a timetable apart.
+pub(crate) enum Occupant<'a> {
+    Course(i64),
+    Entry(&'a CustomEntryInput),
+}
+
+impl Occupant<'_> {
+    /// The weekly times it occupies, for naming what is in the way.
+    async fn times(&self, state: &State) -> Result<Times> {
+        Ok(match self {
+            Occupant::Course(course_id) => course_store::sessions_of(&state.pool, &[*course_id])
+                .await?
+                .into_iter()
+                .map(|session| (session.day, session.start_minute, session.end_minute))
+                .collect(),
+            Occupant::Entry(entry) => custom_entries::times_of(&entry.slots),
+        })
+    }
+
+    /// One try's statements in `tx`: `Err` for what ends the add, `Ok` with
+    /// the result of occupying the time, which [`occupy`] judges.
+    async fn insert(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        timetable_id: i64,
+    ) -> Result<Result<(), sqlx::Error>> {
+        match self {
+            Occupant::Course(course_id) => {
+                // The course first: an import changing its sessions then
+                // either waits for this add (and re-slots the course here
+                // too) or has finished, and the slots copy its new sessions.
+                if !course_store::lock_course(tx, *course_id).await? {
+                    return Err(Error::NotFound("course"));
+                }
+                if !store::lock_timetable(tx, timetable_id).await? {
+                    return Err(Error::NotFound("timetable"));
+                }
+                if !store::insert_timetable_course(tx, timetable_id, *course_id).await? {
+                    return Err(Error::AlreadyAdded);
+                }
+                Ok(store::insert_slots(tx, timetable_id, *course_id).await)
+            }
+            Occupant::Entry(entry) => {
+                if !store::lock_timetable(tx, timetable_id).await? {
+                    return Err(Error::NotFound("timetable"));
+                }
+                if entry_store::entry_count(tx, timetable_id).await? >= MAX_ENTRIES_PER_TIMETABLE {
+                    return Err(Error::TooManyEntries);
+                }
+                let entry_id = entry_store::insert_entry(
+                    tx,
+                    timetable_id,
+                    &entry.name,
+                    &entry.place,
+                    &entry.memo,
+                )
+                .await?;
+                let times = custom_entries::times_of(&entry.slots);
+                Ok(entry_store::insert_entry_slots(tx, timetable_id, entry_id, &times).await)
+            }
+        }
+    }
+}
+
+/// Puts `occupant` in a timetable and answers with the timetable. A clash
+/// is `time_conflict` naming the courses and entries in the way; an add
+/// that loses a race to a concurrent one tries again, [`ADD_ATTEMPTS`]
+/// times in all.
+pub(crate) async fn occupy(
+    state: &State,
+    timetable_id: i64,
+    occupant: Occupant<'_>,
+) -> Result<pb::Timetable> {
     for _ in 0..ADD_ATTEMPTS {
         let mut tx = state.pool.begin().await?;
-        // The course first: an import changing its sessions then either
-        // waits for this add (and re-slots the course here too) or has
-        // finished, and the slots below copy its new sessions.
-        if !course_store::lock_course(&mut tx, course.id).await? {
-            return Err(Error::NotFound("course"));
-        }
-        if !store::lock_timetable(&mut tx, timetable.id).await? {
-            return Err(Error::NotFound("timetable"));
-        }
-        if !store::insert_timetable_course(&mut tx, timetable.id, course.id).await? {
-            return Err(Error::AlreadyAdded);
-        }
-        match store::insert_slots(&mut tx, timetable.id, course.id).await {
+        match occupant.insert(&mut tx, timetable_id).await? {
             Ok(()) => {
                 tx.commit().await?;
-                let row = store::timetable(&state.pool, timetable.id)
+                let row = store::timetable(&state.pool, timetable_id)
                     .await?
                     .ok_or(Error::NotFound("timetable"))?;
-                return Ok(pb::AddCourseResponse {
-                    timetable: Some(load_timetable(state, row).await?),
-                });
+                return load_timetable(state, row).await;
             }
             Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
                 tx.rollback().await?;
-                let sessions = course_store::sessions_of(&state.pool, &[course.id]).await?;
-                let times = Times {
-                    days: sessions.iter().map(|session| session.day).collect(),
-                    starts: sessions
-                        .iter()
-                        .map(|session| session.start_minute)
-                        .collect(),
-                    ends: sessions.iter().map(|session| session.end_minute).collect(),
-                };
+                let times = occupant.times(state).await?;
                 if let Some(conflict) =
-                    custom_entries::conflict_with(state, timetable.id, &times).await?
+                    custom_entries::conflict_with(state, timetable_id, &times).await?
                 {
                     return Err(Error::TimeConflict(conflict));
                 }
@@ -290,8 +347,7 @@ pub async fn add_course(
         }
     }
     tracing::warn!(
-        timetable_id = timetable.id,
-        course_id = course.id,
+        timetable_id,
         "an add lost every race; the client is asked to try again"
     );
     Err(Error::AddContended)

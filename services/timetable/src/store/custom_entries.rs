@@ -39,6 +39,19 @@ pub struct Times {
     pub ends: Vec<i32>,
 }
 
+impl FromIterator<(i16, i32, i32)> for Times {
+    /// From `(day, start minute, end minute)` triples, in order.
+    fn from_iter<I: IntoIterator<Item = (i16, i32, i32)>>(times: I) -> Self {
+        let mut all = Times::default();
+        for (day, start, end) in times {
+            all.days.push(day);
+            all.starts.push(start);
+            all.ends.push(end);
+        }
+        all
+    }
+}
+
 /// How many entries a timetable holds.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn entry_count(db: &mut PgConnection, timetable_id: i64) -> Result<i64> {
