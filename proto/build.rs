@@ -8,6 +8,8 @@ use prost::Message;
 const PROTOS: &[&str] = &[
     "everytime/auth/v1/auth.proto",
     "everytime/community/v1/community.proto",
+    "everytime/community/v1/messages.proto",
+    "everytime/community/v1/notifications.proto",
     "everytime/timetable/v1/timetable.proto",
     "everytime/timetable/v1/grades.proto",
     "everytime/timetable/v1/reviews.proto",

@@ -208,7 +208,13 @@ pub async fn serve(
         Some(addr) => Some(everytime_common::metrics::Beside::bind(addr).await?),
         None => None,
     };
-    let state = AppState::new(config)?;
+    let (closing, closing_seen) = tokio::sync::watch::channel(false);
+    let state = AppState::new(config, closing_seen)?;
+    let shutdown = async move {
+        shutdown.await;
+        // Open notification streams end, so draining finishes.
+        closing.send_replace(true);
+    };
     // Small responses go out at once rather than waiting on delayed ACKs.
     let listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {

@@ -45,6 +45,8 @@ use utoipa::{
         (name = "friends", description = "Friend requests, friends, their timetables and 공강 찾기 (free time)"),
         (name = "reviews", description = "강의평가: anonymous reviews of a lecture, their summary and likes"),
         (name = "grades", description = "학점계산기: grades per semester, averages, credits and the target"),
+        (name = "messages", description = "쪽지: conversations started from a post or comment, anonymous when it was"),
+        (name = "notifications", description = "알림: comments, replies, HOT, blinding, 쪽지 and friend requests, and their live stream"),
     )
 )]
 pub struct ApiDoc;

@@ -7,13 +7,18 @@ use std::sync::Arc;
 use everytime_common::{grpc, token::TokenVerifier};
 use everytime_proto::{
     auth::v1::{auth_service_client::AuthServiceClient, user_service_client::UserServiceClient},
-    community::v1::community_service_client::CommunityServiceClient,
+    community::v1::{
+        community_service_client::CommunityServiceClient,
+        message_service_client::MessageServiceClient,
+        notification_service_client::NotificationServiceClient,
+    },
     timetable::v1::{
         catalog_service_client::CatalogServiceClient, friend_service_client::FriendServiceClient,
         grade_service_client::GradeServiceClient, review_service_client::ReviewServiceClient,
         timetable_service_client::TimetableServiceClient,
     },
 };
+use tokio::sync::watch;
 use tonic::transport::Channel;
 
 use axum::extract::FromRef;
@@ -43,6 +48,10 @@ pub struct Clients {
     pub users: UserServiceClient<Channel>,
     /// `everytime.community.v1.CommunityService`.
     pub community: CommunityServiceClient<Channel>,
+    /// `everytime.community.v1.MessageService` (쪽지).
+    pub messages: MessageServiceClient<Channel>,
+    /// `everytime.community.v1.NotificationService` (알림).
+    pub notifications: NotificationServiceClient<Channel>,
     /// `everytime.timetable.v1.CatalogService`.
     pub catalog: CatalogServiceClient<Channel>,
     /// `everytime.timetable.v1.TimetableService`.
@@ -70,6 +79,9 @@ pub struct AppState {
     pub auth_limiter: Arc<RateLimiter>,
     /// The per-client limit on sign-up.
     pub sign_up_limiter: Arc<RateLimiter>,
+    /// Turns true when the gateway starts shutting down: open streams
+    /// (notifications) end, so draining does not wait for them.
+    pub closing: watch::Receiver<bool>,
 }
 
 /// The gateway could not start or stopped with an error.
@@ -84,8 +96,9 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Builds the clients (lazily connecting) and the token verifier.
-    pub fn new(config: Config) -> Result<Self, StartError> {
+    /// Builds the clients (lazily connecting) and the token verifier;
+    /// `closing` turns true when the gateway shuts down.
+    pub fn new(config: Config, closing: watch::Receiver<bool>) -> Result<Self, StartError> {
         let auth = grpc::channel(&config.auth_url, config.grpc_timeout)?;
         let community = grpc::channel(&config.community_url, config.grpc_timeout)?;
         let timetable = grpc::channel(&config.timetable_url, config.grpc_timeout)?;
@@ -95,6 +108,8 @@ impl AppState {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
             community: CommunityServiceClient::new(community.clone()),
+            messages: MessageServiceClient::new(community.clone()),
+            notifications: NotificationServiceClient::new(community.clone()),
             catalog: CatalogServiceClient::new(timetable.clone()),
             timetables: TimetableServiceClient::new(timetable.clone()),
             friends: FriendServiceClient::new(timetable.clone()),
@@ -118,6 +133,7 @@ impl AppState {
         Ok(AppState {
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_rate_limit_per_minute)),
             sign_up_limiter: Arc::new(RateLimiter::per_hour(config.sign_up_rate_limit_per_hour)),
+            closing,
             config: Arc::new(config),
             verifier,
             clients,

@@ -9,6 +9,8 @@ pub mod admin;
 pub mod auth;
 pub mod community;
 pub mod friends;
+pub mod messages;
+pub mod notifications;
 pub mod system;
 pub mod timetable;
 pub mod users;
@@ -29,4 +31,6 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(community::routes())
         .merge(timetable::routes())
         .merge(friends::routes())
+        .merge(messages::routes())
+        .merge(notifications::routes())
 }

@@ -2,8 +2,12 @@
 //! an account: the durable consumer of auth's event channel
 //! ([`everytime_common::events`]), named `community`.
 //!
-//! - `UserDeleted`: the user's scraps (taken off their posts' counts) and
-//!   write-limit history are erased ([`store::users`]). Their posts and
+//! - `UserDeleted`: the user's scraps (taken off their posts' counts),
+//!   write-limit history, notifications and their side of every 쪽지
+//!   conversation are erased ([`store::users`], [`store::messages`],
+//!   [`store::notifications`]); the user is recorded as gone, so a 쪽지 to
+//!   what they wrote is refused and the other side of their conversations
+//!   sees them as `(알 수 없음)` and can no longer write. Their posts and
 //!   comments stay: a named author shows as `(알 수 없음)` (auth no longer
 //!   knows them), an anonymous one stays 익명, and nothing here reveals who
 //!   wrote what. Their likes stay counted.
@@ -27,11 +31,13 @@ impl Handler for AccountEvents {
     async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError> {
         match event {
             Event::UserDeleted(deleted) => {
-                let erased = store::users::erase_user(tx, deleted.user_id).await?;
+                let erased = store::users::erase_user(tx, deleted.user_id).await?
+                    + store::messages::erase_user(tx, deleted.user_id).await?
+                    + store::notifications::erase_user(tx, deleted.user_id).await?;
                 tracing::info!(
                     user_id = deleted.user_id,
                     erased,
-                    "a deleted user's scraps and write history erased"
+                    "a deleted user's scraps, write history, 쪽지 and notifications erased"
                 );
                 Ok(())
             }

@@ -8,10 +8,16 @@
 use std::sync::Arc;
 
 use everytime_common::grpc;
-use everytime_proto::community::v1::{self as pb, community_service_server::CommunityService};
+use everytime_proto::community::v1::{
+    self as pb, community_service_server::CommunityService, message_service_server::MessageService,
+    notification_service_server::NotificationService,
+};
 use tonic::{Request, Response, Status};
 
-use crate::{State, boards, comments, feeds, posts, reactions, reports};
+use crate::{
+    State, boards, comments, feeds, messages, nicknames::Token, notifications, posts, reactions,
+    reports,
+};
 
 /// `everytime.community.v1.CommunityService`.
 #[derive(Debug, Clone)]
@@ -209,5 +215,111 @@ impl CommunityService for CommunityApi {
     ) -> Result<Response<pb::GetWriteRestrictionResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(reports::get_write_restriction(&self.0, &caller, request).await)
+    }
+}
+
+/// `everytime.community.v1.MessageService`.
+#[derive(Debug, Clone)]
+pub struct MessageApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl MessageService for MessageApi {
+    async fn start_conversation(
+        &self,
+        request: Request<pb::StartConversationRequest>,
+    ) -> Result<Response<pb::StartConversationResponse>, Status> {
+        let token = Token::of(request.metadata());
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::start(&self.0, &caller, &token, request).await)
+    }
+
+    async fn list_conversations(
+        &self,
+        request: Request<pb::ListConversationsRequest>,
+    ) -> Result<Response<pb::ListConversationsResponse>, Status> {
+        let token = Token::of(request.metadata());
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::list(&self.0, &caller, &token, request).await)
+    }
+
+    async fn list_messages(
+        &self,
+        request: Request<pb::ListMessagesRequest>,
+    ) -> Result<Response<pb::ListMessagesResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::messages(&self.0, &caller, request).await)
+    }
+
+    async fn send_message(
+        &self,
+        request: Request<pb::SendMessageRequest>,
+    ) -> Result<Response<pb::SendMessageResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::send(&self.0, &caller, request).await)
+    }
+
+    async fn delete_conversation(
+        &self,
+        request: Request<pb::DeleteConversationRequest>,
+    ) -> Result<Response<pb::DeleteConversationResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::delete(&self.0, &caller, request).await)
+    }
+
+    async fn block_conversation(
+        &self,
+        request: Request<pb::BlockConversationRequest>,
+    ) -> Result<Response<pb::BlockConversationResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::block(&self.0, &caller, request).await)
+    }
+
+    async fn get_unread_message_count(
+        &self,
+        request: Request<pb::GetUnreadMessageCountRequest>,
+    ) -> Result<Response<pb::GetUnreadMessageCountResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(messages::unread_count(&self.0, &caller, request).await)
+    }
+}
+
+/// `everytime.community.v1.NotificationService`.
+#[derive(Debug, Clone)]
+pub struct NotificationApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl NotificationService for NotificationApi {
+    async fn list_notifications(
+        &self,
+        request: Request<pb::ListNotificationsRequest>,
+    ) -> Result<Response<pb::ListNotificationsResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(notifications::list(&self.0, &caller, request).await)
+    }
+
+    async fn get_unread_notification_count(
+        &self,
+        request: Request<pb::GetUnreadNotificationCountRequest>,
+    ) -> Result<Response<pb::GetUnreadNotificationCountResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(notifications::unread_count(&self.0, &caller, request).await)
+    }
+
+    async fn mark_notifications_read(
+        &self,
+        request: Request<pb::MarkNotificationsReadRequest>,
+    ) -> Result<Response<pb::MarkNotificationsReadResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(notifications::mark_read(&self.0, &caller, request).await)
+    }
+
+    type WatchNotificationsStream = notifications::NotificationStream;
+
+    async fn watch_notifications(
+        &self,
+        request: Request<pb::WatchNotificationsRequest>,
+    ) -> Result<Response<Self::WatchNotificationsStream>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(notifications::watch(&self.0, &caller, request).await)
     }
 }

@@ -9,9 +9,10 @@ use everytime_proto::community::v1 as pb;
 
 use crate::{
     State,
-    domain::{CommentContent, MAX_COMMENTS_PER_POST},
+    domain::{CommentContent, MAX_COMMENTS_PER_POST, NotificationKind, notice},
     error::{Error, Result},
     limits::{self, Write},
+    notifications::{self, Notice},
     posts,
     store::{
         comments::{self as store, CommentRow, NewComment},
@@ -37,13 +38,14 @@ pub async fn create(
     if count > MAX_COMMENTS_PER_POST {
         return Err(Error::TooManyComments);
     }
-    if let Some(parent_id) = request.parent_id {
-        match store::parent_is_top_level(&mut tx, parent_id, request.post_id).await? {
+    let parent = match request.parent_id {
+        Some(parent_id) => match store::parent(&mut tx, parent_id, request.post_id).await? {
             None => return Err(Error::UnknownParent),
-            Some(false) => return Err(Error::ReplyToReply),
-            Some(true) => {}
-        }
-    }
+            Some(parent) if !parent.top_level => return Err(Error::ReplyToReply),
+            Some(parent) => Some(parent),
+        },
+        None => None,
+    };
     // On an anonymous-only board comments are anonymous too, whatever
     // was asked, as in the app.
     let is_anonymous = request.anonymous || post.anonymous_only;
@@ -72,6 +74,21 @@ pub async fn create(
     )
     .await
     .on_constraint("comments_post_id_fkey", || Error::NotFound("post"))?;
+    let label = is_anonymous
+        .then(|| wire::comment_author(caller.user_id, true, number, &post).display_name);
+    notify(
+        &mut tx,
+        caller.user_id,
+        Written {
+            post_id: request.post_id,
+            comment_id: id,
+            post_author: post.author_id,
+            parent_author: parent.map(|parent| parent.author_id),
+            label: label.as_deref(),
+            content: content.as_str(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     let comment = wire::comment(
         CommentRow {
@@ -93,6 +110,51 @@ pub async fn create(
     Ok(pb::CreateCommentResponse {
         comment: Some(comment),
     })
+}
+
+/// A comment just written, as its notifications tell of it.
+struct Written<'a> {
+    post_id: i64,
+    comment_id: i64,
+    post_author: i64,
+    /// The parent's author, for a reply.
+    parent_author: Option<i64>,
+    /// How the post shows an anonymous commenter (익명3).
+    label: Option<&'a str>,
+    content: &'a str,
+}
+
+/// Tells the parent comment's author of a reply (`reply`) and the post's
+/// author of a comment (`comment`): once each, the parent's author first,
+/// never the commenter themselves.
+async fn notify(tx: &mut sqlx::PgConnection, commenter: i64, written: Written<'_>) -> Result<()> {
+    let at = |kind, text| Notice {
+        kind,
+        text,
+        post_id: Some(written.post_id),
+        comment_id: Some(written.comment_id),
+    };
+    if let Some(parent_author) = written.parent_author {
+        let text = notice::reply(written.label, written.content);
+        notifications::record(
+            tx,
+            parent_author,
+            commenter,
+            at(NotificationKind::Reply, text),
+        )
+        .await?;
+        if parent_author == written.post_author {
+            return Ok(());
+        }
+    }
+    let text = notice::comment(written.label, written.content);
+    notifications::record(
+        tx,
+        written.post_author,
+        commenter,
+        at(NotificationKind::Comment, text),
+    )
+    .await
 }
 
 /// Deletes the caller's own comment.

@@ -68,6 +68,8 @@ pub struct WriteLimits {
     pub boards: WriteLimit,
     /// Reports (신고) per user: 10 a day (`WRITE_LIMIT_REPORTS_PER_DAY`).
     pub reports: WriteLimit,
+    /// 쪽지 per user: 20 a minute (`WRITE_LIMIT_MESSAGES_PER_MINUTE`).
+    pub messages: WriteLimit,
 }
 
 impl WriteLimits {
@@ -108,6 +110,10 @@ impl Default for WriteLimits {
             reports: WriteLimit {
                 max: 10,
                 window: Self::DAY,
+            },
+            messages: WriteLimit {
+                max: 20,
+                window: Self::MINUTE,
             },
         }
     }
@@ -315,6 +321,22 @@ impl CommentContent {
     }
 }
 
+/// A 쪽지: 1–1,000 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageContent(String);
+
+impl MessageContent {
+    /// Validates a message.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        validate::text("content", value, 1, 1000).map(MessageContent)
+    }
+
+    /// The message.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What to search for: 2–50 characters (the API's `q`).
 ///
 /// Two is the floor because search matches character bigrams: a single
@@ -394,6 +416,115 @@ impl std::fmt::Display for Season {
     }
 }
 
+/// How a conversation's other side is named when the origin was anonymous.
+pub const ANONYMOUS_COUNTERPART: &str = "익명";
+/// How a conversation's other side is named once they left (or when auth
+/// does not know them).
+pub const UNKNOWN_COUNTERPART: &str = "(알 수 없음)";
+
+/// How many characters of a comment, title or 쪽지 a notification quotes.
+pub const NOTIFICATION_QUOTE: usize = 40;
+
+/// What a notification is about (`notifications.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotificationKind {
+    /// A comment on the recipient's post.
+    Comment,
+    /// A reply to the recipient's comment.
+    Reply,
+    /// The recipient's post reached HOT.
+    Hot,
+    /// The recipient's post or comment was blinded.
+    Blinded,
+    /// A new 쪽지.
+    Message,
+    /// Someone asked to be the recipient's friend.
+    FriendRequest,
+}
+
+impl NotificationKind {
+    /// The stored and sent name.
+    pub fn name(self) -> &'static str {
+        match self {
+            NotificationKind::Comment => "comment",
+            NotificationKind::Reply => "reply",
+            NotificationKind::Hot => "hot",
+            NotificationKind::Blinded => "blinded",
+            NotificationKind::Message => "message",
+            NotificationKind::FriendRequest => "friend_request",
+        }
+    }
+}
+
+/// The texts of notifications, worded as the app words them. A commenter
+/// is named only as the post shows them (`익명3`, `익명(글쓴이)`); named
+/// commenters are not named (community keeps no nicknames): the post shows
+/// who wrote.
+pub mod notice {
+    use super::{NOTIFICATION_QUOTE, preview};
+
+    fn quote(text: &str) -> String {
+        let cut = preview(text, NOTIFICATION_QUOTE);
+        if cut.chars().count() < text.chars().count() {
+            format!("{cut}…")
+        } else {
+            cut
+        }
+    }
+
+    fn by(label: Option<&str>, content: &str) -> String {
+        match label {
+            Some(label) => format!("{label}: {}", quote(content)),
+            None => quote(content),
+        }
+    }
+
+    /// A comment on the recipient's post; `label` is the anonymous
+    /// commenter's name on the post.
+    pub fn comment(label: Option<&str>, content: &str) -> String {
+        format!("새로운 댓글이 달렸어요: {}", by(label, content))
+    }
+
+    /// A reply to the recipient's comment.
+    pub fn reply(label: Option<&str>, content: &str) -> String {
+        format!("새로운 대댓글이 달렸어요: {}", by(label, content))
+    }
+
+    /// The recipient's post reached HOT.
+    pub fn hot(title: &str) -> String {
+        format!("내 글이 HOT게시물로 선정되었어요: {}", quote(title))
+    }
+
+    /// The recipient's post was blinded.
+    pub fn blinded_post(title: &str) -> String {
+        format!(
+            "신고가 누적되어 내 글이 블라인드 처리되었어요: {}",
+            quote(title)
+        )
+    }
+
+    /// The recipient's comment was blinded.
+    pub fn blinded_comment(content: &str) -> String {
+        format!(
+            "신고가 누적되어 내 댓글이 블라인드 처리되었어요: {}",
+            quote(content)
+        )
+    }
+
+    /// A new 쪽지.
+    pub fn message(content: &str) -> String {
+        format!("새로운 쪽지가 도착했어요: {}", quote(content))
+    }
+
+    /// A friend request; `nickname` when the request named its sender.
+    pub fn friend_request(nickname: Option<&str>) -> String {
+        match nickname {
+            Some(nickname) => format!("{nickname}님이 친구 신청을 보냈어요"),
+            None => "새로운 친구 신청이 왔어요".to_owned(),
+        }
+    }
+}
+
 /// The first `max` characters of `text` (what `left(text, max)` cuts in
 /// the database); lists cut [`PREVIEW_CHARACTERS`].
 pub fn preview(text: &str, max: usize) -> String {
@@ -466,6 +597,41 @@ mod tests {
         assert!(PostContent::parse("    ").is_err());
         // White space around the limit does not count.
         assert!(PostContent::parse(&format!("  {}  ", "내".repeat(10_000))).is_ok());
+    }
+
+    #[test]
+    fn message_content_is_1_to_1000_characters() {
+        assert!(MessageContent::parse(&"쪽".repeat(1000)).is_ok());
+        assert_eq!(
+            MessageContent::parse(&"쪽".repeat(1001)).unwrap_err().field,
+            "content"
+        );
+        assert!(MessageContent::parse("\n ").is_err());
+        assert_eq!(MessageContent::parse(" 안녕 ").unwrap().as_str(), "안녕");
+    }
+
+    #[test]
+    fn notification_texts_name_anonymous_commenters_as_on_the_post_and_quote_briefly() {
+        assert_eq!(
+            notice::comment(Some("익명3"), "좋은 글"),
+            "새로운 댓글이 달렸어요: 익명3: 좋은 글"
+        );
+        assert_eq!(
+            notice::comment(None, "좋은 글"),
+            "새로운 댓글이 달렸어요: 좋은 글"
+        );
+        let long = "가".repeat(NOTIFICATION_QUOTE + 5);
+        assert_eq!(
+            notice::message(&long),
+            format!(
+                "새로운 쪽지가 도착했어요: {}…",
+                "가".repeat(NOTIFICATION_QUOTE)
+            )
+        );
+        assert_eq!(
+            notice::friend_request(Some("철수")),
+            "철수님이 친구 신청을 보냈어요"
+        );
     }
 
     #[test]

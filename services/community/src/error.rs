@@ -67,6 +67,15 @@ pub enum Error {
         /// When the next one would pass.
         retry_after: Duration,
     },
+    /// A 쪽지 to oneself (the post or comment is the caller's own).
+    #[error("message to oneself")]
+    MessageToSelf(&'static str),
+    /// The conversation is blocked: no more messages either way.
+    #[error("conversation blocked")]
+    Blocked,
+    /// Another service this answer needs could not be reached.
+    #[error("{0} unavailable")]
+    Unavailable(&'static str, #[source] tonic::Status),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
@@ -167,6 +176,18 @@ impl From<Error> for Status {
                 ),
                 retry_after,
             ),
+            Error::MessageToSelf(field) => grpc::field_status(
+                Code::InvalidArgument,
+                "message_to_self",
+                field,
+                "is your own; you cannot send a message to yourself",
+            ),
+            Error::Blocked => grpc::status(
+                Code::PermissionDenied,
+                "blocked",
+                "this conversation is blocked; no more messages can be sent in it",
+            ),
+            Error::Unavailable(what, status) => grpc::unavailable(what, status),
             Error::Database(error) => everytime_common::db::error_status(error),
         }
     }

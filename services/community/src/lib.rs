@@ -1,4 +1,5 @@
-//! The community service: per-school boards, posts, comments, 공감, scraps, HOT and BEST, search.
+//! The community service: per-school boards, posts, comments, 공감, scraps,
+//! HOT and BEST, search, 신고, 쪽지 and 알림.
 //!
 //! It owns the `community` schema. Authors and schools are plain ids from
 //! the verified access token; everything is scoped to the caller's school,
@@ -19,7 +20,11 @@
 //! - one module per use case, holding its rules: [`boards`], [`posts`],
 //!   [`comments`] (replies, 익명N numbering), [`reactions`] (공감, scraps),
 //!   [`feeds`] (a board's posts, HOT, BEST, search, the caller's lists),
-//!   [`limits`] (the per-user write limits the others call);
+//!   [`reports`] (신고, blinding, the write restriction), [`messages`]
+//!   (쪽지), [`notifications`] (알림 and their live stream), [`accounts`]
+//!   and [`friends`] (what other services' events cause), [`limits`] (the
+//!   per-user write limits the others call), [`nicknames`] (auth's names
+//!   for named 쪽지 counterparts);
 //! - [`wire`]: rows → protobuf messages, and how authors are named;
 //! - [`domain`]: validated newtypes and every limit and threshold, once;
 //! - [`paging`]: the scopes cursors are bound to and how times ride in
@@ -44,6 +49,9 @@ pub mod domain;
 pub mod error;
 pub mod feeds;
 pub mod limits;
+pub mod messages;
+pub mod nicknames;
+pub mod notifications;
 pub mod paging;
 pub mod posts;
 pub mod reactions;
@@ -61,8 +69,12 @@ use everytime_common::{
     service::{self, DataService, Served},
 };
 use everytime_proto::{
-    auth::v1::event_service_client::EventServiceClient,
-    community::v1::community_service_server::CommunityServiceServer,
+    auth::v1::{event_service_client::EventServiceClient, user_service_client::UserServiceClient},
+    community::v1::{
+        community_service_server::CommunityServiceServer,
+        message_service_server::MessageServiceServer,
+        notification_service_server::NotificationServiceServer,
+    },
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -77,7 +89,11 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub const SCHEMA: &str = "community";
 
 /// The services reported by `grpc.health.v1`.
-pub const HEALTH_SERVICES: &[&str] = &["everytime.community.v1.CommunityService"];
+pub const HEALTH_SERVICES: &[&str] = &[
+    "everytime.community.v1.CommunityService",
+    "everytime.community.v1.MessageService",
+    "everytime.community.v1.NotificationService",
+];
 
 /// Every RPC needs a token.
 pub const PUBLIC_METHODS: &[&str] = &[];
@@ -168,6 +184,10 @@ fn write_limits_from_env() -> Result<WriteLimits, ConfigError> {
             max: count_or("WRITE_LIMIT_REPORTS_PER_DAY", defaults.reports.max)?,
             window: WriteLimits::DAY,
         },
+        messages: WriteLimit {
+            max: count_or("WRITE_LIMIT_MESSAGES_PER_MINUTE", defaults.messages.max)?,
+            window: WriteLimits::MINUTE,
+        },
     })
 }
 
@@ -200,6 +220,10 @@ pub struct State {
     pub write_limits: WriteLimits,
     /// How many different users' reports blind an item.
     pub reports_to_blind: u32,
+    /// Names the other side of named 쪽지 conversations.
+    pub nicknames: nicknames::Nicknames,
+    /// Wakes the open notification streams.
+    pub notification_hub: Arc<notifications::NotificationHub>,
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
@@ -213,6 +237,15 @@ pub async fn serve(
     let write_limits = config.write_limits;
     let reports_to_blind = config.reports_to_blind;
     let auth = grpc::channel(&config.service.auth_url, config.service.grpc_timeout)?;
+    let notification_hub = Arc::new(notifications::NotificationHub::default());
+    let shutdown = {
+        // Open notification streams end as the server starts draining.
+        let hub = notification_hub.clone();
+        async move {
+            shutdown.await;
+            hub.close();
+        }
+    };
     service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
         // Deleted users' scraps go when auth says so, also for what
         // happened while this service was down.
@@ -220,23 +253,28 @@ pub async fn serve(
             events::Consumer {
                 name: accounts::CONSUMER,
                 pool: pool.clone(),
-                source: events::AuthEvents(EventServiceClient::new(auth)),
+                source: events::AuthEvents(EventServiceClient::new(auth.clone())),
                 handler: Arc::new(accounts::AccountEvents),
             }
             .run(),
         );
+        let listen = tokio::spawn(notification_hub.clone().listen(pool.clone()));
         let state = Arc::new(State {
             pool,
             cursors,
             write_limits,
             reports_to_blind,
+            nicknames: nicknames::Nicknames(UserServiceClient::new(auth)),
+            notification_hub,
         });
-        Ok(
-            Served::from(Routes::new(CommunityServiceServer::new(api::CommunityApi(
-                state,
-            ))))
-            .with_background(consumer),
-        )
+        let routes = Routes::new(CommunityServiceServer::new(api::CommunityApi(
+            state.clone(),
+        )))
+        .add_service(MessageServiceServer::new(api::MessageApi(state.clone())))
+        .add_service(NotificationServiceServer::new(api::NotificationApi(state)));
+        Ok(Served::from(routes)
+            .with_background(consumer)
+            .with_background(listen))
     })
     .await
 }

@@ -1,6 +1,6 @@
 //! Per-user write limits: at most one post per board every 30 seconds, 10
 //! comments and 30 likes (of posts and comments together) a minute and 3
-//! boards a day, by default ([`WriteLimits`]); over one, `RESOURCE_EXHAUSTED`
+//! boards a day, 10 reports a day and 20 쪽지 a minute, by default ([`WriteLimits`]); over one, `RESOURCE_EXHAUSTED`
 //! with the delay until the next write would pass (`429 too_fast` with
 //! `Retry-After` at the gateway).
 //!
@@ -39,6 +39,8 @@ pub enum Write {
     Board,
     /// A report (신고) of a post or comment.
     Report,
+    /// A 쪽지.
+    Message,
 }
 
 impl Write {
@@ -50,6 +52,7 @@ impl Write {
             Write::Like => "like",
             Write::Board => "board",
             Write::Report => "report",
+            Write::Message => "message",
         }
     }
 
@@ -58,7 +61,7 @@ impl Write {
     fn scope(self) -> i64 {
         match self {
             Write::Post { board_id } => board_id,
-            Write::Comment | Write::Like | Write::Board | Write::Report => 0,
+            Write::Comment | Write::Like | Write::Board | Write::Report | Write::Message => 0,
         }
     }
 
@@ -70,6 +73,7 @@ impl Write {
             Write::Like => "likes",
             Write::Board => "boards",
             Write::Report => "reports",
+            Write::Message => "messages",
         }
     }
 
@@ -80,6 +84,7 @@ impl Write {
             Write::Like => limits.likes,
             Write::Board => limits.boards,
             Write::Report => limits.reports,
+            Write::Message => limits.messages,
         }
     }
 }

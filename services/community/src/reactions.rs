@@ -8,11 +8,12 @@ use everytime_proto::community::v1 as pb;
 
 use crate::{
     State,
-    domain::HOT_LIKES,
+    domain::{HOT_LIKES, NotificationKind, notice},
     error::{Error, Result},
     limits::{self, Write},
+    notifications::{self, Notice},
     posts,
-    store::{comments::comment_owner, reactions as store},
+    store::{comments::comment_owner, notifications as notification_store, reactions as store},
 };
 
 /// Likes a post of someone else; its first [`HOT_LIKES`]th like puts it on HOT.
@@ -36,6 +37,19 @@ pub async fn like_post(
         return Err(Error::AlreadyLiked);
     }
     let like_count = store::add_post_like(&mut tx, post_id, HOT_LIKES).await?;
+    if like_count == i64::from(HOT_LIKES) {
+        // Likes are never taken back, so this is the one like that puts
+        // the post on HOT: its author hears of it once.
+        let title = notification_store::post_title(&mut tx, post_id).await?;
+        let text = notice::hot(&title);
+        let hot = Notice {
+            kind: NotificationKind::Hot,
+            text,
+            post_id: Some(post_id),
+            comment_id: None,
+        };
+        notifications::record(&mut tx, post.author_id, caller.user_id, hot).await?;
+    }
     tx.commit().await?;
     Ok(pb::LikePostResponse {
         like_count,

@@ -17,12 +17,14 @@ use everytime_proto::community::v1 as pb;
 use crate::{
     State,
     domain::{
-        BLIND_WINDOW, PREVIEW_CHARACTERS, RESTRICTION, ReportReason, ReportedKind, restricted_until,
+        BLIND_WINDOW, NotificationKind, PREVIEW_CHARACTERS, RESTRICTION, ReportReason,
+        ReportedKind, notice, restricted_until,
     },
     error::{Error, Result},
     limits::{self, Write},
+    notifications::{self, Notice},
     posts,
-    store::{comments::comment_owner, reports as store},
+    store::{comments::comment_owner, notifications as notification_store, reports as store},
 };
 
 /// `ReportPost`.
@@ -107,10 +109,23 @@ async fn record(
     )
     .await?;
     if !blinded && count >= reports_to_blind(state) {
-        match item.kind {
-            ReportedKind::Post => store::blind_post(tx, item.id).await?,
-            ReportedKind::Comment => store::blind_comment(tx, item.id).await?,
-        }
+        let text = match item.kind {
+            ReportedKind::Post => {
+                store::blind_post(tx, item.id).await?;
+                notice::blinded_post(&notification_store::post_title(tx, item.id).await?)
+            }
+            ReportedKind::Comment => {
+                store::blind_comment(tx, item.id).await?;
+                notice::blinded_comment(&notification_store::comment_content(tx, item.id).await?)
+            }
+        };
+        let blinded = Notice {
+            kind: NotificationKind::Blinded,
+            text,
+            post_id: Some(item.post_id),
+            comment_id: (item.kind == ReportedKind::Comment).then_some(item.id),
+        };
+        notifications::record(tx, item.author_id, caller.user_id, blinded).await?;
         tracing::info!(kind, id = item.id, reports = count, "blinded by reports");
     }
     Ok(())

@@ -78,17 +78,25 @@ pub async fn add_comment_to_post(db: &mut PgConnection, post_id: i64) -> sqlx::R
     .await
 }
 
-/// Whether a comment of the post is live and top-level: `None` when there
-/// is no live comment with this id on the post.
+/// A reply's parent: whether it is top-level, and whose it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent {
+    pub top_level: bool,
+    pub author_id: i64,
+}
+
+/// A live comment of the post as a reply's parent: `None` when there is
+/// no live comment with this id on the post.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn parent_is_top_level(
+pub async fn parent(
     db: &mut PgConnection,
     comment_id: i64,
     post_id: i64,
-) -> sqlx::Result<Option<bool>> {
-    sqlx::query_scalar!(
+) -> sqlx::Result<Option<Parent>> {
+    sqlx::query_as!(
+        Parent,
         r#"
-        select parent_id is null as "top_level!"
+        select parent_id is null as "top_level!", author_id
         from comments
         where id = $1 and post_id = $2 and deleted_at is null
         "#,

@@ -13,6 +13,8 @@ pub mod boards;
 pub mod comments;
 pub mod feeds;
 pub mod limits;
+pub mod messages;
+pub mod notifications;
 pub mod posts;
 pub mod reactions;
 pub mod reports;

@@ -168,6 +168,17 @@ async fn health_openapi_and_jwks_are_public() {
         ("get", "/api/v1/me/grades"),
         ("put", "/api/v1/me/grades/target"),
         ("post", "/api/v1/me/grades/{semester}/from-timetable"),
+        ("post", "/api/v1/messages"),
+        ("get", "/api/v1/messages"),
+        ("get", "/api/v1/messages/{conversation_id}"),
+        ("post", "/api/v1/messages/{conversation_id}"),
+        ("delete", "/api/v1/messages/{conversation_id}"),
+        ("post", "/api/v1/messages/{conversation_id}/block"),
+        ("get", "/api/v1/messages/unread-count"),
+        ("get", "/api/v1/notifications"),
+        ("get", "/api/v1/notifications/unread-count"),
+        ("post", "/api/v1/notifications/read"),
+        ("get", "/api/v1/notifications/stream"),
     ];
     for (method, path) in endpoints {
         assert!(

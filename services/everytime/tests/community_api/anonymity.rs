@@ -9,7 +9,7 @@ use crate::{Community, id, ids, keys, pool, stack_with_database};
 /// The writer's user id in the anonymity scan: long enough that no other
 /// id, count or time in a response can equal or contain it by chance, so
 /// finding it anywhere in one is a leak.
-const WRITER_ID: i64 = 73_400_320_017;
+pub(crate) const WRITER_ID: i64 = 73_400_320_017;
 
 /// Every number anywhere in `value`, with the key it sits under.
 fn numbers<'a>(value: &'a Value, key: &'a str, found: &mut Vec<(&'a str, i64)>) {
@@ -26,7 +26,7 @@ fn numbers<'a>(value: &'a Value, key: &'a str, found: &mut Vec<(&'a str, i64)>) 
 /// What in `body` (a reply's JSON, `text` as sent) would tell who `writer`
 /// is: their username, nickname or id (as a number under any key, or as
 /// text anywhere), or a key that carries ids. `None` when nothing does.
-fn revealed(text: &str, body: &Value, writer: &Session) -> Option<String> {
+pub(crate) fn revealed(text: &str, body: &Value, writer: &Session) -> Option<String> {
     let username = writer.user["username"].as_str().unwrap_or("?");
     let nickname = writer.user["nickname"].as_str().unwrap_or("?");
     for secret in [

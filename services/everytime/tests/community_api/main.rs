@@ -15,6 +15,8 @@ mod boards;
 mod comments;
 mod contract;
 mod feeds;
+mod messages;
+mod notifications;
 mod posts;
 mod reactions;
 mod reports;

@@ -305,6 +305,33 @@ async fn three_blindings_in_30_days_stop_posts_and_comments_for_7_days() {
         .comment(&author.token, other, "댓글", true, None)
         .await
         .assert_problem(403, "write_restricted");
+    stack
+        .post(
+            "/api/v1/messages",
+            Some(&author.token),
+            json!({"post_id": other, "content": "쪽지"}),
+        )
+        .await
+        .assert_problem(403, "write_restricted");
+    // Each blinding told the author, once, and never a reporter.
+    let told = stack
+        .get("/api/v1/notifications", Some(&author.token))
+        .await;
+    let blinded: Vec<&Value> = told.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|item| item["kind"] == "blinded")
+        .collect();
+    assert_eq!(blinded.len(), 3, "{}", told.text);
+    assert!(blinded.iter().all(|item| {
+        item["text"] == "신고가 누적되어 내 글이 블라인드 처리되었어요: 도배"
+            && item["comment_id"].is_null()
+    }));
+    let reporter = stack
+        .get("/api/v1/notifications", Some(&crowd[0].token))
+        .await;
+    assert_eq!(reporter.body["items"], json!([]), "{}", reporter.text);
     // Likes and reports are not writing.
     let liked = stack
         .put(
