@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "everytime/timetable/v1/timetable.proto",
     "everytime/timetable/v1/grades.proto",
     "everytime/timetable/v1/reviews.proto",
+    "everytime/timetable/v1/events.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

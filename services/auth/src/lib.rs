@@ -310,7 +310,7 @@ pub async fn serve(
     let purge = tokio::spawn(purge_sign_in_failures(pool.clone(), config.limits.clone()));
     let listen = tokio::spawn({
         let (state, pool) = (state.clone(), pool.clone());
-        async move { state.events.listen(pool).await }
+        async move { events::listen(&state.events, pool).await }
     });
     let state_for_shutdown = state.clone();
     let follow = tokio::spawn({

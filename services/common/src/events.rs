@@ -1,6 +1,7 @@
 //! The event channel's durable consumer: a service that must act on what
-//! happened in auth (a user deleted) follows auth's outbox
-//! (`EventService/WatchEvents`) and applies each event in its own database.
+//! happened in another (auth: a user deleted; timetable: a friend request)
+//! follows that service's outbox (its `EventService/WatchEvents`) and
+//! applies each event in its own database.
 //!
 //! Guarantees, and how they hold:
 //!
@@ -26,14 +27,16 @@
 //!   (`AcknowledgeEvents`); auth keeps account events until every durable
 //!   consumer has passed them.
 //!
-//! The transport is a [`Source`], today auth's gRPC stream: a broker such as
-//! NATS JetStream or Kafka would be another `Source` (a durable subscription
-//! whose acknowledgement is the position), with the handlers unchanged.
+//! The transport is a [`Source`], today a service's gRPC stream
+//! ([`AuthEvents`], [`TimetableEvents`]): a broker such as NATS JetStream or
+//! Kafka would be another `Source` (a durable subscription whose
+//! acknowledgement is the position), with the handlers unchanged.
 
 use std::{sync::Arc, time::Duration};
 
-use everytime_proto::auth::v1::{
-    self as pb, event_service_client::EventServiceClient, watch_events_response::Event,
+use everytime_proto::{
+    auth::v1::{self as pb, event_service_client::EventServiceClient},
+    timetable::v1::{self as timetable_pb, friend_event_service_client::FriendEventServiceClient},
 };
 use futures::StreamExt;
 use sqlx::{PgConnection, PgPool};
@@ -51,28 +54,67 @@ const MAX_RECONNECT_BACKOFF: Duration = Duration::from_secs(2);
 /// Why a handler could not apply an event (any error of the service's).
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 
+/// One delivered event: its position in the source, and what happened
+/// (`None` for a kind this build cannot read: it only moves the position).
+pub trait Envelope: Send + Sync + 'static {
+    /// What happened.
+    type Event: Send + Sync + 'static;
+    /// The event's position in its source.
+    fn position(&self) -> i64;
+    /// What happened, if this build can read it.
+    fn event(&self) -> Option<&Self::Event>;
+}
+
+impl Envelope for pb::WatchEventsResponse {
+    type Event = pb::watch_events_response::Event;
+
+    fn position(&self) -> i64 {
+        self.position
+    }
+
+    fn event(&self) -> Option<&Self::Event> {
+        self.event.as_ref()
+    }
+}
+
+impl Envelope for timetable_pb::WatchFriendEventsResponse {
+    type Event = timetable_pb::watch_friend_events_response::Event;
+
+    fn position(&self) -> i64 {
+        self.position
+    }
+
+    fn event(&self) -> Option<&Self::Event> {
+        self.event.as_ref()
+    }
+}
+
 /// What a service does with an event, inside the transaction that also
 /// moves its position.
 #[async_trait::async_trait]
 pub trait Handler: Send + Sync + 'static {
+    /// The events it applies.
+    type Event: Send + Sync + 'static;
     /// Applies `event` in `tx`. An error rolls the transaction back, so the
     /// try leaves nothing behind, and the event is tried again later.
-    async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError>;
+    async fn apply(&self, tx: &mut PgConnection, event: &Self::Event) -> Result<(), HandlerError>;
 }
 
 /// Where events come from, and where the consumer's progress is reported.
 #[async_trait::async_trait]
 pub trait Source: Send + Sync + 'static {
+    /// What it delivers.
+    type Envelope: Envelope;
     /// The events after `position`, in order, then new ones as they come;
     /// `Err` when the source cannot be reached.
-    async fn subscribe(&self, position: i64) -> Result<EventStream, tonic::Status>;
+    async fn subscribe(&self, position: i64) -> Result<EventStream<Self::Envelope>, tonic::Status>;
     /// Reports that every event up to `position` is applied.
     async fn acknowledge(&self, consumer: &str, position: i64) -> Result<(), tonic::Status>;
 }
 
 /// A stream of events; an `Err` item ends it (the consumer reconnects).
-pub type EventStream =
-    futures::stream::BoxStream<'static, Result<pb::WatchEventsResponse, tonic::Status>>;
+pub type EventStream<E = pb::WatchEventsResponse> =
+    futures::stream::BoxStream<'static, Result<E, tonic::Status>>;
 
 /// auth's `EventService` as a [`Source`].
 #[derive(Debug, Clone)]
@@ -80,6 +122,8 @@ pub struct AuthEvents(pub EventServiceClient<Channel>);
 
 #[async_trait::async_trait]
 impl Source for AuthEvents {
+    type Envelope = pb::WatchEventsResponse;
+
     async fn subscribe(&self, position: i64) -> Result<EventStream, tonic::Status> {
         let mut client = self.0.clone();
         Ok(client
@@ -103,13 +147,49 @@ impl Source for AuthEvents {
     }
 }
 
+/// timetable's `FriendEventService` as a [`Source`].
+#[derive(Debug, Clone)]
+pub struct TimetableEvents(pub FriendEventServiceClient<Channel>);
+
+#[async_trait::async_trait]
+impl Source for TimetableEvents {
+    type Envelope = timetable_pb::WatchFriendEventsResponse;
+
+    async fn subscribe(&self, position: i64) -> Result<EventStream<Self::Envelope>, tonic::Status> {
+        let mut client = self.0.clone();
+        Ok(client
+            .watch_friend_events(timetable_pb::WatchFriendEventsRequest {
+                after_position: position,
+            })
+            .await?
+            .into_inner()
+            .boxed())
+    }
+
+    async fn acknowledge(&self, consumer: &str, position: i64) -> Result<(), tonic::Status> {
+        let mut client = self.0.clone();
+        client
+            .acknowledge_friend_events(timetable_pb::AcknowledgeFriendEventsRequest {
+                consumer: consumer.to_owned(),
+                position,
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// The event type a [`Source`] delivers.
+pub type SourceEvent<S> = <<S as Source>::Envelope as Envelope>::Event;
+
 /// A durable consumer of one source.
-pub struct Consumer<S> {
-    /// The consumer's name at the source, and its row in `event_positions`.
+pub struct Consumer<S: Source> {
+    /// The consumer's name at the source.
     pub name: &'static str,
+    /// Its row in `event_positions` (one per source a service follows).
+    pub position_key: &'static str,
     pub pool: PgPool,
     pub source: S,
-    pub handler: Arc<dyn Handler>,
+    pub handler: Arc<dyn Handler<Event = SourceEvent<S>>>,
 }
 
 impl<S: Source> Consumer<S> {
@@ -121,7 +201,7 @@ impl<S: Source> Consumer<S> {
     pub async fn run(self) {
         let mut backoff = Duration::from_millis(50);
         let mut position = loop {
-            match stored_position(&self.pool, self.name).await {
+            match stored_position(&self.pool, self.position_key).await {
                 Ok(position) => break position,
                 Err(error) => {
                     tracing::warn!(consumer = self.name, %error, "cannot read the event position");
@@ -154,7 +234,7 @@ impl<S: Source> Consumer<S> {
                         return Ok(());
                     };
                     self.apply_until_done(&event).await;
-                    *position = (*position).max(event.position);
+                    *position = (*position).max(event.position());
                 }
                 _ = tick.tick() => {
                     if acknowledged != Some(*position) {
@@ -170,23 +250,23 @@ impl<S: Source> Consumer<S> {
 
     /// Applies one event, retrying with back-off until it is applied (or
     /// found applied already).
-    async fn apply_until_done(&self, event: &pb::WatchEventsResponse) {
+    async fn apply_until_done(&self, event: &S::Envelope) {
         let mut backoff = Duration::from_millis(100);
         loop {
-            match apply_once(&self.pool, self.name, self.handler.as_ref(), event).await {
+            match apply_once(&self.pool, self.position_key, self.handler.as_ref(), event).await {
                 Ok(applied) => {
                     if applied {
-                        metrics::gauge!("events_position", "consumer" => self.name)
-                            .set(event.position as f64);
+                        metrics::gauge!("events_position", "consumer" => self.position_key)
+                            .set(event.position() as f64);
                     }
                     return;
                 }
                 Err(error) => {
-                    metrics::counter!("events_apply_failures_total", "consumer" => self.name)
+                    metrics::counter!("events_apply_failures_total", "consumer" => self.position_key)
                         .increment(1);
                     tracing::warn!(
-                        consumer = self.name,
-                        position = event.position,
+                        consumer = self.position_key,
+                        position = event.position(),
                         %error,
                         retry_in_ms = backoff.as_millis() as u64,
                         "cannot apply an event; it is retried, and nothing after it is applied until it is"
@@ -199,7 +279,8 @@ impl<S: Source> Consumer<S> {
     }
 }
 
-/// The consumer's stored position (0 before its first event).
+/// The stored position of the consumer's row `consumer` (0 before its
+/// first event).
 pub async fn stored_position(pool: &PgPool, consumer: &str) -> Result<i64, sqlx::Error> {
     sqlx::query(
         "insert into event_positions (source, position) values ($1, 0) on conflict do nothing",
@@ -216,11 +297,11 @@ pub async fn stored_position(pool: &PgPool, consumer: &str) -> Result<i64, sqlx:
 /// Applies `event` and moves the position past it in one transaction;
 /// `false` when the position was past it already (another replica, or a
 /// repeat). Events this build cannot read only move the position.
-pub async fn apply_once(
+pub async fn apply_once<E: Envelope>(
     pool: &PgPool,
     consumer: &str,
-    handler: &dyn Handler,
-    event: &pb::WatchEventsResponse,
+    handler: &dyn Handler<Event = E::Event>,
+    event: &E,
 ) -> Result<bool, HandlerError> {
     let mut tx = pool.begin().await?;
     let position: i64 =
@@ -228,15 +309,15 @@ pub async fn apply_once(
             .bind(consumer)
             .fetch_one(&mut *tx)
             .await?;
-    if event.position <= position {
+    if event.position() <= position {
         return Ok(false);
     }
-    if let Some(body) = &event.event {
+    if let Some(body) = event.event() {
         handler.apply(&mut tx, body).await?;
     }
     sqlx::query("update event_positions set position = $2 where source = $1")
         .bind(consumer)
-        .bind(event.position)
+        .bind(event.position())
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

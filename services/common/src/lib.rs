@@ -53,6 +53,8 @@ pub mod db;
 #[cfg(feature = "db")]
 pub mod events;
 #[cfg(feature = "db")]
+pub mod outbox;
+#[cfg(feature = "db")]
 pub mod service;
 
 /// Resolves when the process is asked to stop (SIGTERM, SIGINT or Ctrl-C).

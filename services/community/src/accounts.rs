@@ -28,6 +28,8 @@ pub struct AccountEvents;
 
 #[async_trait::async_trait]
 impl Handler for AccountEvents {
+    type Event = Event;
+
     async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError> {
         match event {
             Event::UserDeleted(deleted) => {

@@ -7,17 +7,14 @@
 
 use std::sync::Arc;
 
-use everytime_common::grpc;
+use everytime_common::grpc::{self, users::Token};
 use everytime_proto::community::v1::{
     self as pb, community_service_server::CommunityService, message_service_server::MessageService,
     notification_service_server::NotificationService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::{
-    State, boards, comments, feeds, messages, nicknames::Token, notifications, posts, reactions,
-    reports,
-};
+use crate::{State, boards, comments, feeds, messages, notifications, posts, reactions, reports};
 
 /// `everytime.community.v1.CommunityService`.
 #[derive(Debug, Clone)]

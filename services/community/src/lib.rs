@@ -23,8 +23,7 @@
 //!   [`reports`] (신고, blinding, the write restriction), [`messages`]
 //!   (쪽지), [`notifications`] (알림 and their live stream), [`accounts`]
 //!   and [`friends`] (what other services' events cause), [`limits`] (the
-//!   per-user write limits the others call), [`nicknames`] (auth's names
-//!   for named 쪽지 counterparts);
+//!   per-user write limits the others call);
 //! - [`wire`]: rows → protobuf messages, and how authors are named;
 //! - [`domain`]: validated newtypes and every limit and threshold, once;
 //! - [`paging`]: the scopes cursors are bound to and how times ride in
@@ -48,9 +47,9 @@ pub mod comments;
 pub mod domain;
 pub mod error;
 pub mod feeds;
+pub mod friends;
 pub mod limits;
 pub mod messages;
-pub mod nicknames;
 pub mod notifications;
 pub mod paging;
 pub mod posts;
@@ -75,6 +74,7 @@ use everytime_proto::{
         message_service_server::MessageServiceServer,
         notification_service_server::NotificationServiceServer,
     },
+    timetable::v1::friend_event_service_client::FriendEventServiceClient,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -109,6 +109,9 @@ const SERVICE: DataService = DataService {
 /// The prefix of this service's own variables.
 pub const ENV_PREFIX: &str = "COMMUNITY";
 
+/// Where the timetable service is unless `TIMETABLE_URL` says otherwise.
+pub const DEFAULT_TIMETABLE_URL: &str = "http://127.0.0.1:50053";
+
 /// Everything the service is configured with: what every data service
 /// reads (its own database variable is `COMMUNITY_DATABASE_URL`), and the
 /// per-user write limits.
@@ -121,6 +124,9 @@ pub struct Config {
     /// How many different users' reports blind a post or comment
     /// (`REPORTS_TO_BLIND`, default 5).
     pub reports_to_blind: u32,
+    /// The timetable service, whose friend events become notifications
+    /// (`TIMETABLE_URL`, default `http://127.0.0.1:50053`).
+    pub timetable_url: String,
 }
 
 impl Config {
@@ -131,6 +137,7 @@ impl Config {
             service: ServiceConfig::new(database_url, auth_url),
             write_limits: WriteLimits::default(),
             reports_to_blind: domain::DEFAULT_REPORTS_TO_BLIND,
+            timetable_url: DEFAULT_TIMETABLE_URL.to_owned(),
         }
     }
 
@@ -141,6 +148,7 @@ impl Config {
             service: ServiceConfig::from_env(ENV_PREFIX)?,
             write_limits: write_limits_from_env()?,
             reports_to_blind: reports_to_blind_from_env()?,
+            timetable_url: config::var_or("TIMETABLE_URL", DEFAULT_TIMETABLE_URL),
         })
     }
 
@@ -151,6 +159,7 @@ impl Config {
             service: ServiceConfig::from_env_with_database(ENV_PREFIX, database_url)?,
             write_limits: write_limits_from_env()?,
             reports_to_blind: reports_to_blind_from_env()?,
+            timetable_url: config::var_or("TIMETABLE_URL", DEFAULT_TIMETABLE_URL),
         })
     }
 }
@@ -221,7 +230,7 @@ pub struct State {
     /// How many different users' reports blind an item.
     pub reports_to_blind: u32,
     /// Names the other side of named 쪽지 conversations.
-    pub nicknames: nicknames::Nicknames,
+    pub nicknames: grpc::users::Nicknames,
     /// Wakes the open notification streams.
     pub notification_hub: Arc<notifications::NotificationHub>,
 }
@@ -237,6 +246,7 @@ pub async fn serve(
     let write_limits = config.write_limits;
     let reports_to_blind = config.reports_to_blind;
     let auth = grpc::channel(&config.service.auth_url, config.service.grpc_timeout)?;
+    let timetable = grpc::channel(&config.timetable_url, config.service.grpc_timeout)?;
     let notification_hub = Arc::new(notifications::NotificationHub::default());
     let shutdown = {
         // Open notification streams end as the server starts draining.
@@ -252,9 +262,21 @@ pub async fn serve(
         let consumer = tokio::spawn(
             events::Consumer {
                 name: accounts::CONSUMER,
+                position_key: accounts::CONSUMER,
                 pool: pool.clone(),
                 source: events::AuthEvents(EventServiceClient::new(auth.clone())),
                 handler: Arc::new(accounts::AccountEvents),
+            }
+            .run(),
+        );
+        // Friend requests become notifications when timetable says so.
+        let friend_events = tokio::spawn(
+            events::Consumer {
+                name: friends::CONSUMER,
+                position_key: friends::POSITION_KEY,
+                pool: pool.clone(),
+                source: events::TimetableEvents(FriendEventServiceClient::new(timetable)),
+                handler: Arc::new(friends::FriendEvents),
             }
             .run(),
         );
@@ -264,7 +286,7 @@ pub async fn serve(
             cursors,
             write_limits,
             reports_to_blind,
-            nicknames: nicknames::Nicknames(UserServiceClient::new(auth)),
+            nicknames: grpc::users::Nicknames(UserServiceClient::new(auth)),
             notification_hub,
         });
         let routes = Routes::new(CommunityServiceServer::new(api::CommunityApi(
@@ -274,6 +296,7 @@ pub async fn serve(
         .add_service(NotificationServiceServer::new(api::NotificationApi(state)));
         Ok(Served::from(routes)
             .with_background(consumer)
+            .with_background(friend_events)
             .with_background(listen))
     })
     .await

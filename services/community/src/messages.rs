@@ -3,7 +3,7 @@
 //!
 //! - **Anonymity.** When the origin was anonymous, each side sees the other
 //!   as 익명; otherwise each sees the other's nickname, looked up here
-//!   ([`crate::nicknames`]). No answer carries the other side's user id.
+//!   ([`everytime_common::grpc::users`]). No answer carries the other side's user id.
 //! - **One conversation** per sender, recipient and origin (a unique key):
 //!   writing again from the same post reuses it, even when two first
 //!   messages race.
@@ -19,7 +19,11 @@
 
 use std::collections::HashMap;
 
-use everytime_common::{grpc::timestamp, page, token::Caller};
+use everytime_common::{
+    grpc::{timestamp, users::Token},
+    page,
+    token::Caller,
+};
 use everytime_proto::community::v1 as pb;
 
 use crate::{
@@ -29,7 +33,6 @@ use crate::{
     },
     error::{Error, Result},
     limits::{self, Write},
-    nicknames::Token,
     notifications::{self, Notice},
     store::messages::{self as store, ConversationRow, MessageRow, OriginRow},
 };
@@ -322,6 +325,7 @@ async fn counterpart_names(
                 .map(|row| row.counterpart_id),
         )
         .await
+        .map_err(|status| Error::Unavailable("auth", status))
 }
 
 fn conversation(row: ConversationRow, names: &HashMap<i64, String>) -> pb::Conversation {

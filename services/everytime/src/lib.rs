@@ -239,19 +239,21 @@ impl Stack {
         config.addrs.auth = auth.addr;
         let auth_url = format!("http://{}", auth.addr);
 
-        config.community.service.auth_url = auth_url.clone();
-        let community = spawn_part(
-            &mut config.addrs.community,
-            config.community.clone(),
-            everytime_community::serve,
-        )
-        .await?;
-
         config.timetable.service.auth_url = auth_url.clone();
         let timetable = spawn_part(
             &mut config.addrs.timetable,
             config.timetable.clone(),
             everytime_timetable::serve,
+        )
+        .await?;
+
+        // community follows timetable's friend events.
+        config.community.timetable_url = format!("http://{}", timetable.addr);
+        config.community.service.auth_url = auth_url.clone();
+        let community = spawn_part(
+            &mut config.addrs.community,
+            config.community.clone(),
+            everytime_community::serve,
         )
         .await?;
 
@@ -354,6 +356,18 @@ impl Stack {
     /// Stops the community service (for tests of the gateway without it).
     pub async fn stop_community(&mut self) -> Result<(), String> {
         self.community.stop().await
+    }
+
+    /// Starts the community service again on the same address.
+    pub async fn restart_community(&mut self) -> Result<(), StackError> {
+        let mut addr = self.config.addrs.community;
+        self.community = spawn_part(
+            &mut addr,
+            self.config.community.clone(),
+            everytime_community::serve,
+        )
+        .await?;
+        self.wait_ready(Duration::from_secs(30)).await
     }
 
     /// Stops the timetable service (for tests of what it does when it is

@@ -30,7 +30,14 @@ const SERVICES: [(&str, &[&str]); 3] = [
             "everytime.auth.v1.UserService",
         ],
     ),
-    ("community", &["everytime.community.v1.CommunityService"]),
+    (
+        "community",
+        &[
+            "everytime.community.v1.CommunityService",
+            "everytime.community.v1.MessageService",
+            "everytime.community.v1.NotificationService",
+        ],
+    ),
     (
         "timetable",
         &[
@@ -39,6 +46,7 @@ const SERVICES: [(&str, &[&str]); 3] = [
             "everytime.timetable.v1.FriendService",
             "everytime.timetable.v1.GradeService",
             "everytime.timetable.v1.ReviewService",
+            "everytime.timetable.v1.FriendEventService",
         ],
     ),
 ];
@@ -312,6 +320,32 @@ async fn grpcurl_lists_describes_and_calls_every_service() {
         friends,
         serde_json::json!({}),
         "a new user has no friends yet"
+    );
+    // 쪽지 and 알림 answer grpcurl on community's port.
+    let community = stack.stack.community.addr.to_string();
+    let unread = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        community.clone(),
+        "everytime.community.v1.MessageService/GetUnreadMessageCount".into(),
+    ]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&unread).expect("grpcurl prints JSON"),
+        serde_json::json!({}),
+        "no unread 쪽지 (a zero count is the empty message)"
+    );
+    let notifications = run(vec![
+        "-plaintext".into(),
+        "-H".into(),
+        bearer.clone(),
+        community,
+        "everytime.community.v1.NotificationService/ListNotifications".into(),
+    ]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&notifications).expect("grpcurl prints JSON"),
+        serde_json::json!({}),
+        "a new user has no notifications"
     );
 
     for (addr, method) in [

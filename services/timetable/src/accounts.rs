@@ -3,7 +3,8 @@
 //! ([`everytime_common::events`]), named `timetable`.
 //!
 //! - `UserDeleted`: the user's timetables (with their courses and custom
-//!   entries), friendships, friend requests and grades are erased, under the
+//!   entries), friendships, friend requests (and their undelivered events)
+//!   and grades are erased, under the
 //!   same per-user locks as the writes they could race with; their reviews
 //!   stay, anonymous as ever.
 //! - `NicknameChanged`: nothing; the timetable service keeps no nicknames.
@@ -12,7 +13,7 @@ use everytime_common::events::{Handler, HandlerError};
 use everytime_proto::auth::v1::watch_events_response::Event;
 use sqlx::PgConnection;
 
-use crate::store::{grades, timetables, users};
+use crate::store::{events, grades, timetables, users};
 
 /// The consumer's name at auth and in `event_positions`.
 pub const CONSUMER: &str = "timetable";
@@ -23,6 +24,8 @@ pub struct AccountEvents;
 
 #[async_trait::async_trait]
 impl Handler for AccountEvents {
+    type Event = Event;
+
     async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError> {
         match event {
             Event::UserDeleted(deleted) => {
@@ -30,7 +33,8 @@ impl Handler for AccountEvents {
                 // either finishes first or waits and finds nothing left.
                 timetables::lock_owner(tx, deleted.user_id).await?;
                 grades::lock_user(tx, deleted.user_id).await?;
-                let erased = users::erase_user(tx, deleted.user_id).await?;
+                let erased = users::erase_user(tx, deleted.user_id).await?
+                    + events::erase_user(tx, deleted.user_id).await?;
                 tracing::info!(
                     user_id = deleted.user_id,
                     erased,

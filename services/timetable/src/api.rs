@@ -9,15 +9,19 @@
 
 use std::sync::Arc;
 
-use everytime_common::grpc;
+use everytime_common::grpc::{self, users::Token};
 use everytime_proto::timetable::v1::{
-    self as pb, catalog_service_server::CatalogService, friend_service_server::FriendService,
+    self as pb, catalog_service_server::CatalogService,
+    friend_event_service_server::FriendEventService, friend_service_server::FriendService,
     grade_service_server::GradeService, review_service_server::ReviewService,
     timetable_service_server::TimetableService,
 };
 use tonic::{Request, Response, Status};
 
-use crate::{State, catalog, custom_entries, free_time, friends, grades, reviews, timetables};
+use crate::{
+    State, catalog, custom_entries, free_time, friend_events as events, friends, grades, reviews,
+    timetables,
+};
 
 /// `everytime.timetable.v1.CatalogService`.
 #[derive(Debug, Clone)]
@@ -171,8 +175,9 @@ impl FriendService for FriendApi {
         &self,
         request: Request<pb::SendFriendRequestRequest>,
     ) -> Result<Response<pb::SendFriendRequestResponse>, Status> {
+        let token = Token::of(request.metadata());
         let (caller, request) = grpc::unpack(request)?;
-        grpc::reply(friends::send_friend_request(&self.0, &caller, request).await)
+        grpc::reply(friends::send_friend_request(&self.0, &caller, &token, request).await)
     }
 
     async fn list_friend_requests(
@@ -299,5 +304,33 @@ impl ReviewService for ReviewApi {
     ) -> Result<Response<pb::ListMyReviewsResponse>, Status> {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(reviews::list_my_reviews(&self.0, &caller, request).await)
+    }
+}
+
+/// `everytime.timetable.v1.FriendEventService`: the outbox of friend
+/// requests, for the services that follow it (no user token).
+#[derive(Debug, Clone)]
+pub struct FriendEventApi(pub Arc<State>);
+
+#[tonic::async_trait]
+impl FriendEventService for FriendEventApi {
+    type WatchFriendEventsStream = events::FriendEventStream;
+
+    async fn watch_friend_events(
+        &self,
+        request: Request<pb::WatchFriendEventsRequest>,
+    ) -> Result<Response<Self::WatchFriendEventsStream>, Status> {
+        Ok(Response::new(events::watch(
+            &self.0.pool,
+            &self.0.events,
+            request.into_inner(),
+        )))
+    }
+
+    async fn acknowledge_friend_events(
+        &self,
+        request: Request<pb::AcknowledgeFriendEventsRequest>,
+    ) -> Result<Response<pb::AcknowledgeFriendEventsResponse>, Status> {
+        grpc::reply(events::acknowledge(&self.0.pool, request.into_inner()).await)
     }
 }

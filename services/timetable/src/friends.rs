@@ -7,7 +7,11 @@
 //! order, so counts cannot move meanwhile and two changes never wait on
 //! each other in a circle.
 
-use everytime_common::{db::ResultExt, grpc::timestamp, token::Caller};
+use everytime_common::{
+    db::ResultExt,
+    grpc::{timestamp, users::Token},
+    token::Caller,
+};
 use everytime_proto::timetable::v1 as pb;
 
 use crate::{
@@ -15,16 +19,22 @@ use crate::{
     domain::{Semester, Visibility, limits::MAX_FRIENDS},
     error::{Error, Result},
     store::{
+        events as event_store,
         friends::{self as store, REQUEST_PAIR_KEY},
         timetables as timetable_store,
     },
     timetables, wire,
 };
 
-/// `SendFriendRequest`: asks a user, or accepts their pending request.
+/// `SendFriendRequest`: asks a user, or accepts their pending request. A
+/// new request is told to the one asked through the event channel
+/// ([`crate::events`]), with the asker's nickname as auth gives it now
+/// (looked up with the caller's token before the transaction; without it
+/// when auth cannot say, rather than refuse the request).
 pub async fn send_friend_request(
     state: &State,
     caller: &Caller,
+    token: &Token,
     request: pb::SendFriendRequestRequest,
 ) -> Result<pb::SendFriendRequestResponse> {
     let to = request.user_id;
@@ -34,6 +44,13 @@ pub async fn send_friend_request(
     if to <= 0 {
         return Err(Error::NotFound("user"));
     }
+    let nickname = match state.nicknames.of(token, [caller.user_id]).await {
+        Ok(mut names) => names.remove(&caller.user_id).unwrap_or_default(),
+        Err(status) => {
+            tracing::warn!(%status, "the asker's nickname is unknown; the request goes without it");
+            String::new()
+        }
+    };
     let mut tx = state.pool.begin().await?;
     store::lock_users(&mut tx, caller.user_id, to).await?;
     if store::are_friends(&mut *tx, caller.user_id, to).await? {
@@ -62,6 +79,7 @@ pub async fn send_friend_request(
     let row = store::insert_request(&mut tx, caller.user_id, to, caller.school_id)
         .await
         .on_constraint(REQUEST_PAIR_KEY, || Error::AlreadyRequested)?;
+    event_store::record_friend_requested(&mut tx, row.id, caller.user_id, to, &nickname).await?;
     tx.commit().await?;
     Ok(pb::SendFriendRequestResponse {
         request: Some(wire::request(row)),

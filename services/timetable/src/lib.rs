@@ -40,6 +40,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod free_time;
+pub mod friend_events;
 pub mod friends;
 pub mod grades;
 pub mod render;
@@ -54,14 +55,20 @@ pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
     events, grpc,
+    outbox::OutboxHub,
     page::Cursors,
     service::{DataService, Served, serve_data_service},
 };
 use everytime_proto::{
-    auth::v1::{auth_service_client::AuthServiceClient, event_service_client::EventServiceClient},
+    auth::v1::{
+        auth_service_client::AuthServiceClient, event_service_client::EventServiceClient,
+        user_service_client::UserServiceClient,
+    },
     timetable::v1::{
-        catalog_service_server::CatalogServiceServer, friend_service_server::FriendServiceServer,
-        grade_service_server::GradeServiceServer, review_service_server::ReviewServiceServer,
+        catalog_service_server::CatalogServiceServer,
+        friend_event_service_server::FriendEventServiceServer,
+        friend_service_server::FriendServiceServer, grade_service_server::GradeServiceServer,
+        review_service_server::ReviewServiceServer,
         timetable_service_server::TimetableServiceServer,
     },
 };
@@ -82,10 +89,15 @@ pub const HEALTH_SERVICES: &[&str] = &[
     "everytime.timetable.v1.FriendService",
     "everytime.timetable.v1.GradeService",
     "everytime.timetable.v1.ReviewService",
+    "everytime.timetable.v1.FriendEventService",
 ];
 
-/// Every RPC needs a token.
-pub const PUBLIC_METHODS: &[&str] = &[];
+/// Every RPC needs a token but the event channel's, whose consumers hold
+/// no user token (see events.proto).
+pub const PUBLIC_METHODS: &[&str] = &[
+    "/everytime.timetable.v1.FriendEventService/WatchFriendEvents",
+    "/everytime.timetable.v1.FriendEventService/AcknowledgeFriendEvents",
+];
 
 /// The prefix of this service's own variables.
 pub const ENV_PREFIX: &str = "TIMETABLE";
@@ -162,6 +174,10 @@ pub struct State {
     pub cursors: Cursors,
     /// Auth, which owns schools (`GetSchool` checks an import's school).
     pub auth: AuthServiceClient<Channel>,
+    /// Names the asker of a friend request in its event.
+    pub nicknames: grpc::users::Nicknames,
+    /// Wakes the open streams of the friend-event outbox.
+    pub events: OutboxHub,
 }
 
 /// Serves gRPC on `listener` until `shutdown` resolves, verifying tokens
@@ -175,31 +191,55 @@ pub async fn serve(
     // One channel to auth: the demo loader and the import's school check share it.
     let auth_channel = grpc::channel(&service.auth_url, service.grpc_timeout)?;
     let auth = AuthServiceClient::new(auth_channel.clone());
+    let state_slot: Arc<std::sync::OnceLock<Arc<State>>> = Arc::default();
+    let shutdown = {
+        // Open event streams end as the server starts draining.
+        let state_slot = state_slot.clone();
+        async move {
+            shutdown.await;
+            if let Some(state) = state_slot.get() {
+                state.events.close();
+            }
+        }
+    };
     serve_data_service(service, SERVICE, listener, shutdown, |pool| {
         let state = Arc::new(State {
             pool: pool.clone(),
             cursors: service.cursors.clone(),
             auth: auth.clone(),
+            nicknames: grpc::users::Nicknames(UserServiceClient::new(auth_channel.clone())),
+            events: OutboxHub::default(),
         });
+        let _ = state_slot.set(state.clone());
+        let listen = tokio::spawn({
+            let (state, pool) = (state.clone(), pool.clone());
+            async move { friend_events::listen(&state.events, pool).await }
+        });
+        let prune = tokio::spawn(friend_events::prune(pool.clone()));
         let routes = Routes::new(CatalogServiceServer::new(api::CatalogApi(state.clone())))
             .add_service(TimetableServiceServer::new(api::TimetableApi(
                 state.clone(),
             )))
             .add_service(FriendServiceServer::new(api::FriendApi(state.clone())))
             .add_service(GradeServiceServer::new(api::GradeApi(state.clone())))
-            .add_service(ReviewServiceServer::new(api::ReviewApi(state)));
+            .add_service(ReviewServiceServer::new(api::ReviewApi(state.clone())))
+            .add_service(FriendEventServiceServer::new(api::FriendEventApi(state)));
         // Deleted users' data goes when auth says so, also for what
         // happened while this service was down.
         let consumer = tokio::spawn(
             events::Consumer {
                 name: accounts::CONSUMER,
+                position_key: accounts::CONSUMER,
                 pool: pool.clone(),
                 source: events::AuthEvents(EventServiceClient::new(auth_channel)),
                 handler: Arc::new(accounts::AccountEvents),
             }
             .run(),
         );
-        let served = Served::from(routes).with_background(consumer);
+        let served = Served::from(routes)
+            .with_background(consumer)
+            .with_background(listen)
+            .with_background(prune);
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.
         Ok(if config.load_demo_catalog {

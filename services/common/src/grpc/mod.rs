@@ -33,6 +33,7 @@ pub mod health;
 pub mod metrics;
 pub mod server;
 pub mod status;
+pub mod users;
 
 pub use auth::{RequireAuth, RequireAuthLayer, caller};
 pub use channel::channel;

@@ -387,3 +387,98 @@ async fn the_stream_delivers_within_a_second_and_resumes_with_last_event_id() {
         .await
         .assert_problem(401, "missing_token");
 }
+
+async fn ask(stack: &TestStack, from: &Session, to: &Session) -> reqwest::StatusCode {
+    let reply = stack
+        .post(
+            "/api/v1/friends/requests",
+            Some(&from.token),
+            json!({"username": to.user["username"]}),
+        )
+        .await;
+    reply.status
+}
+
+/// `user`'s notifications of `kind`, once `count` of them are there (or
+/// what is there after `wait`).
+async fn wait_for(
+    stack: &TestStack,
+    user: &Session,
+    kind: &str,
+    count: usize,
+    wait: Duration,
+) -> Vec<Value> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let found: Vec<Value> = notifications(stack, user)
+            .await
+            .into_iter()
+            .filter(|item| item["kind"] == kind)
+            .collect();
+        if found.len() >= count || Instant::now() >= deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_friend_request_reaches_the_one_asked_live_through_timetables_events() {
+    let stack = TestStack::start().await;
+    let asker = stack.user("asker").await;
+    let asked = stack.user("asked").await;
+    let mut stream = EventStream::open(&stack, &asked, None).await;
+    let started = Instant::now();
+    assert_eq!(ask(&stack, &asker, &asked).await, StatusCode::CREATED);
+    let event = stream.next(Duration::from_secs(5)).await.expect("an event");
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    let data: Value = serde_json::from_str(&event.data).unwrap();
+    assert_eq!(data["kind"], "friend_request");
+    assert_eq!(
+        data["text"],
+        format!(
+            "{}님이 친구 신청을 보냈어요",
+            asker.user["nickname"].as_str().unwrap()
+        )
+    );
+    assert_eq!(data["post_id"], Value::Null);
+    // The asker hears nothing; asking back makes friends, and no request.
+    assert!(notifications(&stack, &asker).await.is_empty());
+    assert_eq!(ask(&stack, &asked, &asker).await, StatusCode::CREATED);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(notifications(&stack, &asker).await.is_empty());
+    assert_eq!(notifications(&stack, &asked).await.len(), 1);
+}
+
+#[tokio::test]
+async fn friend_requests_made_while_community_was_down_notify_once_when_it_is_back() {
+    let mut stack = TestStack::start().await;
+    let asked = stack.user("popular").await;
+    let askers = stack.users("asker", 3).await;
+    // One before, so community has a position to resume from.
+    assert_eq!(ask(&stack, &askers[0], &asked).await, StatusCode::CREATED);
+    assert_eq!(
+        wait_for(&stack, &asked, "friend_request", 1, Duration::from_secs(5))
+            .await
+            .len(),
+        1
+    );
+
+    stack.stack.stop_community().await.expect("stops");
+    for asker in &askers[1..] {
+        assert_eq!(ask(&stack, asker, &asked).await, StatusCode::CREATED);
+    }
+    stack.stack.restart_community().await.expect("restarts");
+    let told = wait_for(&stack, &asked, "friend_request", 3, Duration::from_secs(10)).await;
+    assert_eq!(told.len(), 3, "{told:?}");
+    // Applied once: nothing more comes however the stream resumes.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        wait_for(&stack, &asked, "friend_request", 4, Duration::ZERO)
+            .await
+            .len(),
+        3
+    );
+    assert_eq!(unread(&stack, &asked).await, 3);
+}

@@ -5,6 +5,7 @@
 
 pub mod courses;
 pub mod custom_entries;
+pub mod events;
 pub mod free_time;
 pub mod friends;
 pub mod grades;

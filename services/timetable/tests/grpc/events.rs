@@ -33,6 +33,8 @@ struct Feed(Arc<ListSource>);
 
 #[async_trait::async_trait]
 impl Source for Feed {
+    type Envelope = pb::WatchEventsResponse;
+
     async fn subscribe(&self, position: i64) -> Result<EventStream, tonic::Status> {
         let list = &self.0;
         let events: Vec<_> = list
@@ -65,6 +67,8 @@ struct Recorder {
 
 #[async_trait::async_trait]
 impl Handler for Recorder {
+    type Event = Event;
+
     async fn apply(&self, tx: &mut PgConnection, event: &Event) -> Result<(), HandlerError> {
         let Event::UserDeleted(deleted) = event else {
             return Ok(());
@@ -128,6 +132,7 @@ fn start(pool: &PgPool, source: &Arc<ListSource>, failures: usize) -> tokio::tas
     tokio::spawn(
         Consumer {
             name: "test",
+            position_key: "test",
             pool: pool.clone(),
             source: Feed(source.clone()),
             handler: Arc::new(Recorder {

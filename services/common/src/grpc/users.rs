@@ -1,21 +1,20 @@
-//! Named counterparts of 쪽지: community keeps no nicknames, so it asks
-//! auth (`BatchGetUsers`) with the caller's own token, once per answer and
-//! only for conversations that are not anonymous. The gateway composes
-//! nothing for 쪽지: user ids of the other side never leave this service.
+//! Nicknames from auth for a service that needs to name users in what it
+//! writes or answers (community: named 쪽지 counterparts; timetable: the
+//! asker of a friend request, in its event). The lookup is auth's
+//! `BatchGetUsers` with the caller's own token, so auth answers for the
+//! caller's schoolmates only, once per answer.
 
 use std::collections::{BTreeSet, HashMap};
 
 use everytime_proto::auth::v1::{BatchGetUsersRequest, user_service_client::UserServiceClient};
 use tonic::{
-    Request,
+    Request, Status,
     metadata::{AsciiMetadataValue, MetadataMap},
     transport::Channel,
 };
 
-use crate::error::{Error, Result};
-
 /// The caller's `authorization` metadata, passed on to auth.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Token(Option<AsciiMetadataValue>);
 
 impl Token {
@@ -30,13 +29,13 @@ impl Token {
 pub struct Nicknames(pub UserServiceClient<Channel>);
 
 impl Nicknames {
-    /// The nicknames of `ids` auth knows (schoolmates who have not left),
-    /// in one call; none when `ids` is empty.
+    /// The nicknames of `ids` auth knows (schoolmates of the caller who
+    /// have not left), in one call; none when `ids` is empty.
     pub async fn of(
         &self,
         token: &Token,
         ids: impl IntoIterator<Item = i64>,
-    ) -> Result<HashMap<i64, String>> {
+    ) -> Result<HashMap<i64, String>, Status> {
         let ids: Vec<i64> = ids
             .into_iter()
             .collect::<BTreeSet<_>>()
@@ -51,12 +50,7 @@ impl Nicknames {
                 .metadata_mut()
                 .insert("authorization", value.clone());
         }
-        let reply = self
-            .0
-            .clone()
-            .batch_get_users(request)
-            .await
-            .map_err(|status| Error::Unavailable("auth", status))?;
+        let reply = self.0.clone().batch_get_users(request).await?;
         Ok(reply
             .into_inner()
             .users
