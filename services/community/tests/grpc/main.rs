@@ -9,6 +9,8 @@ mod anonymity;
 mod boards;
 mod comments;
 mod feeds;
+mod messages;
+mod notifications;
 mod paging;
 mod posts;
 mod reactions;

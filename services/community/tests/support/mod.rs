@@ -12,6 +12,8 @@ use everytime_community::{Config, domain::WriteLimits};
 use everytime_devkit::{server::TestServer, tokens::TestKeys};
 use everytime_proto::community::v1::{
     self as pb, community_service_client::CommunityServiceClient,
+    message_service_client::MessageServiceClient,
+    notification_service_client::NotificationServiceClient,
 };
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use tonic::{Request, Status, transport::Channel};
@@ -136,6 +138,14 @@ pub struct User {
 impl User {
     pub fn client(&self) -> CommunityServiceClient<Channel> {
         CommunityServiceClient::new(self.channel.clone())
+    }
+
+    pub fn messages(&self) -> MessageServiceClient<Channel> {
+        MessageServiceClient::new(self.channel.clone())
+    }
+
+    pub fn notifications(&self) -> NotificationServiceClient<Channel> {
+        NotificationServiceClient::new(self.channel.clone())
     }
 
     pub fn authed<T>(&self, message: T) -> Request<T> {

@@ -482,3 +482,45 @@ async fn friend_requests_made_while_community_was_down_notify_once_when_it_is_ba
     );
     assert_eq!(unread(&stack, &asked).await, 3);
 }
+
+impl EventStream {
+    /// Whether the stream ends (the server closes it) within `wait`;
+    /// keep-alive comments and events before the end are skipped.
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.response.chunk()).await {
+                Ok(Ok(Some(_))) => continue,
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_ends_when_its_session_ends_or_community_stops() {
+    let mut stack = TestStack::start().await;
+    let user = stack.user("listener").await;
+    let mut stream = EventStream::open(&stack, &user, None).await;
+    let signed_out = stack
+        .post(
+            "/api/v1/auth/sign-out",
+            Some(&user.token),
+            json!({"refresh_token": user.refresh}),
+        )
+        .await;
+    assert!(signed_out.status.is_success(), "{}", signed_out.text);
+    assert!(
+        stream.ends_within(Duration::from_secs(12)).await,
+        "a signed-out session's stream ends"
+    );
+
+    let other = stack.user("another").await;
+    let mut stream = EventStream::open(&stack, &other, None).await;
+    stack.stack.stop_community().await.expect("stops");
+    assert!(
+        stream.ends_within(Duration::from_secs(5)).await,
+        "the stream ends with community; the browser reconnects"
+    );
+}
