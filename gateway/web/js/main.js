@@ -10,6 +10,8 @@ import * as community from './pages/community.js';
 import * as freeTime from './pages/free-time.js';
 import * as friends from './pages/friends.js';
 import * as grades from './pages/grades.js';
+import * as inbox from './pages/inbox.js';
+import * as notifications from './pages/notifications.js';
 import * as reviews from './pages/reviews.js';
 import * as timetable from './pages/timetable.js';
 
@@ -41,6 +43,11 @@ route('/friends/:userId', friends.friendTimetableScreen);
 route('/free-time', freeTime.freeTimeScreen);
 route('/grades', grades.gradesScreen);
 route('/courses/:courseId/reviews', reviews.courseReviewsScreen);
+
+// 쪽지, 알림
+route('/messages', inbox.inboxScreen);
+route('/messages/:conversationId', inbox.conversationScreen);
+route('/notifications', notifications.notificationsScreen);
 
 onSignedOut(() => {
   forget();

@@ -44,6 +44,10 @@ const BY_CODE = {
       : '신고가 누적되어 당분간 글, 댓글, 쪽지를 쓸 수 없습니다.';
   },
   comment_not_found: '삭제된 댓글입니다.',
+  blocked: '차단된 쪽지입니다. 더 이상 쪽지를 주고받을 수 없습니다.',
+  message_to_self: '자신에게는 쪽지를 보낼 수 없습니다.',
+  conversation_not_found: '삭제되었거나 없는 쪽지입니다.',
+  user_not_found: '탈퇴한 사용자입니다.',
   already_reviewed: '이미 이 강의를 평가했습니다. 강의평가는 한 강의에 한 번만 쓸 수 있습니다.',
   review_not_found: '삭제된 강의평가입니다.',
   course_not_found: '찾을 수 없는 수업입니다.',

@@ -9,7 +9,7 @@ import { clearProblem, field, onSubmit, values } from '../forms.js';
 import { messageFor } from '../messages.js';
 import { navigate, redraw } from '../router.js';
 import { forget, session, signIn, signOut } from '../session.js';
-import { bare, screen } from '../shell.js';
+import { bare, screen, unreadBadge } from '../shell.js';
 
 // ---------------------------------------------------------------------------
 // Shared pieces
@@ -462,13 +462,16 @@ function restrictionCard(user) {
   );
 }
 
-/** Links to the user's other pages: 내 강의평가, and 신고 관리 for admins. */
+/**
+ * Links to the user's other pages: 쪽지함 and 알림 (with their unread
+ * counts), 내 강의평가, 내가 쓴 글, and 신고 관리 for admins.
+ */
 function linksSection(user) {
-  const link = (href, label, note, key) =>
+  const link = (href, label, note, key, badge = null) =>
     h(
       'li',
       {},
-      h('a', { href, class: 'me-link', dataset: { link: key } }, h('span', { class: 'me-link-label' }, label), h('span', { class: 'muted' }, note), h('span', { class: 'me-link-arrow', 'aria-hidden': 'true' }, '›')),
+      h('a', { href, class: 'me-link', dataset: { link: key } }, h('span', { class: 'me-link-label' }, label), badge, h('span', { class: 'muted' }, note), h('span', { class: 'me-link-arrow', 'aria-hidden': 'true' }, '›')),
     );
   return h(
     'section',
@@ -477,6 +480,8 @@ function linksSection(user) {
     h(
       'ul',
       { class: 'list card flush me-links' },
+      link('/messages', '쪽지함', '주고받은 쪽지', 'messages', unreadBadge('messages')),
+      link('/notifications', '알림', '댓글, 쪽지, HOT 알림', 'notifications', unreadBadge('notifications')),
       link('/me/reviews', '내 강의평가', '내가 쓴 강의평가', 'reviews'),
       link('/my/posts', '내가 쓴 글', '게시판에 쓴 글', 'posts'),
       user.role === 'admin' ? link('/admin/reports', '신고 관리', '신고된 글과 댓글, 복구', 'reports') : null,
@@ -576,7 +581,6 @@ export async function meScreen({ signal }) {
         h('h2', { class: 'section-title', id: 'me-info' }, '계정 정보'),
         h('div', { class: 'card' }, infoList(user)),
       ),
-      // 쪽지함 and 알림 links (their issues) go in 내 활동.
       linksSection(user),
       h(
         'section',

@@ -16,6 +16,8 @@ mod community;
 mod entries;
 mod grades;
 mod leaving;
+mod messages;
+mod notifications;
 mod reports;
 mod reviews;
 mod serving;

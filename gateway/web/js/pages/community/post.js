@@ -1,21 +1,23 @@
-// A post: its text, 공감 and 스크랩, 수정/삭제 for its author, 신고 for
-// everyone else, and the thread of comments and replies (one level, each
-// with 신고) with the comment box at the bottom, 익명 on by default as in
-// the app. Authors are shown exactly as the API names them (익명1,
-// 익명(글쓴이), a nickname). A post blinded by reports shows its blinded
-// title and why (the reasons counted); a blinded comment its placeholder,
-// greyed.
+// A post: its text, 공감 and 스크랩, 수정/삭제 for its author, 쪽지 and
+// 신고 for everyone else, and the thread of comments and replies (one
+// level, each with 쪽지 and 신고 when not one's own) with the comment box
+// at the bottom, 익명 on by default as in the app. Authors are shown
+// exactly as the API names them (익명1, 익명(글쓴이), a nickname). A post
+// blinded by reports shows its blinded title and why (the reasons
+// counted); a blinded comment its placeholder, greyed.
 
 import { api } from '../../api.js';
 import { ask, dateTime, h, toast, when } from '../../dom.js';
 import { attempt, onSubmit } from '../../forms.js';
 import { navigate } from '../../router.js';
 import { screen } from '../../shell.js';
+import { openCompose } from '../inbox.js';
 import { LIKE_MESSAGES, SCRAP_MESSAGES, authorName, boards, count, icon, setCount } from './common.js';
 import { openReport, reasonCounts } from './report.js';
 
 const COMMENT_MAX = 300;
 const WRITER = '익명(글쓴이)';
+const GONE = '(알 수 없음)';
 const COMMENT_OVERRIDES = {
   too_fast: '댓글을 너무 자주 달고 있습니다. 잠시 후 다시 시도해 주세요.',
   content: '댓글은 1~300자로 입력해 주세요.',
@@ -30,6 +32,11 @@ async function busy(button, action) {
   } finally {
     button.disabled = false;
   }
+}
+
+/** Whether `author` has left (회원 탈퇴): no 쪽지 reaches them. */
+function left(author) {
+  return Boolean(author && !author.anonymous && author.nickname === GONE);
 }
 
 /** Why a blinded post is blinded: the note and the reasons counted. */
@@ -99,6 +106,12 @@ function article(post, { onDelete, signal }) {
       : h(
         'div',
         { class: 'post-tools' },
+        left(post.author) ? null : h('button', {
+          type: 'button',
+          class: 'ghost small message-post',
+          'aria-label': '쪽지 보내기',
+          onclick: () => openCompose({ postId: post.id, anonymous: Boolean(post.author?.anonymous), signal }),
+        }, '쪽지'),
         h('button', { type: 'button', class: 'ghost small report-post', onclick: () => openReport({ kind: 'post', id: post.id, signal }) }, '신고'),
       );
 
@@ -230,6 +243,14 @@ function thread(post, { anonymousOnly, reload, signal }) {
           },
         }, '삭제')
         : null;
+      const message = item.is_mine || left(item.author)
+        ? null
+        : h('button', {
+          type: 'button',
+          class: 'ghost small comment-message',
+          'aria-label': '댓글 작성자에게 쪽지 보내기',
+          onclick: () => openCompose({ commentId: item.id, anonymous: Boolean(item.author?.anonymous), signal }),
+        }, '쪽지');
       const report = item.is_mine
         ? null
         : h('button', {
@@ -253,6 +274,7 @@ function thread(post, { anonymousOnly, reload, signal }) {
             reply || post.blinded ? null : h('button', { type: 'button', class: 'ghost small comment-reply', onclick: () => setReply(item) }, '답글'),
             like,
             remove,
+            message,
             report,
           ),
         ),
