@@ -24,6 +24,7 @@ use tonic::transport::Channel;
 use axum::extract::FromRef;
 
 use crate::{
+    authors::NicknameCache,
     config::Config,
     extract::{Auth, TrustForwardedFor, Verifier},
     limit::{AuthLimit, RateLimiter},
@@ -82,6 +83,8 @@ pub struct AppState {
     /// Turns true when the gateway starts shutting down: open streams
     /// (notifications) end, so draining does not wait for them.
     pub closing: watch::Receiver<bool>,
+    /// Nicknames seen recently ([`crate::authors`]).
+    pub nicknames: Arc<NicknameCache>,
 }
 
 /// The gateway could not start or stopped with an error.
@@ -104,6 +107,13 @@ impl AppState {
         let timetable = grpc::channel(&config.timetable_url, config.grpc_timeout)?;
         // Refuses the tokens of ended sessions too, following auth's events.
         let verifier = Arc::new(config.tokens.auth_verifier(auth.clone()));
+        // Renames and deletions reach the nickname cache through the same
+        // event stream as ended sessions.
+        let nicknames = Arc::new(NicknameCache::default());
+        if let Some(changes) = verifier.account_changes() {
+            let nicknames = nicknames.clone();
+            tokio::spawn(async move { nicknames.follow(changes).await });
+        }
         let clients = Clients {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
@@ -134,6 +144,7 @@ impl AppState {
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_rate_limit_per_minute)),
             sign_up_limiter: Arc::new(RateLimiter::per_hour(config.sign_up_rate_limit_per_hour)),
             closing,
+            nicknames,
             config: Arc::new(config),
             verifier,
             clients,

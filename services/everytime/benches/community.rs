@@ -4,8 +4,9 @@
 //! (a private Postgres, or `DATABASE_URL`), seeds one board of one school
 //! with 100,000 posts, their comments and likes straight into the community
 //! schema, then times over HTTP: a board's first page, its 200th page
-//! (reached by following cursors), a post with 50 comments, and searches
-//! for a common and a rare word. It prints the median and p99 of each and
+//! (reached by following cursors), a post with 50 comments, searches for a
+//! common and a rare word, the 쪽지함 of a user with 50 conversations, and
+//! sending a 쪽지. It prints the median and p99 of each and
 //! checks that the 200th page stays within 1.5× of the first (keyset
 //! pagination: depth costs nothing).
 
@@ -61,6 +62,21 @@ impl Client {
             .await?;
         if status != 200 {
             bail!("GET {path}: {status} {body}");
+        }
+        Ok(body)
+    }
+
+    async fn post(&self, path: &str, token: &str, body: &Value) -> Result<Value> {
+        let (status, body) = self
+            .send(
+                self.http
+                    .post(format!("{}{path}", self.base))
+                    .bearer_auth(token)
+                    .json(body),
+            )
+            .await?;
+        if status != 201 {
+            bail!("POST {path}: {status} {body}");
         }
         Ok(body)
     }
@@ -282,6 +298,28 @@ async fn time(
     })
 }
 
+/// Times `SAMPLES` sequential 쪽지 in `conversation` after a warm-up.
+async fn time_sending(client: &Client, token: &str, conversation: i64) -> Result<Timing> {
+    let path = format!("/api/v1/messages/{conversation}");
+    let body = json!({"content": "벤치마크 쪽지입니다. 답장 주세요!"});
+    for _ in 0..WARM_UP {
+        client.post(&path, token, &body).await?;
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        let sent = client.post(&path, token, &body).await?;
+        samples.push(started.elapsed());
+        if sent["mine"] != true {
+            bail!("send a 쪽지: unexpected answer {sent}");
+        }
+    }
+    Ok(Timing {
+        name: "send a 쪽지".to_owned(),
+        samples,
+    })
+}
+
 fn items(body: &Value) -> usize {
     body["items"].as_array().map_or(0, Vec::len)
 }
@@ -407,6 +445,34 @@ async fn main() -> Result<()> {
         )
         .await?,
     ];
+
+    // 쪽지: the reader writes to the author of 50 named posts, one
+    // conversation each, so the reader's 쪽지함 has 50 (its first page is
+    // 20, with one nickname lookup); then sending into one is timed.
+    let named: Vec<i64> = sqlx::query_scalar(
+        "select id from posts where not anonymous order by id desc limit 50",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let mut conversation = 0;
+    for post in &named {
+        let started = client
+            .post(
+                "/api/v1/messages",
+                &token,
+                &json!({"post_id": post, "content": "안녕하세요, 글 보고 연락드려요"}),
+            )
+            .await?;
+        conversation = started["conversation"]["id"].as_i64().context("a conversation")?;
+    }
+    let mut timings = timings;
+    timings.push(
+        time(&client, &token, "쪽지함, 50 conversations", "/api/v1/messages", |body| {
+            items(body) == 20
+        })
+        .await?,
+    );
+    timings.push(time_sending(&client, &token, conversation).await?);
 
     println!("{SAMPLES} sequential requests each, through the gateway over HTTP:");
     println!(

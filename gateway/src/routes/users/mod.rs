@@ -111,6 +111,9 @@ pub async fn update_me(
         call(&state.clients.users, request, UserServiceClient::update_me),
         restricted_until(&state, &auth),
     );
+    // Whoever renames themselves sees it on their next request; others
+    // when auth's NicknameChanged reaches the cache.
+    state.nicknames.forget(auth.caller.user_id);
     let mut body = UserBody::from(required(user?.user, "UpdateMe")?);
     body.restricted_until = restricted_until;
     Ok(Json(body))

@@ -23,6 +23,7 @@
 
 pub mod keys;
 pub mod revoked;
+pub mod verdicts;
 pub mod verify;
 
 pub use keys::{KeyError, PublicJwk, SigningKey, random_id};

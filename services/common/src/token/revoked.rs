@@ -39,6 +39,9 @@ pub const GRACE: Duration = Duration::from_secs(5);
 /// The longest wait between two reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_millis(250);
 
+/// Account changes a receiver may fall behind by before it lags.
+const ACCOUNT_CHANGES: usize = 4096;
+
 /// The verifier's clock leeway: a token is accepted this long after `exp`.
 const LEEWAY: Duration = Duration::from_secs(30);
 
@@ -49,6 +52,9 @@ pub struct EndedSessions {
     /// How long after its end a session is remembered.
     keep: Duration,
     grace: Duration,
+    /// The users whose account changed (nickname, deletion), for caches
+    /// of what auth says about users ([`EndedSessions::account_changes`]).
+    accounts: tokio::sync::broadcast::Sender<i64>,
 }
 
 #[derive(Debug)]
@@ -76,7 +82,21 @@ impl EndedSessions {
             }),
             keep: access_token_ttl + LEEWAY,
             grace: GRACE,
+            accounts: tokio::sync::broadcast::Sender::new(ACCOUNT_CHANGES),
         }
+    }
+
+    /// The ids of users whose nickname changed or who were deleted, as the
+    /// stream reports them: what a cache of nicknames drops. A receiver
+    /// that falls more than a few thousand behind gets `Lagged` and must
+    /// drop everything.
+    pub fn account_changes(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.accounts.subscribe()
+    }
+
+    /// Tells the [`account_changes`](Self::account_changes) receivers.
+    pub fn account_changed(&self, user_id: i64) {
+        let _ = self.accounts.send(user_id);
     }
 
     /// The same set with another grace (tests).
@@ -226,10 +246,14 @@ fn apply(sessions: &EndedSessions, event: pb::WatchEventsResponse) {
             sessions.apply(event.position, ended.session_id, ago);
         }
         // Account events are the durable consumers' business
-        // (`crate::events`); the sessions they end come as their own events.
-        Some(Event::UserDeleted(_) | Event::NicknameChanged(_)) | None => {
+        // (`crate::events`); the sessions they end come as their own
+        // events. Caches of nicknames hear of them.
+        Some(Event::UserDeleted(pb::UserDeleted { user_id }))
+        | Some(Event::NicknameChanged(pb::NicknameChanged { user_id })) => {
+            sessions.account_changed(user_id);
             sessions.skip(event.position);
         }
+        None => sessions.skip(event.position),
     }
 }
 

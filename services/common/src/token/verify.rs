@@ -13,7 +13,10 @@ use everytime_proto::auth::v1 as pb;
 use jsonwebtoken::{DecodingKey, Validation};
 use tonic::transport::Channel;
 
-use super::{ALGORITHM, Caller, Claims, EndedSessions, PublicJwk, TOKEN_TYPE};
+use super::{
+    ALGORITHM, Caller, Claims, EndedSessions, PublicJwk, TOKEN_TYPE,
+    verdicts::{self, Verdict, Verdicts},
+};
 
 /// Why a token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -127,6 +130,15 @@ impl KeySource for AuthJwks {
     }
 }
 
+/// Seconds since the Unix epoch.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
 /// Verifies access tokens against a cached JWK Set.
 pub struct TokenVerifier {
     validation: Validation,
@@ -142,6 +154,8 @@ pub struct TokenVerifier {
     min_refetch_interval: Duration,
     /// The sessions that ended, whose tokens are refused.
     ended: Option<Arc<EndedSessions>>,
+    /// What tokens checked before said ([`super::verdicts`]).
+    verdicts: Verdicts,
 }
 
 /// One fetch of the keys: when it started and why it failed, if it did.
@@ -198,6 +212,7 @@ impl TokenVerifier {
             max_age: KEYS_MAX_AGE,
             min_refetch_interval: MIN_REFETCH_INTERVAL,
             ended: None,
+            verdicts: Verdicts::default(),
         }
     }
 
@@ -217,8 +232,56 @@ impl TokenVerifier {
     }
 
     /// Checks the signature, algorithm, issuer, audience and expiry of
-    /// `token` and returns who it speaks for.
+    /// `token` and returns who it speaks for; then that its session has not
+    /// ended. A token already checked is not checked again until it expires
+    /// ([`super::verdicts`]); the session check runs every time.
     pub async fn verify(&self, token: &str) -> Result<Caller, VerifyError> {
+        let fingerprint = verdicts::fingerprint(token);
+        let now = unix_now();
+        if let Some(verdict) = self.verdicts.get(&fingerprint, now) {
+            if self.is_stale() {
+                self.refresh_stale().await;
+            }
+            if self.read_cache().keys.contains_key(&verdict.kid) {
+                self.check_session(&verdict.caller)?;
+                return Ok(verdict.caller);
+            }
+        }
+        let (caller, expires, kid) = self.verify_signed(token).await?;
+        self.verdicts.put(
+            fingerprint,
+            Verdict {
+                caller: caller.clone(),
+                expires,
+                kid,
+            },
+            now,
+        );
+        self.check_session(&caller)?;
+        Ok(caller)
+    }
+
+    /// The users whose account changed, as the ended-session stream
+    /// reports them (`None` without one): see
+    /// [`EndedSessions::account_changes`].
+    pub fn account_changes(&self) -> Option<tokio::sync::broadcast::Receiver<i64>> {
+        self.ended.as_ref().map(|ended| ended.account_changes())
+    }
+
+    /// How many verdicts are remembered.
+    pub fn remembered(&self) -> usize {
+        self.verdicts.len()
+    }
+
+    fn check_session(&self, caller: &Caller) -> Result<(), VerifyError> {
+        match &self.ended {
+            Some(ended) => ended.check(caller.session_id),
+            None => Ok(()),
+        }
+    }
+
+    /// The full check of a token: who it speaks for, its `exp` and its key.
+    async fn verify_signed(&self, token: &str) -> Result<(Caller, i64, String), VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Invalid)?;
         if header.alg != ALGORITHM {
             return Err(VerifyError::Invalid);
@@ -244,11 +307,9 @@ impl TokenVerifier {
                     _ => VerifyError::Invalid,
                 }
             })?;
+        let expires = data.claims.exp;
         let caller = Caller::try_from(data.claims)?;
-        if let Some(ended) = &self.ended {
-            ended.check(caller.session_id)?;
-        }
-        Ok(caller)
+        Ok((caller, expires, kid))
     }
 
     fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, KeyCache> {
@@ -406,6 +467,29 @@ mod tests {
                 school_id: 3,
                 role: Role::User
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_is_checked_once_and_its_session_every_time() {
+        let key = SigningKey::generate();
+        let ended = Arc::new(EndedSessions::new(Duration::from_secs(900)));
+        ended.set_connected(true);
+        let verifier = verifier_for(&key).with_ended_sessions(ended.clone());
+        let token = key.sign(&claims(900)).expect("signs");
+        for _ in 0..3 {
+            verifier.verify(&token).await.expect("verifies");
+        }
+        assert_eq!(verifier.remembered(), 1, "one verdict for the token");
+        // A refused token is never remembered.
+        let forged = format!("{token}x");
+        assert_eq!(verifier.verify(&forged).await, Err(VerifyError::Invalid));
+        assert_eq!(verifier.remembered(), 1);
+        // The session ends: the remembered verdict does not let it through.
+        ended.apply(1, 7, Duration::ZERO);
+        assert_eq!(
+            verifier.verify(&token).await,
+            Err(VerifyError::SessionRevoked)
         );
     }
 

@@ -57,7 +57,7 @@ async fn every_open_stream_on_every_replica_gets_each_notification_once() {
         .unwrap()
         .id;
     // Two streams on the first replica, one on the second.
-    let mut streams = vec![
+    let mut streams = [
         watch(&author_on_first, None).await,
         watch(&author_on_first, None).await,
         watch(&author_on_second, None).await,

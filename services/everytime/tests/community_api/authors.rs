@@ -10,7 +10,7 @@ use crate::{Community, id, pool, stack_with_database, statements_run};
 
 #[tokio::test]
 async fn a_named_author_unknown_to_auth_shows_a_placeholder() {
-    let (stack, url) = stack_with_database().await;
+    let (stack, _url) = stack_with_database().await;
     let leaver = stack.user("leaver").await;
     let stayer = stack.user("stayer").await;
     let board = stack.board(&leaver.token, "자유게시판").await;
@@ -20,15 +20,34 @@ async fn a_named_author_unknown_to_auth_shows_a_placeholder() {
     stack
         .comment(&stayer.token, post, "남은 댓글", false, None)
         .await;
-    sqlx::query("delete from auth.users where id = $1")
-        .bind(leaver.id)
-        .execute(&pool(&url).await)
-        .await
-        .unwrap();
-
-    let seen = stack
+    // The viewer saw the name once, so the gateway has it cached.
+    let before = stack
         .get(&format!("/api/v1/posts/{post}"), Some(&stayer.token))
         .await;
+    assert_eq!(before.body["author"]["nickname"], nickname_for("leaver"));
+    let left = stack
+        .call(
+            reqwest::Method::DELETE,
+            "/api/v1/users/me",
+            Some(&leaver.token),
+            Some(json!({"password": crate::support::PASSWORD})),
+        )
+        .await;
+    assert_eq!(left.status, StatusCode::NO_CONTENT, "{}", left.text);
+
+    // auth's UserDeleted reaches the gateway's cache within moments.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let seen = loop {
+        let seen = stack
+            .get(&format!("/api/v1/posts/{post}"), Some(&stayer.token))
+            .await;
+        if seen.body["author"]["nickname"] != nickname_for("leaver")
+            || std::time::Instant::now() > deadline
+        {
+            break seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     let listed = stack
         .get(
             &format!("/api/v1/boards/{board}/posts"),
@@ -99,6 +118,14 @@ async fn a_thread_of_600_named_commenters_is_named_by_one_batch_get_users() {
 
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
     assert_eq!(after - before, 1, "one BatchGetUsers for 601 named authors");
+    // The names are cached now: reading the thread again asks auth nothing.
+    let again = stack.get(&path, Some(&viewer.token)).await;
+    assert_eq!(again.body, detail.body);
+    assert_eq!(
+        statements_run(&db, lookups).await,
+        after,
+        "names seen recently come from the gateway's cache"
+    );
     assert_eq!(detail.body["author"]["nickname"], nickname_for("crowded"));
     let names: HashSet<&str> = detail.body["comments"]
         .as_array()
@@ -177,4 +204,44 @@ async fn a_write_is_kept_when_the_nickname_lookup_beside_it_fails() {
         .await;
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
     assert_eq!(seen.body["comment_count"], 5);
+}
+
+#[tokio::test]
+async fn a_rename_reaches_every_viewer_of_cached_names_within_moments() {
+    let stack = crate::support::TestStack::start().await;
+    let author = stack.user("renaming").await;
+    let viewer = stack.user("watching").await;
+    let board = stack.board(&author.token, "자유게시판").await;
+    let post = id(&stack
+        .write(&author.token, board, "이름 바꿀게요", "내용", false)
+        .await);
+    let path = format!("/api/v1/posts/{post}");
+    let seen = stack.get(&path, Some(&viewer.token)).await;
+    assert_eq!(seen.body["author"]["nickname"], nickname_for("renaming"));
+
+    let renamed = stack
+        .patch(
+            "/api/v1/users/me",
+            Some(&author.token),
+            json!({"nickname": "새이름"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    // The author sees it on the very next request.
+    let own = stack.get(&path, Some(&author.token)).await;
+    assert_eq!(own.body["author"]["nickname"], "새이름");
+    // Others when auth's NicknameChanged reaches the gateway.
+    let started = std::time::Instant::now();
+    loop {
+        let seen = stack.get(&path, Some(&viewer.token)).await;
+        if seen.body["author"]["nickname"] == "새이름" {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(3),
+            "still the old name: {}",
+            seen.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
