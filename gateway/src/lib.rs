@@ -84,7 +84,9 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 /// The OpenAPI document of every route `state`'s app serves.
 pub fn openapi(state: &AppState) -> utoipa::openapi::OpenApi {
-    routes::router(state).into_openapi()
+    let mut openapi = routes::router(state).into_openapi();
+    openapi::complete(&mut openapi);
+    openapi
 }
 
 /// The whole HTTP application: routes, fallbacks and tower layers.
@@ -92,7 +94,8 @@ pub fn app(state: AppState) -> Router {
     let cors = cors_layer(&state.config.cors_origins);
     let x_request_id = HeaderName::from_static("x-request-id");
     // The router and the document come from the same registrations.
-    let (router, openapi) = routes::router(&state).split_for_parts();
+    let (router, mut openapi) = routes::router(&state).split_for_parts();
+    openapi::complete(&mut openapi);
     router
         .layer(Extension(Document::new(&openapi)))
         .with_state(state.clone())

@@ -135,3 +135,126 @@ problems! {
     /// A `?semester` that is not `YYYY-1`, `YYYY-2`, `YYYY-S` or `YYYY-W`.
     BadSemester = (400, "A malformed semester");
 }
+
+/// Completes the document with what every operation of a kind can answer,
+/// whatever its own `responses(...)` lists, so the document is exact
+/// without every path repeating it:
+///
+/// - a path or query parameter: `400` (e.g. an id that is not a positive
+///   64-bit integer, a `limit` out of 1..100); path ids are documented as
+///   integers from 1, and `limit` as 1..100;
+/// - a request body: `400` (malformed JSON or a missing field), `413`
+///   (over 64 KiB) and `415` (not `application/json`);
+/// - a token required (no `security(())` of its own): `401`, and `403`
+///   (`csrf_rejected`) on a write, which a cookie-authenticated request
+///   from another origin gets;
+/// - every path under `/api/v1` but the document itself: `503` (a backend
+///   is down, or the database is) and `504` (a backend or the request took
+///   too long).
+pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HttpMethod, path::ParameterIn};
+    for (path, item) in openapi.paths.paths.iter_mut() {
+        let api = path.starts_with("/api/v1/") && path != "/api/v1/openapi.json";
+        for (method, operation) in [
+            (HttpMethod::Get, item.get.as_mut()),
+            (HttpMethod::Put, item.put.as_mut()),
+            (HttpMethod::Post, item.post.as_mut()),
+            (HttpMethod::Delete, item.delete.as_mut()),
+            (HttpMethod::Patch, item.patch.as_mut()),
+        ] {
+            let Some(operation) = operation else {
+                continue;
+            };
+            let mut add = |status: u16, description: &str| {
+                for (status, response) in problem(status, description) {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status)
+                        .or_insert(response);
+                }
+            };
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            if !parameters.is_empty() {
+                add(
+                    400,
+                    "A path, query or header parameter is malformed (the field names it)",
+                );
+            }
+            if operation.request_body.is_some() {
+                add(
+                    400,
+                    "The body is malformed or breaks a limit (the field names it)",
+                );
+                add(413, "The body is over 64 KiB");
+                add(415, "The body is not `application/json`");
+            }
+            let public = operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements| requirements.iter().all(is_anonymous));
+            if !public {
+                add(
+                    401,
+                    "No valid access token (`missing_token`, `invalid_token`, `token_expired`, `session_revoked`)",
+                );
+                if method != HttpMethod::Get {
+                    add(
+                        403,
+                        "A cookie-authenticated write from an origin that is not allowed (`csrf_rejected`)",
+                    );
+                }
+            }
+            if api {
+                add(
+                    503,
+                    "A backend or the database is unavailable; try again (`Retry-After`)",
+                );
+                add(504, "A backend or the request took too long");
+            }
+            for parameter in operation.parameters.iter_mut().flatten() {
+                let bounds = match (&parameter.parameter_in, parameter.name.as_str()) {
+                    (ParameterIn::Path, _) => Some((1, None)),
+                    (ParameterIn::Query, "limit") => Some((1, Some(100))),
+                    (ParameterIn::Header, "Last-Event-ID") => Some((0, None)),
+                    _ => None,
+                };
+                if let Some((minimum, maximum)) = bounds {
+                    bound_integer(parameter.schema.as_mut(), minimum, maximum);
+                }
+            }
+        }
+    }
+}
+
+/// An empty security requirement: the operation needs no token.
+fn is_anonymous(requirement: &utoipa::openapi::security::SecurityRequirement) -> bool {
+    serde_json::to_value(requirement)
+        .is_ok_and(|value| value.as_object().is_some_and(|o| o.is_empty()))
+}
+
+/// Sets the bounds of an integer schema (nullable or not).
+fn bound_integer(
+    schema: Option<&mut RefOr<utoipa::openapi::schema::Schema>>,
+    minimum: isize,
+    maximum: Option<isize>,
+) {
+    use utoipa::openapi::{
+        Type,
+        schema::{Schema, SchemaType},
+    };
+    let Some(RefOr::T(Schema::Object(object))) = schema else {
+        return;
+    };
+    let integer = match &object.schema_type {
+        SchemaType::Type(kind) => *kind == Type::Integer,
+        SchemaType::Array(kinds) => kinds.contains(&Type::Integer),
+        SchemaType::AnyValue => false,
+    };
+    if integer {
+        object.minimum = Some(utoipa::Number::Int(minimum));
+        if let Some(maximum) = maximum {
+            object.maximum = Some(utoipa::Number::Int(maximum));
+        }
+    }
+}

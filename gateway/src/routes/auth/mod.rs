@@ -253,7 +253,7 @@ fn refresh_token_of(
 }
 
 /// Trades a refresh token for new tokens; the old refresh token is spent.
-#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()), request_body = RefreshBody,
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()), request_body = Option<RefreshBody>,
     responses(
         (status = 200, description = "New tokens", body = TokenBody),
         NoRefreshToken,
@@ -309,7 +309,7 @@ pub(crate) fn without_token_cookies(jar: CookieJar, cookies: &CookieAuth) -> Coo
 
 /// Ends the session of the access token and of the refresh token, either
 /// alone enough; clears the cookies.
-#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", request_body = RefreshBody,
+#[utoipa::path(post, path = "/api/v1/auth/sign-out", tag = "auth", request_body = Option<RefreshBody>,
     responses(
         (status = 204, description = "Signed out"),
         NotSignedIn,

@@ -100,8 +100,17 @@ fn number_param(field: &str, raw: Option<&str>) -> ApiResult<Option<i64>> {
 }
 
 /// `?limit` for the service, which checks its range (1..100): values out of
-/// `i32` are sent saturated so they get the same range error.
+/// `i32` are sent saturated so they get the same range error. A `limit`
+/// given blank is no number, as the document says (`400`); absent is the
+/// default.
 pub(crate) fn limit_param(raw: Option<&str>) -> ApiResult<Option<i32>> {
+    if raw.is_some_and(|raw| raw.trim().is_empty()) {
+        return Err(ApiError::invalid_field(
+            "invalid_input",
+            "limit",
+            "must be a whole number between 1 and 100",
+        ));
+    }
     Ok(number_param("limit", raw)?
         .map(|limit| i32::try_from(limit).unwrap_or(if limit > 0 { i32::MAX } else { i32::MIN })))
 }
@@ -229,6 +238,12 @@ mod tests {
         assert_eq!(
             limit_param(Some("1.5")).unwrap_err().problem().errors[0].field,
             "limit"
+        );
+        assert_eq!(limit_param(None).unwrap(), None, "absent: the default");
+        assert_eq!(
+            limit_param(Some("")).unwrap_err().problem().errors[0].field,
+            "limit",
+            "blank is no number"
         );
     }
 }

@@ -100,7 +100,7 @@ pub async fn remove_custom_entry(
 }
 
 /// Copies a timetable the caller may see (their own, a friend's shared one, or a public one of their school) into a new timetable of theirs: same semester, courses and custom entries. It is primary when it is the semester's first.
-#[utoipa::path(post, path = "/api/v1/timetables/{id}/copy", tag = "timetable", request_body = CopyTimetableBody,
+#[utoipa::path(post, path = "/api/v1/timetables/{id}/copy", tag = "timetable", request_body = Option<CopyTimetableBody>,
     params(("id" = i64, Path, description = "The timetable to copy")),
     responses(
         (status = 201, description = "The caller's new timetable", body = TimetableBody),

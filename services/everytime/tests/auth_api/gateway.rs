@@ -187,6 +187,46 @@ async fn health_openapi_and_jwks_are_public() {
             paths.keys().collect::<Vec<_>>()
         );
     }
+    // What any operation of a kind can answer is documented on each: 400
+    // for parameters and bodies, 413 and 415 for bodies, 401 where a token
+    // is needed, 503 and 504 wherever a backend is called; path ids are
+    // integers from 1.
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let statuses = |wanted: &[&str]| {
+                for status in wanted {
+                    assert!(
+                        operation["responses"].get(*status).is_some(),
+                        "{method} {path} documents {status}"
+                    );
+                }
+            };
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !parameters.is_empty() {
+                statuses(&["400"]);
+            }
+            for parameter in parameters.iter().filter(|p| p["in"] == "path") {
+                if parameter["schema"]["type"] == "integer" {
+                    assert_eq!(parameter["schema"]["minimum"], 1, "{method} {path}");
+                }
+            }
+            if operation.get("requestBody").is_some() {
+                statuses(&["400", "413", "415"]);
+            }
+            let public = operation["security"]
+                .as_array()
+                .is_some_and(|requirements| requirements.iter().all(|r| r == &json!({})));
+            if !public {
+                statuses(&["401"]);
+            }
+            if path.starts_with("/api/v1/") && path != "/api/v1/openapi.json" {
+                statuses(&["503", "504"]);
+            }
+        }
+    }
 
     let jwks = stack.get("/.well-known/jwks.json", None).await;
     assert_eq!(jwks.status, StatusCode::OK);
