@@ -160,6 +160,6 @@ pub async fn acknowledge_events(
 ) -> crate::error::Result<pb::AcknowledgeEventsResponse> {
     let consumer = outbox::consumer_name(&request.consumer)
         .map_err(|error| crate::error::Error::Invalid(vec![error]))?;
-    store::acknowledge(pool, consumer, request.position.max(0)).await?;
+    outbox::acknowledge(pool, consumer, request.position).await?;
     Ok(pb::AcknowledgeEventsResponse {})
 }

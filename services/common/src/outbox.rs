@@ -158,6 +158,24 @@ async fn send_events<T, F, Fut>(
     }
 }
 
+/// Records that durable consumer `consumer` (checked by [`consumer_name`])
+/// has applied every event up to `position`, in the producer's
+/// `event_consumers` table (the same shape in every producer's schema); a
+/// smaller position than it reported before changes nothing. Pruning keeps
+/// what a consumer heard from lately has not passed.
+pub async fn acknowledge(pool: &PgPool, consumer: &str, position: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into event_consumers (name, position) values ($1, $2)
+         on conflict (name) do update
+             set position = greatest(event_consumers.position, excluded.position), seen_at = now()",
+    )
+    .bind(consumer)
+    .bind(position.max(0))
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// A durable consumer's name as `AcknowledgeEvents` takes it: 1–40
 /// lowercase letters, digits, `-` or `_`, starting with a letter.
 pub fn consumer_name(name: &str) -> Result<&str, FieldError> {

@@ -85,7 +85,7 @@ pub async fn acknowledge(
 ) -> Result<pb::AcknowledgeFriendEventsResponse> {
     let consumer =
         outbox::consumer_name(&request.consumer).map_err(|error| Error::Invalid(vec![error]))?;
-    store::acknowledge(pool, consumer, request.position.max(0)).await?;
+    outbox::acknowledge(pool, consumer, request.position).await?;
     Ok(pb::AcknowledgeFriendEventsResponse {})
 }
 

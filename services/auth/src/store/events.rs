@@ -64,28 +64,6 @@ pub async fn record_user_event(
     Ok(())
 }
 
-/// Records that `consumer` has applied every event up to `position`; a
-/// smaller position than it reported before changes nothing.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn acknowledge(
-    db: impl PgExecutor<'_>,
-    consumer: &str,
-    position: i64,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"
-        insert into event_consumers (name, position) values ($1, $2)
-        on conflict (name) do update
-            set position = greatest(event_consumers.position, excluded.position), seen_at = now()
-        "#,
-        consumer,
-        position
-    )
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// Prunes the outbox: ended sessions from before `sessions_before`; account
 /// events from before `accounts_before` that every consumer heard from
 /// since `consumers_since` has passed (none while no consumer is known).

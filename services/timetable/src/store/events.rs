@@ -1,6 +1,7 @@
 //! timetable's outbox (`events`, migration 0006): recording a friend
 //! request in the transaction that makes it, reading the outbox from a
-//! position, the durable consumers' positions, and pruning.
+//! position, and pruning (consumers acknowledge through
+//! `everytime_common::outbox::acknowledge`).
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
@@ -66,28 +67,6 @@ pub async fn events_after(
     )
     .fetch_all(db)
     .await
-}
-
-/// Records that `consumer` has applied every event up to `position`; a
-/// smaller position than it reported before changes nothing.
-#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
-pub async fn acknowledge(
-    db: impl PgExecutor<'_>,
-    consumer: &str,
-    position: i64,
-) -> sqlx::Result<()> {
-    sqlx::query!(
-        r#"
-        insert into event_consumers (name, position) values ($1, $2)
-        on conflict (name) do update
-            set position = greatest(event_consumers.position, excluded.position), seen_at = now()
-        "#,
-        consumer,
-        position
-    )
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// Deletes the events older than `before` that every consumer seen since
