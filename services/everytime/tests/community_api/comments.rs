@@ -171,11 +171,21 @@ async fn a_post_detail_costs_the_same_statements_with_0_or_200_comments() {
     get(quiet).await;
     get(busy).await;
 
-    let before = count().await;
-    let quiet_post = get(quiet).await;
-    let middle = count().await;
-    let busy_post = get(busy).await;
-    let after = count().await;
+    // Background work (the event channel, pruning) may run a statement in
+    // a window now and then: of three measurements, the fewest count.
+    let mut windows = Vec::new();
+    let (mut quiet_post, mut busy_post) = (None, None);
+    for _ in 0..3 {
+        let before = count().await;
+        quiet_post = Some(get(quiet).await);
+        let middle = count().await;
+        busy_post = Some(get(busy).await);
+        let after = count().await;
+        windows.push((before, middle, after));
+    }
+    let (quiet_post, busy_post) = (quiet_post.unwrap(), busy_post.unwrap());
+    let quiet_cost = windows.iter().map(|(b, m, _)| m - b).min().unwrap();
+    let busy_cost = windows.iter().map(|(_, m, a)| a - m).min().unwrap();
 
     assert_eq!(quiet_post.body["comments"], json!([]));
     let comments = busy_post.body["comments"].as_array().expect("comments");
@@ -194,10 +204,6 @@ async fn a_post_detail_costs_the_same_statements_with_0_or_200_comments() {
         "{nicknames:?}"
     );
     // The post, its thread and one nickname lookup, however long the thread.
-    assert!(middle > before, "the statements were counted");
-    assert_eq!(
-        after - middle,
-        middle - before,
-        "statements for 200 comments vs none"
-    );
+    assert!(quiet_cost > 0, "the statements were counted");
+    assert_eq!(busy_cost, quiet_cost, "statements for 200 comments vs none");
 }

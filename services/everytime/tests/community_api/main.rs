@@ -183,8 +183,10 @@ async fn pool(url: &str) -> sqlx::PgPool {
 
 /// How many times statements starting with `prefix` (all, for `""`) have
 /// run in this test's database, by `pg_stat_statements`, leaving out the
-/// event channel's outbox reads (`from events`: auth's and timetable's
-/// streams poll them every 2 s beside any request). The private test
+/// event channel's own statements, which run beside any request: the
+/// outbox reads (`from events`: auth's and timetable's streams poll every
+/// 2 s), the consumers' acknowledgements (`event_consumers`, every 5 s)
+/// and positions (`event_positions`). The private test
 /// cluster preloads it when PostgreSQL's contrib modules are installed;
 /// without it the tests that count statements cannot check anything, so
 /// they fail here, loudly, instead of passing.
@@ -203,7 +205,8 @@ async fn statements_run(db: &sqlx::PgPool, prefix: &str) -> i64 {
         "select coalesce(sum(calls), 0)::bigint from public.pg_stat_statements \
          where dbid = (select oid from pg_database where datname = current_database()) \
            and query not like '%pg_stat_statements%' and starts_with(query, $1) \
-           and query not like '%from events%'",
+           and query not like '%from events%' and query not like '%event_consumers%' \
+           and query not like '%event_positions%'",
     )
     .bind(prefix)
     .fetch_one(db)
