@@ -449,11 +449,10 @@ async fn main() -> Result<()> {
     // 쪽지: the reader writes to the author of 50 named posts, one
     // conversation each, so the reader's 쪽지함 has 50 (its first page is
     // 20, with one nickname lookup); then sending into one is timed.
-    let named: Vec<i64> = sqlx::query_scalar(
-        "select id from posts where not anonymous order by id desc limit 50",
-    )
-    .fetch_all(&pool)
-    .await?;
+    let named: Vec<i64> =
+        sqlx::query_scalar("select id from posts where not anonymous order by id desc limit 50")
+            .fetch_all(&pool)
+            .await?;
     let mut conversation = 0;
     for post in &named {
         let started = client
@@ -463,13 +462,19 @@ async fn main() -> Result<()> {
                 &json!({"post_id": post, "content": "안녕하세요, 글 보고 연락드려요"}),
             )
             .await?;
-        conversation = started["conversation"]["id"].as_i64().context("a conversation")?;
+        conversation = started["conversation"]["id"]
+            .as_i64()
+            .context("a conversation")?;
     }
     let mut timings = timings;
     timings.push(
-        time(&client, &token, "쪽지함, 50 conversations", "/api/v1/messages", |body| {
-            items(body) == 20
-        })
+        time(
+            &client,
+            &token,
+            "쪽지함, 50 conversations",
+            "/api/v1/messages",
+            |body| items(body) == 20,
+        )
         .await?,
     );
     timings.push(time_sending(&client, &token, conversation).await?);
