@@ -79,7 +79,7 @@ problems! {
 
 impl PageQuery {
     /// `page_size` and `page_token` for the service.
-    fn page(self) -> ApiResult<(Option<i32>, String)> {
+    pub(crate) fn page(self) -> ApiResult<(Option<i32>, String)> {
         Ok((
             limit_param(self.limit.as_deref())?,
             self.cursor.unwrap_or_default(),

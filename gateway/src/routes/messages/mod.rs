@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::community::{BoardRefBody, PageQuery, TooFast, limit_param};
+use super::community::{BoardRefBody, PageQuery, TooFast};
 use crate::{
     error::ApiResult,
     extract::{ApiJson, ApiPath, ApiQuery, Auth},
@@ -192,12 +192,13 @@ pub async fn list_conversations(
     auth: Auth,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ConversationPage>> {
+    let (page_size, page_token) = query.page()?;
     let page = call(
         &state.clients.messages,
         authed(
             pb::ListConversationsRequest {
-                page_size: limit_param(query.limit.as_deref())?,
-                page_token: query.cursor.unwrap_or_default(),
+                page_size,
+                page_token,
             },
             &auth,
         ),
@@ -223,13 +224,14 @@ pub async fn list_messages(
     ApiPath(conversation_id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<MessagePage>> {
+    let (page_size, page_token) = query.page()?;
     let page = call(
         &state.clients.messages,
         authed(
             pb::ListMessagesRequest {
                 conversation_id,
-                page_size: limit_param(query.limit.as_deref())?,
-                page_token: query.cursor.unwrap_or_default(),
+                page_size,
+                page_token,
             },
             &auth,
         ),

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::community::{PageQuery, limit_param};
+use super::community::PageQuery;
 use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, ApiQuery, Auth},
@@ -108,12 +108,13 @@ pub async fn list_notifications(
     auth: Auth,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<NotificationPage>> {
+    let (page_size, page_token) = query.page()?;
     let page = call(
         &state.clients.notifications,
         authed(
             pb::ListNotificationsRequest {
-                page_size: limit_param(query.limit.as_deref())?,
-                page_token: query.cursor.unwrap_or_default(),
+                page_size,
+                page_token,
             },
             &auth,
         ),

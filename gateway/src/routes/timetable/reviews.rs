@@ -13,7 +13,7 @@ use crate::{
     error::{ApiResult, required},
     extract::{ApiJson, ApiPath, ApiQuery, Auth},
     openapi::problems,
-    routes::community::{PageQuery, limit_param},
+    routes::community::PageQuery,
     state::{AppState, authed, call},
 };
 
@@ -76,13 +76,14 @@ pub async fn course_reviews(
     ApiPath(course_id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<CourseReviewsBody>> {
+    let (page_size, page_token) = query.page()?;
     let page = call(
         &state.clients.reviews,
         authed(
             pb::ListCourseReviewsRequest {
                 course_id,
-                page_size: limit_param(query.limit.as_deref())?,
-                page_token: query.cursor.unwrap_or_default(),
+                page_size,
+                page_token,
             },
             &auth,
         ),
@@ -155,12 +156,13 @@ pub async fn my_reviews(
     auth: Auth,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<MyReviewsBody>> {
+    let (page_size, page_token) = query.page()?;
     let page = call(
         &state.clients.reviews,
         authed(
             pb::ListMyReviewsRequest {
-                page_size: limit_param(query.limit.as_deref())?,
-                page_token: query.cursor.unwrap_or_default(),
+                page_size,
+                page_token,
             },
             &auth,
         ),

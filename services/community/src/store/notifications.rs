@@ -148,7 +148,7 @@ pub async fn post_title(db: &mut PgConnection, post_id: i64) -> sqlx::Result<Str
         .await
 }
 
-/// A comment's author and content, for the notifications about it.
+/// A comment's content, for the notification of its blinding.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn comment_content(db: &mut PgConnection, comment_id: i64) -> sqlx::Result<String> {
     sqlx::query_scalar!("select content from comments where id = $1", comment_id)
