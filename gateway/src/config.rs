@@ -53,6 +53,13 @@ pub struct Config {
     /// Sign-up requests per client address (IPv4, or IPv6 /64) per hour
     /// (`SIGN_UP_RATE_LIMIT_PER_HOUR`, default 300).
     pub sign_up_rate_limit_per_hour: u32,
+    /// How long, at shutdown, `/readyz` answers `503` (`shutting_down`)
+    /// while the gateway still accepts and serves, every answer with
+    /// `Connection: close`, before it stops accepting and drains
+    /// (`SHUTDOWN_DELAY_MS`, default 0). A load balancer then takes it out
+    /// before a new connection could be refused, and keep-alive clients
+    /// move to another replica on a fresh connection.
+    pub shutdown_delay: Duration,
 }
 
 impl Default for Config {
@@ -78,6 +85,7 @@ impl Config {
             metrics_addr: None,
             auth_rate_limit_per_minute: 600,
             sign_up_rate_limit_per_hour: 300,
+            shutdown_delay: Duration::ZERO,
         }
     }
 
@@ -113,6 +121,7 @@ impl Config {
             "SIGN_UP_RATE_LIMIT_PER_HOUR",
             config.sign_up_rate_limit_per_hour,
         )?;
+        config.shutdown_delay = config::millis_or_none("SHUTDOWN_DELAY_MS", 0)?;
         Ok(config)
     }
 }

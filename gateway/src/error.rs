@@ -234,6 +234,35 @@ fn default_code(status: StatusCode) -> &'static str {
     }
 }
 
+/// Whether `status` is our own channel losing its connection to the
+/// backend mid-call: the process died, or it closed the connection while
+/// stopping, before or after the request went out. tonic reports these as
+/// `UNKNOWN` ("transport error"), `INTERNAL` (an h2 error) or `CANCELLED`
+/// (the connection went away with the request queued on it); gRPC's own
+/// word for all of them is `UNAVAILABLE`, and for the API each is a `503`
+/// to retry, never a `500`. A status the backend itself sent carries no
+/// source error, so it is never taken for one of these.
+fn is_connection_lost(status: &tonic::Status) -> bool {
+    if !matches!(
+        status.code(),
+        Code::Unknown | Code::Internal | Code::Cancelled
+    ) {
+        return false;
+    }
+    let mut source = std::error::Error::source(status);
+    while let Some(error) = source {
+        if error.is::<tonic::transport::Error>()
+            || error.is::<h2::Error>()
+            || error.is::<hyper::Error>()
+            || error.is::<std::io::Error>()
+        {
+            return true;
+        }
+        source = error.source();
+    }
+    false
+}
+
 /// Whether `status` is our own channel's deadline running out: tonic reports
 /// that as `CANCELLED` ("Timeout expired"), but for the API it is a backend
 /// that did not answer in time, `DEADLINE_EXCEEDED`.
@@ -255,6 +284,8 @@ impl From<tonic::Status> for ApiError {
     fn from(status: tonic::Status) -> Self {
         let http = if is_deadline(&status) {
             StatusCode::GATEWAY_TIMEOUT
+        } else if is_connection_lost(&status) {
+            StatusCode::SERVICE_UNAVAILABLE
         } else {
             http_status(status.code())
         };
@@ -333,6 +364,34 @@ mod tests {
     use everytime_common::{grpc, validate::FieldError};
 
     use super::*;
+
+    #[test]
+    fn a_lost_backend_connection_is_503_and_a_backends_own_error_stays_500() {
+        // What tonic gives when the connection breaks: the cause attached.
+        let lost = [
+            tonic::Status::from_error(Box::new(std::io::Error::from(
+                std::io::ErrorKind::ConnectionReset,
+            ))),
+            tonic::Status::from_error(Box::new(h2::Error::from(h2::Reason::PROTOCOL_ERROR))),
+        ];
+        for status in lost {
+            let code = status.code();
+            let error = ApiError::from(status);
+            assert_eq!(error.status, StatusCode::SERVICE_UNAVAILABLE, "{code:?}");
+            assert_eq!(error.retry_after, Some(1));
+        }
+        // What a backend sends: no cause attached.
+        for status in [
+            tonic::Status::internal("a bug"),
+            tonic::Status::unknown("transport error"),
+            tonic::Status::cancelled("operation was canceled"),
+        ] {
+            assert_eq!(
+                ApiError::from(status).status,
+                StatusCode::INTERNAL_SERVER_ERROR
+            );
+        }
+    }
 
     #[test]
     fn grpc_codes_map_by_the_canonical_table() {

@@ -102,7 +102,14 @@ pub fn app(state: AppState) -> Router {
         .fallback(web::fallback)
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state, request_timeout))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state,
+            close_when_shutting_down,
+        ))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -185,6 +192,23 @@ async fn record_metrics(request: Request, next: Next) -> Response {
     response
 }
 
+/// While the gateway shuts down, every answer closes its connection, so a
+/// keep-alive client's next request opens a new one (to another replica,
+/// behind a load balancer) instead of meeting a closed socket.
+async fn close_when_shutting_down(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    if *state.closing.borrow() {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// Answers `504` problem+json when a request runs past `REQUEST_TIMEOUT_MS`.
 async fn request_timeout(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
@@ -198,9 +222,11 @@ async fn request_timeout(State(state): State<AppState>, request: Request, next: 
     }
 }
 
-/// Serves the gateway on `listener` until `shutdown` resolves, then lets
-/// in-flight requests finish; and metrics on [`Config::metrics_addr`], when
-/// set, until then.
+/// Serves the gateway on `listener` until `shutdown` resolves; then, for
+/// [`Config::shutdown_delay`], `/readyz` answers `503` while requests are
+/// still served (with `Connection: close`); then it stops accepting and
+/// lets in-flight requests finish. Metrics are on [`Config::metrics_addr`],
+/// when set, until then.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
@@ -212,11 +238,20 @@ pub async fn serve(
         None => None,
     };
     let (closing, closing_seen) = tokio::sync::watch::channel(false);
+    let shutdown_delay = config.shutdown_delay;
     let state = AppState::new(config, closing_seen)?;
     let shutdown = async move {
         shutdown.await;
-        // Open notification streams end, so draining finishes.
+        // `/readyz` turns 503, answers close their connections, and open
+        // notification streams end, so draining finishes.
         closing.send_replace(true);
+        if !shutdown_delay.is_zero() {
+            tracing::info!(
+                delay_ms = shutdown_delay.as_millis(),
+                "not ready; still serving until the shutdown delay has passed"
+            );
+            tokio::time::sleep(shutdown_delay).await;
+        }
     };
     // Small responses go out at once rather than waiting on delayed ACKs.
     let listener = listener.tap_io(|stream| {

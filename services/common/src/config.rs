@@ -113,6 +113,12 @@ pub fn millis_or(name: &str, default: u64) -> Result<Duration, ConfigError> {
     Ok(Duration::from_millis(millis))
 }
 
+/// A duration in milliseconds that may be 0 (none), e.g.
+/// `SHUTDOWN_DELAY_MS=0`.
+pub fn millis_or_none(name: &str, default: u64) -> Result<Duration, ConfigError> {
+    parse_or(name, default).map(Duration::from_millis)
+}
+
 /// A boolean: `true`/`false`, `1`/`0`, `yes`/`no`.
 pub fn flag_or(name: &str, default: bool) -> Result<bool, ConfigError> {
     match var(name).map(|value| value.trim().to_ascii_lowercase()) {

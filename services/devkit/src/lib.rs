@@ -7,6 +7,8 @@
 //!   requests with a bearer token ([`status::authed`]).
 //! - [`server`]: a service started on `127.0.0.1:0` by its own `serve`, with
 //!   a channel to it and a stop that waits for the drain.
+//! - `processes` (feature `processes`): the stack as its real binaries,
+//!   one process or four, with a process killed, stopped or restarted.
 //! - [`tokens`]: a test's own signing key, the verifier that trusts it, and
 //!   tokens for any user, school and role.
 //!
@@ -17,6 +19,8 @@
 //! and a CI step check that.
 
 pub mod postgres;
+#[cfg(feature = "processes")]
+pub mod processes;
 pub mod server;
 pub mod status;
 pub mod tokens;

@@ -44,7 +44,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 problems! {
     /// `/readyz` when a backend is down.
-    NotReady = (503, "Some backend is not serving; `failing` names them");
+    NotReady = (503, "Some backend is not serving (`not_ready`; `failing` names them), or this gateway is shutting down (`shutting_down`)");
     /// `/.well-known/jwks.json` when auth is down.
     AuthUnavailable = (503, "The auth service is unavailable");
 }
@@ -58,13 +58,22 @@ pub async fn healthz() -> Json<HealthBody> {
     })
 }
 
-/// Every backend's gRPC health; `503` naming the failing ones.
+/// Every backend's gRPC health; `503` naming the failing ones, or while
+/// this gateway shuts down ([`crate::Config::shutdown_delay`]).
 #[utoipa::path(get, path = "/readyz", tag = "system", security(()),
     responses(
         (status = 200, description = "Every backend is serving", body = ReadyBody),
         NotReady,
     ))]
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if *state.closing.borrow() {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "this gateway is shutting down",
+        )
+        .into_response();
+    }
     let checks = state.clients.backends.iter().map(|backend| async move {
         let mut client = HealthClient::new(backend.channel.clone());
         let check = client.check(HealthCheckRequest {

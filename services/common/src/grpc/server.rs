@@ -70,6 +70,12 @@ pub struct ServerSettings {
     /// `None` in [`ServerSettings::default`], for tests and the launcher,
     /// which serves one listener for the whole process.
     pub metrics_addr: Option<SocketAddr>,
+    /// How long, at shutdown, health says `NOT_SERVING` while the server
+    /// still accepts and serves, before it stops accepting and drains
+    /// (`SHUTDOWN_DELAY_MS`, default 0). Load balancers and `Check` probes
+    /// then learn it is going before a new connection could be refused;
+    /// the Kubernetes manifests set it above their probe period.
+    pub shutdown_delay: Duration,
 }
 
 impl Default for ServerSettings {
@@ -77,13 +83,14 @@ impl Default for ServerSettings {
         ServerSettings {
             reflection: true,
             metrics_addr: None,
+            shutdown_delay: Duration::ZERO,
         }
     }
 }
 
 impl ServerSettings {
-    /// Reads `GRPC_REFLECTION` and `<prefix>_METRICS_LISTEN_ADDR` (default
-    /// [`default_metrics_addr`] of `prefix`).
+    /// Reads `GRPC_REFLECTION`, `<prefix>_METRICS_LISTEN_ADDR` (default
+    /// [`default_metrics_addr`] of `prefix`) and `SHUTDOWN_DELAY_MS`.
     pub fn from_env(prefix: &str) -> Result<Self, ConfigError> {
         Ok(ServerSettings {
             reflection: config::flag_or("GRPC_REFLECTION", true)?,
@@ -91,6 +98,7 @@ impl ServerSettings {
                 &format!("{prefix}_METRICS_LISTEN_ADDR"),
                 default_metrics_addr(prefix),
             )?,
+            shutdown_delay: config::millis_or_none("SHUTDOWN_DELAY_MS", 0)?,
         })
     }
 }
@@ -174,8 +182,9 @@ async fn follow_readiness(
 /// Then, in this order: every health status (each service's and the
 /// server's, `""`) turns `NOT_SERVING`, which health watchers are told
 /// before their `Watch` streams end (an open watch would otherwise hold the
-/// drain forever); the listener stops accepting; in-flight RPCs finish; it
-/// returns.
+/// drain forever); for [`ServerSettings::shutdown_delay`] it goes on
+/// accepting and serving, so probes see `NOT_SERVING` first; the listener
+/// stops accepting; in-flight RPCs finish; it returns.
 pub async fn serve(
     routes: Routes,
     options: ServeOptions,
@@ -194,6 +203,7 @@ pub async fn serve(
             .await;
     }
     let health_services = options.health_services;
+    let shutdown_delay = options.server.shutdown_delay;
     let readiness = options
         .readiness
         .map(|ready| tokio::spawn(follow_readiness(ready, reporter.clone(), health_services)));
@@ -211,6 +221,13 @@ pub async fn serve(
             reporter
                 .set_service_status(service, ServingStatus::NotServing)
                 .await;
+        }
+        if !shutdown_delay.is_zero() {
+            tracing::info!(
+                delay_ms = shutdown_delay.as_millis(),
+                "health is NOT_SERVING; still serving until the shutdown delay has passed"
+            );
+            tokio::time::sleep(shutdown_delay).await;
         }
         tracing::info!("health is NOT_SERVING; draining in-flight RPCs");
     };
@@ -392,6 +409,60 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn during_the_shutdown_delay_new_connections_are_served_and_told_not_serving() {
+        use tonic_health::pb::{
+            health_check_response::ServingStatus as Reported, health_client::HealthClient,
+        };
+        let delay = Duration::from_millis(800);
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let (addr, server) = bare_server_with(
+            stopped,
+            ServerSettings {
+                shutdown_delay: delay,
+                ..ServerSettings::default()
+            },
+            None,
+        )
+        .await;
+        let check = || async move {
+            // A new channel each time: a new connection.
+            let mut health = HealthClient::new(
+                channel(&format!("http://{addr}"), Duration::from_secs(5)).expect("a channel"),
+            );
+            health
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await
+                .map(|answer| answer.into_inner().status())
+        };
+        assert_eq!(check().await.expect("answers"), Reported::Serving);
+
+        let stopping = std::time::Instant::now();
+        stop.send(()).expect("the server listens for the stop");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            check().await.expect("a new connection is still served"),
+            Reported::NotServing
+        );
+        assert!(!server.is_finished(), "it waits out the delay");
+        tokio::time::timeout(Duration::from_secs(5), server)
+            .await
+            .expect("stops in time")
+            .expect("joins")
+            .expect("stops cleanly");
+        assert!(
+            stopping.elapsed() >= delay,
+            "it stopped accepting only after the delay: {:?}",
+            stopping.elapsed()
+        );
+        assert!(
+            check().await.is_err(),
+            "after the delay new connections are refused"
+        );
+    }
+
+    #[tokio::test]
     async fn health_follows_readiness_and_liveness_does_not() {
         use tonic_health::pb::{
             health_check_response::ServingStatus as Reported, health_client::HealthClient,
@@ -493,8 +564,8 @@ mod tests {
         let (addr, server) = bare_server_with(
             stopped,
             ServerSettings {
-                reflection: true,
                 metrics_addr: Some(metrics_addr),
+                ..ServerSettings::default()
             },
             None,
         )
@@ -561,7 +632,7 @@ mod tests {
                 stopped,
                 ServerSettings {
                     reflection,
-                    metrics_addr: None,
+                    ..ServerSettings::default()
                 },
                 None,
             )

@@ -122,6 +122,16 @@ pub struct Cluster {
     port: u16,
     password: String,
     watchdog: Option<Child>,
+    /// How the server was started, to start it again ([`Cluster::restart`]).
+    server: Option<Server>,
+}
+
+/// What starting the server again needs.
+#[derive(Debug, Clone)]
+struct Server {
+    bin_dir: PathBuf,
+    run_as: Option<RunAs>,
+    durable: bool,
 }
 
 impl Cluster {
@@ -149,6 +159,7 @@ impl Cluster {
                 port,
                 password,
                 watchdog: None,
+                server: None,
             };
             cluster.wait_ready(None).await?;
             return Ok(cluster);
@@ -163,6 +174,11 @@ impl Cluster {
                 port,
                 password: password.clone(),
                 watchdog: Some(watchdog),
+                server: Some(Server {
+                    bin_dir: bin_dir.clone(),
+                    run_as,
+                    durable,
+                }),
             };
             match cluster.wait_ready(Some(Duration::from_secs(60))).await {
                 Ok(()) => {
@@ -203,6 +219,37 @@ impl Cluster {
     /// Creates `database` unless it exists.
     pub async fn ensure_database(&self, database: &str) -> Result<(), LaunchError> {
         create_database_if_missing(&self.url("postgres"), database).await
+    }
+
+    /// Stops the server (a fast shutdown: every session is ended) and
+    /// starts it again on the same port and data, as an operator's restart
+    /// would; returns once it accepts connections. A cluster this process
+    /// only attached to cannot be restarted.
+    pub async fn restart(&mut self) -> Result<(), LaunchError> {
+        let Some(server) = self.server.clone() else {
+            return Err(LaunchError::Command {
+                command: "restart".into(),
+                detail: "this process did not start the cluster".into(),
+            });
+        };
+        if let Some(mut watchdog) = self.watchdog.take() {
+            drop(watchdog.stdin.take());
+            tokio::task::spawn_blocking(move || watchdog.wait())
+                .await
+                .map_err(|error| LaunchError::Command {
+                    command: "postgres stop".into(),
+                    detail: error.to_string(),
+                })?
+                .map_err(io_error(&self.data_dir))?;
+        }
+        self.watchdog = Some(spawn_server(
+            &server.bin_dir,
+            &self.data_dir,
+            self.port,
+            server.run_as,
+            server.durable,
+        )?);
+        self.wait_ready(Some(Duration::from_secs(60))).await
     }
 
     async fn wait_ready(&mut self, timeout: Option<Duration>) -> Result<(), LaunchError> {

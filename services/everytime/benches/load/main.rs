@@ -30,7 +30,6 @@ mod pgbench;
 mod procfs;
 mod rows;
 mod seed;
-mod stacks;
 mod wrk;
 
 use std::{
@@ -43,12 +42,13 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use sqlx::{Connection, Executor, PgConnection};
 
+use everytime_devkit::processes::{Binaries, Layout, RunningStack};
+
 use crate::{
     api::Api,
     procfs::Postgres,
     rows::Row,
     seed::{School, Tokens},
-    stacks::{Binaries, Layout, RunningStack},
     wrk::Outcome,
 };
 
@@ -333,7 +333,11 @@ async fn main() -> Result<()> {
             .unwrap_or(15),
     );
     wrk::ensure_installed()?;
-    let binaries = Binaries::build()?;
+    println!("building the service binaries ...");
+    let binaries = Binaries::build(
+        Path::new(env!("CARGO_BIN_EXE_everytime")),
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."),
+    )?;
     let work = scratch_dir()?;
     let hz = procfs::ticks_per_second() as f64;
 
@@ -357,7 +361,7 @@ async fn main() -> Result<()> {
         });
         std::fs::create_dir_all(&logs)?;
         println!("{}: starting ...", layout.label());
-        let mut stack = RunningStack::start(layout, &binaries, &url, &logs).await?;
+        let mut stack = RunningStack::start(layout, &binaries, &url, &logs, &[]).await?;
         let api = Api::new(&stack.base);
         let tokens = school.tokens(&api).await?;
         check_reads(&api, &school, &tokens).await?;
