@@ -5,8 +5,10 @@
 //! the document together (see `routes`). This module holds what is not any
 //! one path's: the document's info, tags and security schemes ([`ApiDoc`]),
 //! the shape of every problem answer ([`problem`], and the `problems!`
-//! macro that names one per meaning), and the finished JSON handed to the
-//! handler that serves it ([`Document`]).
+//! macro that names one per meaning), what every operation of a kind can
+//! answer, the patterns of request strings and the links between
+//! operations ([`complete`]), and the finished JSON handed to the handler
+//! that serves it ([`Document`]).
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -151,6 +153,10 @@ problems! {
 /// - every path under `/api/v1` but the document itself: `503` (a backend
 ///   is down, or the database is) and `504` (a backend or the request took
 ///   too long).
+///
+/// It also adds what no one path's description can say: the `pattern` of
+/// the request strings that matter most (`TEXTS`), and the links from
+/// one operation's response to the next operations (`LINKS`).
 pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{HttpMethod, path::ParameterIn};
     for (path, item) in openapi.paths.paths.iter_mut() {
@@ -225,6 +231,125 @@ pub fn complete(openapi: &mut utoipa::openapi::OpenApi) {
             }
         }
     }
+    constrain_text(openapi);
+    link(openapi);
+}
+
+/// How a service reads one string of a request body, which the document
+/// says as the property's `pattern`, so that what it allows is exactly
+/// what the API accepts: a fuzzer (or a client's validator) then sends
+/// values that get through, and values it is told are wrong are refused.
+/// White space around a value (what `str::trim` removes: Unicode
+/// `White_Space`) never counts, as the services trim it first.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    /// `validate::line`: `min..=max` characters, none a control character.
+    Line(usize, usize),
+    /// `validate::text`: the same, but line breaks and tabs may be within.
+    Lines(usize, usize),
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+    /// A semester, `YYYY-1`, `YYYY-2`, `YYYY-S` or `YYYY-W`, 1990 to 2100.
+    Semester,
+    /// A time of day, `HH:MM`, 24-hour.
+    Time,
+}
+
+/// The strings of the request bodies that lead to everything else (a
+/// board, a post, a comment, a 쪽지, a timetable and its entries), by
+/// component and property.
+const TEXTS: &[(&str, &str, Text)] = &[
+    ("CreateBoardBody", "name", Text::Line(1, 30)),
+    ("CreateBoardBody", "description", Text::Lines(0, 200)),
+    ("CreatePostBody", "title", Text::Line(1, 100)),
+    ("CreatePostBody", "content", Text::Lines(1, 10_000)),
+    ("UpdatePostBody", "title", Text::Line(1, 100)),
+    ("UpdatePostBody", "content", Text::Lines(1, 10_000)),
+    ("CreateCommentBody", "content", Text::Lines(1, 300)),
+    ("StartConversationBody", "content", Text::Lines(1, 1000)),
+    ("SendMessageBody", "content", Text::Lines(1, 1000)),
+    ("CreateTimetableBody", "semester", Text::Semester),
+    ("CreateTimetableBody", "name", Text::Line(1, 40)),
+    ("UpdateTimetableBody", "name", Text::Line(1, 40)),
+    (
+        "UpdateTimetableBody",
+        "visibility",
+        Text::OneOf(&["private", "friends", "public"]),
+    ),
+    ("CopyTimetableBody", "name", Text::Line(1, 40)),
+    ("AddCustomEntryBody", "name", Text::Line(1, 40)),
+    ("AddCustomEntryBody", "place", Text::Line(0, 40)),
+    ("AddCustomEntryBody", "memo", Text::Lines(0, 200)),
+    (
+        "EntrySessionBody",
+        "day",
+        Text::OneOf(&["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]),
+    ),
+    ("EntrySessionBody", "start", Text::Time),
+    ("EntrySessionBody", "end", Text::Time),
+];
+
+/// What `str::trim` removes: Unicode `White_Space`, as a class's ranges.
+const WHITE_SPACE: &str = r"\x09-\x0D\x20\x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000";
+/// What `char::is_control` is true of (`Cc`), as a class's ranges.
+const CONTROL: &str = r"\x00-\x1F\x7F-\x9F";
+/// [`CONTROL`] but tab, line feed and carriage return.
+const CONTROL_BUT_BREAKS: &str = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F";
+/// The longest length a pattern counts: validators' regex engines refuse
+/// a counted repetition much longer (jsonschema-rs refuses 10,000), so a
+/// longer limit is the description's alone.
+const LONGEST_COUNTED: usize = 1000;
+
+impl Text {
+    /// The pattern: trimmed white space, then the value itself.
+    fn pattern(self) -> String {
+        let value = match self {
+            Text::Line(min, max) => Self::characters(CONTROL, min, max),
+            Text::Lines(min, max) => Self::characters(CONTROL_BUT_BREAKS, min, max),
+            Text::OneOf(words) => format!("(?:{})", words.join("|")),
+            Text::Semester => "(?:199[0-9]|20[0-9][0-9]|2100)-[12SW]".to_owned(),
+            Text::Time => "(?:[01][0-9]|2[0-3]):[0-5][0-9]".to_owned(),
+        };
+        format!("^[{WHITE_SPACE}]*{value}[{WHITE_SPACE}]*$")
+    }
+
+    /// `min..=max` characters, none of `forbidden`, the first and the last
+    /// not white space either (or none at all when `min` is 0).
+    fn characters(forbidden: &str, min: usize, max: usize) -> String {
+        let end = format!("[^{forbidden}{WHITE_SPACE}]");
+        let within = format!("[^{forbidden}]");
+        let between = if max > LONGEST_COUNTED {
+            format!("{within}*")
+        } else {
+            format!("{within}{{{},{}}}", min.max(2) - 2, max.max(2) - 2)
+        };
+        let some = match (min, max) {
+            (_, 1) => end,
+            (0 | 1, _) => format!("{end}(?:{between}{end})?"),
+            _ => format!("{end}{between}{end}"),
+        };
+        if min == 0 {
+            format!("(?:{some})?")
+        } else {
+            some
+        }
+    }
+}
+
+/// Sets the pattern of each of [`TEXTS`].
+fn constrain_text(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::schema::Schema;
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for (component, property, text) in TEXTS {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*component) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(*property) {
+            property.pattern = Some(text.pattern());
+        }
+    }
 }
 
 /// An empty security requirement: the operation needs no token.
@@ -255,6 +380,237 @@ fn bound_integer(
         object.minimum = Some(utoipa::Number::Int(minimum));
         if let Some(maximum) = maximum {
             object.maximum = Some(utoipa::Number::Int(maximum));
+        }
+    }
+}
+
+/// Links of one response to the operations its values lead to.
+struct Links {
+    /// The operation (its `operationId`) and the status of the response.
+    from: (&'static str, u16),
+    /// The operations it leads to, each a link named after it.
+    to: &'static [&'static str],
+    /// Their parameters, each a runtime expression (`$response.body#/id`,
+    /// `$request.path.post_id`).
+    parameters: &'static [(&'static str, &'static str)],
+    /// Members of their request bodies, each a runtime expression.
+    body: &'static [(&'static str, &'static str)],
+}
+
+impl Links {
+    const fn parameters(
+        from: (&'static str, u16),
+        to: &'static [&'static str],
+        parameters: &'static [(&'static str, &'static str)],
+    ) -> Self {
+        Links {
+            from,
+            to,
+            parameters,
+            body: &[],
+        }
+    }
+}
+
+/// Where a response's values go next: what a client follows from a
+/// created post to its comments, 공감 and reports, from a timetable to its
+/// courses and entries. Clients read them as documentation; the fuzzer's
+/// stateful phase follows them to chain requests (create a post, comment
+/// on it, like the comment, ...). Each starts from a response that always
+/// has the value: a list may be empty, so only the boards (every school
+/// has some) lead on from a list.
+const LINKS: &[Links] = &[
+    // Boards -> their posts.
+    Links::parameters(
+        ("list_boards", 200),
+        &["list_board_posts", "create_post"],
+        &[("board_id", "$response.body#/items/0/id")],
+    ),
+    Links::parameters(
+        ("create_board", 201),
+        &["list_board_posts", "create_post"],
+        &[("board_id", "$response.body#/id")],
+    ),
+    // A post -> the post, its comments, 공감, scrap and reports.
+    Links::parameters(
+        ("create_post", 201),
+        &[
+            "get_post",
+            "update_post",
+            "delete_post",
+            "create_comment",
+            "like_post",
+            "scrap_post",
+            "unscrap_post",
+            "report_post",
+        ],
+        &[("post_id", "$response.body#/id")],
+    ),
+    Links::parameters(
+        ("create_post", 201),
+        &["list_board_posts"],
+        &[("board_id", "$response.body#/board/id")],
+    ),
+    Links {
+        from: ("create_post", 201),
+        to: &["start_conversation"],
+        parameters: &[],
+        body: &[("post_id", "$response.body#/id")],
+    },
+    Links::parameters(
+        ("update_post", 200),
+        &["get_post", "delete_post", "create_comment"],
+        &[("post_id", "$response.body#/id")],
+    ),
+    // A comment -> its deletion, 공감, reports, a reply and a 쪽지.
+    Links::parameters(
+        ("create_comment", 201),
+        &["delete_comment", "like_comment", "report_comment"],
+        &[("comment_id", "$response.body#/id")],
+    ),
+    Links {
+        from: ("create_comment", 201),
+        to: &["create_comment"],
+        parameters: &[("post_id", "$request.path.post_id")],
+        body: &[("parent_id", "$response.body#/id")],
+    },
+    Links {
+        from: ("create_comment", 201),
+        to: &["start_conversation"],
+        parameters: &[],
+        body: &[("comment_id", "$response.body#/id")],
+    },
+    // A 쪽지 conversation -> its messages, a reply, leaving and blocking.
+    Links::parameters(
+        ("start_conversation", 201),
+        &[
+            "list_messages",
+            "send_message",
+            "delete_conversation",
+            "block_conversation",
+        ],
+        &[("conversation_id", "$response.body#/conversation/id")],
+    ),
+    Links::parameters(
+        ("send_message", 201),
+        &["list_messages", "block_conversation"],
+        &[("conversation_id", "$request.path.conversation_id")],
+    ),
+    // A timetable -> the timetable, its changes, courses, entries and copy.
+    Links::parameters(
+        ("create_timetable", 201),
+        TIMETABLE,
+        &[("id", "$response.body#/id")],
+    ),
+    Links::parameters(
+        ("create_timetable", 201),
+        &["fill_from_timetable"],
+        &[("semester", "$response.body#/semester")],
+    ),
+    Links::parameters(
+        ("copy_timetable", 201),
+        TIMETABLE,
+        &[("id", "$response.body#/id")],
+    ),
+    Links::parameters(
+        ("add_course", 201),
+        &["remove_course"],
+        &[
+            ("id", "$response.body#/id"),
+            ("course_id", "$response.body#/courses/0/id"),
+        ],
+    ),
+    Links::parameters(
+        ("add_custom_entry", 201),
+        &["remove_custom_entry"],
+        &[
+            ("id", "$response.body#/id"),
+            ("entry_id", "$response.body#/custom_entries/0/id"),
+        ],
+    ),
+    // A review -> its 공감 and deletion.
+    Links::parameters(
+        ("create_review", 201),
+        &["like_review", "delete_review"],
+        &[("review_id", "$response.body#/id")],
+    ),
+    // A friend request -> accepting or withdrawing it; the new friend ->
+    // their timetable, or unfriending.
+    Links::parameters(
+        ("send_request", 201),
+        &["accept_request", "delete_request"],
+        &[("id", "$response.body#/id")],
+    ),
+    Links::parameters(
+        ("accept_request", 200),
+        &["friend_timetable", "remove_friend"],
+        &[("user_id", "$response.body#/friend/id")],
+    ),
+    // A new school -> its catalog.
+    Links {
+        from: ("create_school", 201),
+        to: &["import_courses"],
+        parameters: &[],
+        body: &[("school_id", "$response.body#/id")],
+    },
+];
+
+/// What a timetable's id leads to.
+const TIMETABLE: &[&str] = &[
+    "get_timetable",
+    "update_timetable",
+    "delete_timetable",
+    "copy_timetable",
+    "add_course",
+    "add_custom_entry",
+    "timetable_image",
+];
+
+/// Adds [`LINKS`] to the responses they start from. A row whose operation
+/// or status is not in the document adds nothing (the document's test
+/// checks that the links it relies on are there).
+fn link(openapi: &mut utoipa::openapi::OpenApi) {
+    use serde_json::{Map, Value, json};
+    use utoipa::openapi::{extensions::Extensions, link::LinkBuilder};
+    let members = |pairs: &[(&str, &str)]| -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(name, expression)| (name.to_string(), json!(expression)))
+            .collect()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            item.get.as_mut(),
+            item.put.as_mut(),
+            item.post.as_mut(),
+            item.delete.as_mut(),
+            item.patch.as_mut(),
+        ];
+        for operation in operations.into_iter().flatten() {
+            let id = operation.operation_id.as_deref().unwrap_or_default();
+            for links in LINKS.iter().filter(|links| links.from.0 == id) {
+                let status = links.from.1.to_string();
+                let Some(RefOr::T(response)) = operation.responses.responses.get_mut(&status)
+                else {
+                    continue;
+                };
+                for to in links.to {
+                    // utoipa 5.5 writes `Link`'s own fields in snake_case
+                    // (`operation_id`, `request_body`), which no OpenAPI
+                    // reader knows; its extensions are written as named.
+                    let mut fields = vec![("operationId", json!(to))];
+                    if !links.parameters.is_empty() {
+                        fields.push(("parameters", members(links.parameters).into()));
+                    }
+                    if !links.body.is_empty() {
+                        fields.push(("requestBody", members(links.body).into()));
+                    }
+                    let link = LinkBuilder::new()
+                        .extensions(Some(Extensions::from_iter(fields)))
+                        .build();
+                    response.links.insert(to.to_string(), RefOr::T(link));
+                }
+            }
         }
     }
 }

@@ -322,6 +322,7 @@ pub async fn block_conversation(
 
 /// How many 쪽지 the caller has not read.
 #[utoipa::path(get, path = "/api/v1/messages/unread-count", tag = "messages",
+    operation_id = "unread_message_count",
     responses((status = 200, description = "Unread messages", body = CountBody)))]
 pub async fn unread_count(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<CountBody>> {
     let reply = call(

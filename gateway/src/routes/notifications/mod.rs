@@ -129,6 +129,7 @@ pub async fn list_notifications(
 
 /// How many of the caller's notifications are unread.
 #[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications",
+    operation_id = "unread_notification_count",
     responses((status = 200, description = "Unread notifications", body = NotificationCountBody)))]
 pub async fn unread_count(
     State(state): State<AppState>,

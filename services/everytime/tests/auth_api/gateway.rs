@@ -243,3 +243,135 @@ async fn health_openapi_and_jwks_are_public() {
     let header = jsonwebtoken::decode_header(&session.token).expect("header");
     assert_eq!(header.kid.as_deref(), key["kid"].as_str());
 }
+
+#[tokio::test]
+async fn openapi_links_lead_from_what_was_created_to_what_can_be_done_with_it() {
+    let stack = TestStack::start().await;
+
+    let openapi = stack.get("/api/v1/openapi.json", None).await;
+
+    let paths = openapi.body["paths"].as_object().expect("paths");
+    let operations: Vec<(&str, &serde_json::Value)> = paths
+        .values()
+        .flat_map(|item| item.as_object().expect("a path item").values())
+        .map(|operation| (operation["operationId"].as_str().expect("an id"), operation))
+        .collect();
+    let mut ids: Vec<&str> = operations.iter().map(|(id, _)| *id).collect();
+    ids.sort_unstable();
+    let all = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), all, "every operationId is unique");
+    let operation = |id: &str| {
+        let found: Vec<_> = operations
+            .iter()
+            .filter(|(other, _)| *other == id)
+            .collect();
+        assert_eq!(found.len(), 1, "exactly one operation is {id}");
+        found[0].1
+    };
+    // Every link leads to an operation of the document, by parameters it
+    // has, and with a body only where it takes one.
+    let mut links = 0;
+    for (id, source) in &operations {
+        for (status, response) in source["responses"].as_object().expect("responses") {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                links += 1;
+                let target = operation(link["operationId"].as_str().expect("operationId"));
+                let parameters: Vec<&str> = target["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|parameter| parameter["name"].as_str().expect("a name"))
+                    .collect();
+                for (parameter, expression) in link["parameters"].as_object().into_iter().flatten()
+                {
+                    assert!(
+                        parameters.contains(&parameter.as_str()),
+                        "{id} {status} link {name}: the target has no parameter {parameter}"
+                    );
+                    assert!(expression.as_str().is_some_and(|e| e.starts_with('$')));
+                }
+                if link.get("requestBody").is_some() {
+                    assert!(target.get("requestBody").is_some(), "{id} {status} {name}");
+                }
+            }
+        }
+    }
+    assert!(links >= 40, "only {links} links");
+    // The ones the fuzzer's stateful phase goes deep by.
+    let link = |from: &str, status: &str, to: &str| {
+        operation(from)["responses"][status]["links"][to].clone()
+    };
+    assert_eq!(
+        link("create_post", "201", "get_post"),
+        json!({"operationId": "get_post", "parameters": {"post_id": "$response.body#/id"}})
+    );
+    for to in [
+        "update_post",
+        "delete_post",
+        "create_comment",
+        "like_post",
+        "scrap_post",
+        "report_post",
+    ] {
+        assert_eq!(
+            link("create_post", "201", to)["parameters"],
+            json!({"post_id": "$response.body#/id"}),
+            "create_post -> {to}"
+        );
+    }
+    assert_eq!(
+        link("list_boards", "200", "create_post")["parameters"],
+        json!({"board_id": "$response.body#/items/0/id"})
+    );
+    for to in ["delete_comment", "like_comment", "report_comment"] {
+        assert_eq!(
+            link("create_comment", "201", to)["parameters"],
+            json!({"comment_id": "$response.body#/id"}),
+            "create_comment -> {to}"
+        );
+    }
+    assert_eq!(
+        link("create_comment", "201", "create_comment"),
+        json!({
+            "operationId": "create_comment",
+            "parameters": {"post_id": "$request.path.post_id"},
+            "requestBody": {"parent_id": "$response.body#/id"},
+        })
+    );
+    for to in [
+        "get_timetable",
+        "update_timetable",
+        "delete_timetable",
+        "add_course",
+        "add_custom_entry",
+    ] {
+        assert_eq!(
+            link("create_timetable", "201", to)["parameters"],
+            json!({"id": "$response.body#/id"}),
+            "create_timetable -> {to}"
+        );
+    }
+    assert_eq!(
+        link("start_conversation", "201", "send_message")["parameters"],
+        json!({"conversation_id": "$response.body#/conversation/id"})
+    );
+    assert_eq!(
+        link("send_request", "201", "accept_request")["parameters"],
+        json!({"id": "$response.body#/id"})
+    );
+    // The strings those requests send say what the services accept.
+    let schemas = &openapi.body["components"]["schemas"];
+    for (schema, property) in [
+        ("CreatePostBody", "title"),
+        ("CreatePostBody", "content"),
+        ("CreateCommentBody", "content"),
+        ("CreateTimetableBody", "semester"),
+        ("CreateTimetableBody", "name"),
+    ] {
+        assert!(
+            schemas[schema]["properties"][property]["pattern"].is_string(),
+            "{schema}.{property} has a pattern"
+        );
+    }
+}
