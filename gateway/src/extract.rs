@@ -92,6 +92,16 @@ async fn body_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes
 
 /// Parses JSON, naming the offending field when the shape is wrong.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde also reads a struct from an array of its fields in order
+    // (`[null, null]` as `{"title": null, "content": null}`); every body
+    // of the API is an object, and no client sends one as an array.
+    if bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(ApiError::invalid_field(
+            "invalid_input",
+            "body",
+            "must be a JSON object",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let inner = error.inner();
@@ -550,6 +560,14 @@ mod tests {
         assert_eq!(
             field_of(r#"{"username": "a", "school_id": 1, "nested": {"day": 3}}"#).2,
             ["nested.day"]
+        );
+    }
+
+    #[test]
+    fn an_array_is_not_an_object() {
+        assert_eq!(
+            field_of(r#" ["a", 1, null]"#),
+            (400, "invalid_input".into(), vec!["body".into()])
         );
     }
 

@@ -14,6 +14,8 @@
 //! The tests take turns (one stack at a time): their timings must not
 //! depend on each other's load.
 
+mod support;
+
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
@@ -132,6 +134,28 @@ impl Fixture {
             http,
             token,
         }
+    }
+
+    /// Sends `GET path` as the member while `table` (of the database at
+    /// `url`) is locked, and returns once it waits on the lock: the
+    /// request is in flight until the sender fires.
+    async fn hold_in_flight(
+        &self,
+        url: &str,
+        table: &str,
+        path: &str,
+    ) -> (
+        tokio::sync::oneshot::Sender<()>,
+        JoinHandle<reqwest::Result<reqwest::Response>>,
+    ) {
+        let release = hold_lock(url, table).await;
+        let request = self
+            .http
+            .get(format!("{}{path}", self.stack.base))
+            .bearer_auth(&self.token);
+        let held = tokio::spawn(async move { request.send().await });
+        support::until_waiting_on_a_lock(url).await;
+        (release, held)
     }
 
     fn grpc(&self, service: &str) -> SocketAddr {
@@ -327,29 +351,6 @@ async fn hold_lock(url: &str, table: &str) -> tokio::sync::oneshot::Sender<()> {
     release
 }
 
-/// Waits until some statement waits on a lock in the database of `url`.
-async fn until_waiting_on_a_lock(url: &str) {
-    let mut connection = PgConnection::connect(url).await.expect("connects");
-    let started = Instant::now();
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity
-             where datname = current_database() and wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut connection)
-        .await
-        .expect("reads pg_stat_activity");
-        if waiting > 0 {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no request reached the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_service_gives_503s_and_full_service_within_two_seconds_of_its_return() {
     let _turn = TURN.lock().await;
@@ -538,17 +539,11 @@ async fn sigterm_to_the_gateway_turns_readyz_503_first_and_fails_no_request() {
     let base = fixture.stack.base.clone();
     let load = Load::start(&fixture.board_page, &fixture.token, 4);
 
-    // A request held in flight (its table locked) across the shutdown; the
-    // board pages of the load do not read it.
-    let release = hold_lock(&url, "timetable.timetables").await;
-    let held = tokio::spawn({
-        let request = fixture
-            .http
-            .get(format!("{base}/api/v1/me/timetable"))
-            .bearer_auth(&fixture.token);
-        async move { request.send().await }
-    });
-    until_waiting_on_a_lock(&url).await;
+    // A request held in flight across the shutdown; the board pages of the
+    // load do not read its table.
+    let (release, held) = fixture
+        .hold_in_flight(&url, "timetable.timetables", "/api/v1/me/timetable")
+        .await;
 
     let terminated = Instant::now();
     fixture
@@ -625,20 +620,13 @@ async fn sigterm_to_a_service_turns_health_not_serving_first_and_drains_its_rpcs
         .expect("a database");
     let delay = SHUTDOWN_DELAY.as_millis().to_string();
     let mut fixture = Fixture::start("service", &url, &[("SHUTDOWN_DELAY_MS", &delay)]).await;
-    let base = fixture.stack.base.clone();
     let community = fixture.grpc("community");
     let load = Load::start(&fixture.board_page, &fixture.token, 4);
 
-    // A community RPC held in flight (its table locked) across the shutdown.
-    let release = hold_lock(&url, "community.notifications").await;
-    let held = tokio::spawn({
-        let request = fixture
-            .http
-            .get(format!("{base}/api/v1/notifications"))
-            .bearer_auth(&fixture.token);
-        async move { request.send().await }
-    });
-    until_waiting_on_a_lock(&url).await;
+    // A community RPC held in flight across the shutdown.
+    let (release, held) = fixture
+        .hold_in_flight(&url, "community.notifications", "/api/v1/notifications")
+        .await;
 
     let terminated = Instant::now();
     fixture

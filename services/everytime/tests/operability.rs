@@ -766,25 +766,8 @@ async fn sigterm_drains_an_in_flight_request_then_exits_zero_with_json_logs() {
     });
     // Wait until the request has reached Postgres and waits on the lock:
     // then it is surely in flight in the gateway and in auth.
-    let waiting_started = Instant::now();
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "select count(*) from pg_stat_activity
-             where datname = current_database() and wait_event_type = 'Lock'",
-        )
-        .fetch_one(&mut blocker)
-        .await
-        .expect("reads pg_stat_activity");
-        if waiting > 0 {
-            break;
-        }
-        assert!(!in_flight.is_finished(), "the request is held by the lock");
-        assert!(
-            waiting_started.elapsed() < Duration::from_secs(20),
-            "the request never reached the lock"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    support::until_waiting_on_a_lock(&url).await;
+    assert!(!in_flight.is_finished(), "the request is held by the lock");
 
     let pid = child.id().to_string();
     assert!(

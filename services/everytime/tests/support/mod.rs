@@ -266,3 +266,29 @@ pub fn sign_up_body(username: &str, school_id: i64) -> Value {
 pub fn nickname_for(username: &str) -> String {
     format!("닉{}", &username[..username.len().min(9)])
 }
+
+/// Waits until some statement waits on a lock in the database of `url`.
+pub async fn until_waiting_on_a_lock(url: &str) {
+    use std::time::{Duration, Instant};
+
+    use sqlx::Connection;
+    let mut connection = sqlx::PgConnection::connect(url).await.expect("connects");
+    let started = Instant::now();
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_stat_activity
+             where datname = current_database() and wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut connection)
+        .await
+        .expect("reads pg_stat_activity");
+        if waiting > 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no request reached the lock"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
