@@ -34,8 +34,18 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// How often the recorder folds the samples histograms have taken since
+/// into their buckets.
+pub const UPKEEP_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The process-wide recorder, installed on first use (every `record_*`
 /// makes sure it is, so nothing is recorded into the void before it).
+///
+/// A histogram keeps each observation until the next upkeep folds it into
+/// its buckets; the recorder does that when a page is rendered, and a
+/// thread of its own does it every [`UPKEEP_INTERVAL`], so memory stays flat
+/// when nothing scrapes (without it, every request kept 8 bytes per
+/// histogram for good: megabytes an hour under load).
 pub fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
@@ -47,6 +57,18 @@ pub fn handle() -> &'static PrometheusHandle {
         // Another recorder may already be installed (tests, embedding);
         // then this handle renders an empty page rather than failing.
         let _ = metrics::set_global_recorder(recorder);
+        let upkeep = handle.clone();
+        let started = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_INTERVAL);
+                    upkeep.run_upkeep();
+                }
+            });
+        if let Err(error) = started {
+            tracing::warn!(%error, "cannot start the metrics upkeep thread");
+        }
         handle
     })
 }
