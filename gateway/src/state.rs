@@ -67,9 +67,23 @@ pub struct Clients {
     pub backends: Vec<Backend>,
 }
 
-/// What every handler can reach.
+/// What every handler can reach: one allocation shared by every request,
+/// so the router, each middleware and each extractor clone one `Arc` (a
+/// clone of the fields themselves would copy every client's channel handle,
+/// a dozen atomic counters touched by both cores, several times a request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct Shared {
     /// The configuration.
     pub config: Arc<Config>,
     /// Verifies access tokens against auth's JWK Set and ended sessions.
@@ -140,7 +154,7 @@ impl AppState {
                 },
             ],
         };
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             auth_limiter: Arc::new(RateLimiter::per_minute(config.auth_rate_limit_per_minute)),
             sign_up_limiter: Arc::new(RateLimiter::per_hour(config.sign_up_rate_limit_per_hour)),
             closing,
@@ -148,7 +162,7 @@ impl AppState {
             config: Arc::new(config),
             verifier,
             clients,
-        })
+        })))
     }
 }
 

@@ -54,6 +54,11 @@ impl PoolOptions {
     }
 }
 
+/// A pooled connection idle at least this long is pinged before it is
+/// handed out; under load connections come back within milliseconds and
+/// are handed out as they are.
+pub const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// Whether `pool` reaches its database: one `select 1`, for
 /// [`crate::grpc::ServeOptions::readiness`].
 pub fn readiness(pool: PgPool) -> crate::grpc::Readiness {
@@ -220,6 +225,22 @@ pub async fn connect_and_migrate(
     let pool = PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
+        // sqlx pings every connection it hands out by default, a round trip
+        // to Postgres before every statement (and another when it takes the
+        // connection back, which it always does). A connection that was in
+        // use a moment ago is alive as far as a ping can tell; one that sat
+        // idle may have been cut (a restarted server, a firewall) and is
+        // pinged first. One that died in between fails its statement with
+        // `UNAVAILABLE` and is closed.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(connect)
         .await?;
 

@@ -5,16 +5,21 @@
 //!   `trace_id` whenever the event happens inside a traced span (however
 //!   deeply nested), and the fields of the current span under `span`;
 //!   otherwise human-readable lines.
-//! - Spans always carry OpenTelemetry trace context, so a trace id is known
-//!   and propagated even when nothing is exported. With
+//! - Spans always carry W3C trace context, so a trace id is known and
+//!   propagated even when nothing is exported: then a small layer of our own
+//!   ([`ids`]) gives each span its ids when it is created and does nothing
+//!   else, and the OpenTelemetry layer, which costs far more on every poll of
+//!   every span, is not installed. With
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` set (e.g. `http://localhost:4317`), spans
 //!   are exported over OTLP/gRPC in batches (`OTEL_BSP_SCHEDULE_DELAY` and the
 //!   other standard batch variables apply). A collector that is down or not
 //!   there costs nothing but the lost spans: export errors are neither fatal
 //!   nor logged (the exporter's internal logs are compiled out).
 //! - W3C `traceparent` travels in gRPC metadata: [`inject`] on the way out
-//!   (the gateway), [`extract`] on the way in (every service), so one trace
+//!   (the gateway), [`continue_trace`] on the way in (every service), so one trace
 //!   covers the app's request from the gateway down to the SQL.
+
+mod ids;
 
 use http::HeaderMap;
 use opentelemetry::{
@@ -31,6 +36,7 @@ use tracing::{Event, Subscriber};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::{
     EnvFilter, Layer,
+    filter::Targets,
     fmt::{
         FmtContext, FormatEvent, FormatFields, MakeWriter,
         format::{JsonFields, Writer},
@@ -106,9 +112,10 @@ pub fn init(service: &str) -> Telemetry {
 /// [`init`] exporting to `endpoint` (OTLP/gRPC) when given.
 pub fn init_with(service: &str, endpoint: Option<String>) -> Telemetry {
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let exporting = endpoint.is_some();
     let provider = tracer_provider(service, endpoint);
     let tracer: Tracer = provider.tracer("everytime");
-    if try_init_subscriber(tracer) {
+    if try_init_subscriber(tracer, exporting) {
         opentelemetry::global::set_tracer_provider(provider.clone());
         tracing::debug!(service, "telemetry ready");
         Telemetry {
@@ -119,10 +126,11 @@ pub fn init_with(service: &str, endpoint: Option<String>) -> Telemetry {
     }
 }
 
-fn try_init_subscriber(tracer: Tracer) -> bool {
-    // Postgres notices ("relation already exists, skipping") are not news.
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx::postgres::notice=warn"));
+/// Exporting, spans go through the OpenTelemetry layer; otherwise
+/// [`ids::TraceIds`] gives them their trace context for a fraction of the
+/// cost.
+fn try_init_subscriber(tracer: Tracer, exporting: bool) -> bool {
+    let (targets, env_filter) = filters(crate::config::var("RUST_LOG"));
     let json =
         crate::config::var("LOG_FORMAT").is_some_and(|format| format.eq_ignore_ascii_case("json"));
     let fmt = if json {
@@ -131,11 +139,57 @@ fn try_init_subscriber(tracer: Tracer) -> bool {
         tracing_subscriber::fmt::layer().boxed()
     };
     tracing_subscriber::registry()
-        .with(filter)
+        .with(targets)
+        .with(env_filter)
         .with(fmt)
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
+        .with(exporting.then(|| otel_layer(tracer)))
+        .with((!exporting).then_some(ids::TraceIds))
         .try_init()
         .is_ok()
+}
+
+/// What `RUST_LOG` asks for (default `info`, and Postgres notices such as
+/// "relation already exists, skipping" only from `warn`): as [`Targets`]
+/// when it names only targets and levels, the usual case, else (span or
+/// field directives) as an [`EnvFilter`]. `Targets` decides once per call
+/// site; `EnvFilter` also takes a shared lock on every enter and exit of
+/// every span to track the directives that depend on spans, which under
+/// load costs more than the logging itself.
+fn filters(rust_log: Option<String>) -> (Option<Targets>, Option<EnvFilter>) {
+    let directives = rust_log.unwrap_or_else(|| DEFAULT_FILTER.to_owned());
+    // `Targets` would take `[span]` as part of a target name.
+    let plain = directives
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '=' | ',' | '-' | ' '));
+    match directives.parse::<Targets>() {
+        Ok(targets) if plain => (Some(targets), None),
+        _ => (
+            None,
+            Some(
+                EnvFilter::try_new(&directives).unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER)),
+            ),
+        ),
+    }
+}
+
+/// The filter without `RUST_LOG`.
+const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
+/// The OpenTelemetry layer, without the work nobody reads: it does not time
+/// how long each span sat idle between polls (two clock reads on every
+/// enter and exit of every span), does not attach the span's context to
+/// the thread on every enter (nothing here asks OpenTelemetry for the
+/// current context; [`inject`] reads the span's own), and does not record
+/// the thread's name, an allocation per span.
+fn otel_layer<S>(tracer: Tracer) -> impl Layer<S> + Send + Sync + 'static
+where
+    S: Subscriber + for<'a> LookupSpan<'a> + Send + Sync,
+{
+    tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_threads(false)
 }
 
 /// The `LOG_FORMAT=json` layer, writing to `make_writer`: one JSON object
@@ -181,11 +235,14 @@ where
         self.0.format_event(ctx, Writer::new(&mut line), event)?;
         // Read the context only now: the inner format has released the
         // span's extensions, which reading the context locks again.
-        let in_span = ctx.lookup_current().is_some();
-        let trace_id = if in_span {
-            trace_id(&tracing::Span::current())
-        } else {
-            String::new()
+        let current = ctx.lookup_current();
+        let ids = current
+            .as_ref()
+            .and_then(|span| span.extensions().get::<ids::Ids>().copied());
+        let trace_id = match (current, ids) {
+            (None, _) => String::new(),
+            (Some(_), Some(ids)) => format!("{:032x}", ids.trace_id),
+            (Some(_), None) => trace_id(&tracing::Span::current()),
         };
         match line.strip_prefix('{') {
             // 32 hex digits: nothing to escape.
@@ -199,6 +256,9 @@ where
 
 /// The trace id of `span`, as 32 hex digits (empty without a trace).
 pub fn trace_id(span: &tracing::Span) -> String {
+    if let Some(ids) = ids::of(span) {
+        return format!("{:032x}", ids.trace_id);
+    }
     let context = span.context();
     let span_context = context.span().span_context().clone();
     if span_context.is_valid() {
@@ -212,16 +272,33 @@ pub fn trace_id(span: &tracing::Span) -> String {
 /// `traceparent`), and records its trace id in the span's `trace_id` field
 /// when it has one, so JSON logs carry it.
 pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
-    let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
-    if parent.span().span_context().is_valid() {
-        let _ = span.set_parent(parent);
+    if ids::of(span).is_some() {
+        if let Some(trace_id) = headers
+            .get("traceparent")
+            .and_then(|value| value.to_str().ok())
+            .and_then(ids::parse_traceparent)
+        {
+            ids::set_trace_id(span, trace_id);
+        }
+    } else {
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
     }
     span.record("trace_id", trace_id(span).as_str());
 }
 
 /// Writes the current span's trace context into outgoing gRPC metadata.
 pub fn inject(metadata: &mut tonic::metadata::MetadataMap) {
-    let context = tracing::Span::current().context();
+    let span = tracing::Span::current();
+    if let Some(ids) = ids::of(&span) {
+        if let Ok(value) = ids.traceparent().parse() {
+            metadata.insert("traceparent", value);
+        }
+        return;
+    }
+    let context = span.context();
     TraceContextPropagator::new().inject_context(&context, &mut MetadataInjector(metadata));
 }
 
@@ -287,6 +364,35 @@ mod tests {
         }
     }
 
+    #[test]
+    fn plain_directives_filter_by_target_and_span_directives_fall_back() {
+        use tracing::Level;
+        let (targets, env) = filters(None);
+        let targets = targets.expect("the default is plain");
+        assert!(env.is_none());
+        assert!(targets.would_enable("everytime_community::store", &Level::INFO));
+        assert!(!targets.would_enable("everytime_community::store", &Level::DEBUG));
+        assert!(!targets.would_enable("sqlx::postgres::notice", &Level::INFO));
+        assert!(targets.would_enable("sqlx::postgres::notice", &Level::WARN));
+
+        let (targets, env) = filters(Some("warn,everytime_gateway=debug".into()));
+        let targets = targets.expect("plain");
+        assert!(env.is_none());
+        assert!(targets.would_enable("everytime_gateway::routes", &Level::DEBUG));
+        assert!(!targets.would_enable("tower_http", &Level::INFO));
+
+        for spanned in [
+            "info,[grpc]=debug",
+            "everytime_community[grpc{rpc.method}]=trace",
+        ] {
+            let (targets, env) = filters(Some(spanned.into()));
+            assert!(
+                targets.is_none() && env.is_some(),
+                "{spanned} needs an EnvFilter"
+            );
+        }
+    }
+
     // The only test of this binary that installs a global subscriber: the
     // trace id is read through the global dispatcher, as in the services.
     #[test]
@@ -298,6 +404,40 @@ mod tests {
             .with(json_layer(buffer.clone()))
             .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
         tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        nested_lines_carry_the_trace_of_the_request(&buffer);
+    }
+
+    #[test]
+    fn without_an_exporter_the_trace_ids_layer_gives_logs_and_calls_the_trace() {
+        let buffer = Buffer::default();
+        let subscriber = tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::INFO)
+            .with(json_layer(buffer.clone()))
+            .with(ids::TraceIds);
+        tracing::subscriber::with_default(subscriber, || {
+            nested_lines_carry_the_trace_of_the_request(&buffer);
+            let request = tracing::info_span!("request", trace_id = tracing::field::Empty);
+            continue_trace(&request, &HeaderMap::new());
+            let trace = trace_id(&request);
+            assert_eq!(trace.len(), 32, "a trace of its own without a traceparent");
+            let mut metadata = tonic::metadata::MetadataMap::new();
+            request.in_scope(|| inject(&mut metadata));
+            let sent = metadata
+                .get("traceparent")
+                .and_then(|value| value.to_str().ok())
+                .expect("a traceparent");
+            assert!(sent.starts_with(&format!("00-{trace}-")), "{sent}");
+            assert_eq!(
+                ids::parse_traceparent(sent).map(|id| format!("{id:032x}")),
+                Some(trace)
+            );
+        });
+    }
+
+    /// Logs in and under a request span that continued a caller's trace,
+    /// and one outside it, into `buffer` (the current subscriber's JSON
+    /// layer), and checks which carry the trace id.
+    fn nested_lines_carry_the_trace_of_the_request(buffer: &Buffer) {
         let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
         let mut headers = HeaderMap::new();
         headers.insert(

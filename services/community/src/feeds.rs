@@ -6,7 +6,10 @@
 //!
 //! Each is keyset-paginated ([`everytime_common::page`], with cursors bound
 //! to a [`Scope`]) in two steps: one query walks an index for a page of
-//! post ids, then [`crate::store::posts::summaries`] loads those posts.
+//! post ids, then [`crate::store::posts::summaries`] loads those posts. Both
+//! run on one pooled connection: the pool checks every connection it takes
+//! back with a round trip to Postgres, so a second acquisition would cost a
+//! third round trip.
 
 use std::collections::HashMap;
 
@@ -17,6 +20,7 @@ use everytime_common::{
 };
 use everytime_proto::community::v1 as pb;
 use serde::de::DeserializeOwned;
+use sqlx::PgConnection;
 
 use crate::{
     State, boards,
@@ -49,7 +53,7 @@ fn page<P: DeserializeOwned>(
 /// Loads the posts of a page in the order of `ids`; blinded ones only in
 /// the author's own list (`scope` [`Scope::MyPosts`]).
 async fn summaries(
-    state: &State,
+    db: &mut PgConnection,
     scope: &Scope<'_>,
     ids: &[i64],
     school_id: i64,
@@ -60,7 +64,7 @@ async fn summaries(
     let preview = i32::from(PREVIEW_CHARACTERS);
     let with_blinded = matches!(scope, Scope::MyPosts(_));
     let mut rows: HashMap<i64, SummaryRow> =
-        load_summaries(&state.pool, ids, school_id, preview, with_blinded)
+        load_summaries(db, ids, school_id, preview, with_blinded)
             .await?
             .into_iter()
             .map(|row| (row.id, row))
@@ -76,6 +80,7 @@ async fn summaries(
 /// the posts.
 async fn id_page(
     state: &State,
+    db: &mut PgConnection,
     scope: &Scope<'_>,
     mut ids: Vec<i64>,
     size: i64,
@@ -83,7 +88,7 @@ async fn id_page(
 ) -> Result<PostPage> {
     let next_page_token = finish_page(&state.cursors, &scope.key(), &mut ids, size, |id| *id);
     Ok(PostPage {
-        posts: summaries(state, scope, &ids, school_id).await?,
+        posts: summaries(db, scope, &ids, school_id).await?,
         next_page_token,
     })
 }
@@ -91,6 +96,7 @@ async fn id_page(
 /// [`id_page`] for lists ordered by a time, then post id.
 async fn timed_page(
     state: &State,
+    db: &mut PgConnection,
     scope: &Scope<'_>,
     mut keys: Vec<TimedKey>,
     size: i64,
@@ -101,7 +107,7 @@ async fn timed_page(
     });
     let ids: Vec<i64> = keys.iter().map(|key| key.post_id).collect();
     Ok(PostPage {
-        posts: summaries(state, scope, &ids, school_id).await?,
+        posts: summaries(db, scope, &ids, school_id).await?,
         next_page_token,
     })
 }
@@ -122,8 +128,9 @@ pub async fn board_posts(
 ) -> Result<pb::ListBoardPostsResponse> {
     let scope = Scope::Board(request.board_id);
     let page = page::<i64>(state, &scope, request.page_size, &request.page_token)?;
+    let mut db = state.pool.acquire().await?;
     let ids = store::board_page(
-        &state.pool,
+        &mut *db,
         request.board_id,
         caller.school_id,
         page.after.unwrap_or(i64::MAX),
@@ -132,9 +139,11 @@ pub async fn board_posts(
     .await?;
     if ids.is_empty() {
         // An empty page of a board that does not exist is a missing board.
+        drop(db);
         boards::of_school(state, request.board_id, caller.school_id).await?;
+        return Ok(pb::ListBoardPostsResponse::default());
     }
-    let page = id_page(state, &scope, ids, page.size, caller.school_id).await?;
+    let page = id_page(state, &mut db, &scope, ids, page.size, caller.school_id).await?;
     Ok(pb::ListBoardPostsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,
@@ -150,8 +159,9 @@ pub async fn hot(
     let scope = Scope::Hot(caller.school_id);
     let page = page::<(i64, i64)>(state, &scope, request.page_size, &request.page_token)?;
     let before = time_position(page.after)?;
-    let keys = store::hot_page(&state.pool, caller.school_id, before, page.fetch()).await?;
-    let page = timed_page(state, &scope, keys, page.size, caller.school_id).await?;
+    let mut db = state.pool.acquire().await?;
+    let keys = store::hot_page(&mut *db, caller.school_id, before, page.fetch()).await?;
+    let page = timed_page(state, &mut db, &scope, keys, page.size, caller.school_id).await?;
     Ok(pb::ListHotPostsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,
@@ -172,8 +182,9 @@ pub async fn best(
     let scope = Scope::Best(caller.school_id, season.key());
     let page = page::<(i32, i64)>(state, &scope, request.page_size, &request.page_token)?;
     let before = page.after.unwrap_or((i32::MAX, i64::MAX));
+    let mut db = state.pool.acquire().await?;
     let mut keys = store::best_page(
-        &state.pool,
+        &mut *db,
         caller.school_id,
         season.key(),
         before,
@@ -185,7 +196,7 @@ pub async fn best(
     });
     let ids: Vec<i64> = keys.iter().map(|key| key.post_id).collect();
     Ok(pb::ListBestPostsResponse {
-        posts: summaries(state, &scope, &ids, caller.school_id).await?,
+        posts: summaries(&mut db, &scope, &ids, caller.school_id).await?,
         next_page_token,
         season: season.to_string(),
     })
@@ -206,10 +217,14 @@ pub async fn search(
     };
     let page = page::<i64>(state, &scope, request.page_size, &request.page_token)?;
     let before = page.after.unwrap_or(i64::MAX);
+    if let Some(board_id) = request.board_id {
+        boards::of_school(state, board_id, caller.school_id).await?;
+    }
+    let mut db = state.pool.acquire().await?;
     let ids = match request.board_id {
         None => {
             store::search_school_page(
-                &state.pool,
+                &mut *db,
                 caller.school_id,
                 query.as_str(),
                 before,
@@ -218,9 +233,8 @@ pub async fn search(
             .await?
         }
         Some(board_id) => {
-            boards::of_school(state, board_id, caller.school_id).await?;
             store::search_board_page(
-                &state.pool,
+                &mut *db,
                 caller.school_id,
                 board_id,
                 query.as_str(),
@@ -230,7 +244,7 @@ pub async fn search(
             .await?
         }
     };
-    let page = id_page(state, &scope, ids, page.size, caller.school_id).await?;
+    let page = id_page(state, &mut db, &scope, ids, page.size, caller.school_id).await?;
     Ok(pb::SearchPostsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,
@@ -245,15 +259,16 @@ pub async fn my_posts(
 ) -> Result<pb::ListMyPostsResponse> {
     let scope = Scope::MyPosts(caller.user_id);
     let page = page::<i64>(state, &scope, request.page_size, &request.page_token)?;
+    let mut db = state.pool.acquire().await?;
     let ids = store::my_posts_page(
-        &state.pool,
+        &mut *db,
         caller.user_id,
         caller.school_id,
         page.after.unwrap_or(i64::MAX),
         page.fetch(),
     )
     .await?;
-    let page = id_page(state, &scope, ids, page.size, caller.school_id).await?;
+    let page = id_page(state, &mut db, &scope, ids, page.size, caller.school_id).await?;
     Ok(pb::ListMyPostsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,
@@ -269,8 +284,9 @@ pub async fn my_commented_posts(
     let scope = Scope::MyComments(caller.user_id);
     let page = page::<(i64, i64)>(state, &scope, request.page_size, &request.page_token)?;
     let before = time_position(page.after)?;
-    let keys = store::my_comments_page(&state.pool, caller.user_id, before, page.fetch()).await?;
-    let page = timed_page(state, &scope, keys, page.size, caller.school_id).await?;
+    let mut db = state.pool.acquire().await?;
+    let keys = store::my_comments_page(&mut *db, caller.user_id, before, page.fetch()).await?;
+    let page = timed_page(state, &mut db, &scope, keys, page.size, caller.school_id).await?;
     Ok(pb::ListMyCommentedPostsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,
@@ -286,8 +302,9 @@ pub async fn my_scraps(
     let scope = Scope::MyScraps(caller.user_id);
     let page = page::<(i64, i64)>(state, &scope, request.page_size, &request.page_token)?;
     let before = time_position(page.after)?;
-    let keys = store::my_scraps_page(&state.pool, caller.user_id, before, page.fetch()).await?;
-    let page = timed_page(state, &scope, keys, page.size, caller.school_id).await?;
+    let mut db = state.pool.acquire().await?;
+    let keys = store::my_scraps_page(&mut *db, caller.user_id, before, page.fetch()).await?;
+    let page = timed_page(state, &mut db, &scope, keys, page.size, caller.school_id).await?;
     Ok(pb::ListMyScrapsResponse {
         posts: page.posts,
         next_page_token: page.next_page_token,

@@ -10,6 +10,10 @@ use std::path::Path;
 use everytime::{Addrs, Stack, StackConfig, provision};
 use everytime_common::{config, shutdown_signal, telemetry};
 
+/// Every binary allocates through mimalloc (see the README's benchmarks).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // First: a SIGTERM during start-up then still stops us in order.

@@ -5,6 +5,10 @@
 
 use everytime_common::binary::{self, Binary, HealthCheck};
 
+/// Every binary allocates through mimalloc (see the README's benchmarks).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const BINARY: Binary = Binary {
     name: "timetable",
     listen_var: "TIMETABLE_LISTEN_ADDR",
