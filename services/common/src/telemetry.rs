@@ -241,7 +241,7 @@ where
             .and_then(|span| span.extensions().get::<ids::Ids>().copied());
         let trace_id = match (current, ids) {
             (None, _) => String::new(),
-            (Some(_), Some(ids)) => format!("{:032x}", ids.trace_id),
+            (Some(_), Some(ids)) => ids.trace_hex(),
             (Some(_), None) => trace_id(&tracing::Span::current()),
         };
         match line.strip_prefix('{') {
@@ -257,7 +257,7 @@ where
 /// The trace id of `span`, as 32 hex digits (empty without a trace).
 pub fn trace_id(span: &tracing::Span) -> String {
     if let Some(ids) = ids::of(span) {
-        return format!("{:032x}", ids.trace_id);
+        return ids.trace_hex();
     }
     let context = span.context();
     let span_context = context.span().span_context().clone();
@@ -272,21 +272,26 @@ pub fn trace_id(span: &tracing::Span) -> String {
 /// `traceparent`), and records its trace id in the span's `trace_id` field
 /// when it has one, so JSON logs carry it.
 pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
-    if ids::of(span).is_some() {
+    let continued = ids::update(span, |ids| {
         if let Some(trace_id) = headers
             .get("traceparent")
             .and_then(|value| value.to_str().ok())
             .and_then(ids::parse_traceparent)
         {
-            ids::set_trace_id(span, trace_id);
+            ids.trace_id = trace_id;
         }
-    } else {
-        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
-        if parent.span().span_context().is_valid() {
-            let _ = span.set_parent(parent);
+    });
+    let trace_id = match continued {
+        Some(ids) => ids.trace_hex(),
+        None => {
+            let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
+            if parent.span().span_context().is_valid() {
+                let _ = span.set_parent(parent);
+            }
+            trace_id(span)
         }
-    }
-    span.record("trace_id", trace_id(span).as_str());
+    };
+    span.record("trace_id", trace_id.as_str());
 }
 
 /// Writes the current span's trace context into outgoing gRPC metadata.

@@ -2,7 +2,7 @@
 //! spans (no `OTEL_EXPORTER_OTLP_ENDPOINT`).
 //!
 //! Every span gets the trace id of its parent span, or of the caller's W3C
-//! `traceparent` ([`set_trace_id`]), or a new random one, and a span id of
+//! `traceparent` ([`update`]), or a new random one, and a span id of
 //! its own, kept in the span's extensions. That is all the logs
 //! (`trace_id`) and the calls the process makes (`traceparent`) need. Unlike
 //! the OpenTelemetry layer, which builds every span's attributes and takes
@@ -22,6 +22,11 @@ pub struct Ids {
 }
 
 impl Ids {
+    /// The trace id as 32 lowercase hex digits, as logs and W3C write it.
+    pub fn trace_hex(&self) -> String {
+        format!("{:032x}", self.trace_id)
+    }
+
     /// The W3C `traceparent` that makes a callee's spans children of this
     /// span. The sampled flag is off: nothing here records spans.
     pub fn traceparent(&self) -> String {
@@ -66,18 +71,19 @@ pub fn of(span: &tracing::Span) -> Option<Ids> {
     .flatten()
 }
 
-/// Puts `span` in the trace `trace_id` (a caller's); spans created inside
-/// it afterwards inherit it.
-pub fn set_trace_id(span: &tracing::Span, trace_id: u128) {
+/// Changes the [`Ids`] of `span` with `change` (a caller's trace id, say:
+/// spans created inside it afterwards inherit it) and answers them, in one
+/// lookup; `None` when [`TraceIds`] is not installed or the span is
+/// disabled.
+pub fn update(span: &tracing::Span, change: impl FnOnce(&mut Ids)) -> Option<Ids> {
     span.with_subscriber(|(id, dispatch)| {
-        if let Some(span) = dispatch
-            .downcast_ref::<Registry>()
-            .and_then(|registry| registry.span(id))
-            && let Some(ids) = span.extensions_mut().get_mut::<Ids>()
-        {
-            ids.trace_id = trace_id;
-        }
-    });
+        let span = dispatch.downcast_ref::<Registry>()?.span(id)?;
+        let mut extensions = span.extensions_mut();
+        let ids = extensions.get_mut::<Ids>()?;
+        change(ids);
+        Some(*ids)
+    })
+    .flatten()
 }
 
 /// The trace id of a W3C `traceparent` (`00-<trace id>-<parent id>-<flags>`),
@@ -146,7 +152,9 @@ mod tests {
             let (a, b) = (of(&first).expect("ids"), of(&second).expect("ids"));
             assert_ne!(a.trace_id, b.trace_id, "each root span starts a trace");
 
-            set_trace_id(&first, 42);
+            let continued = update(&first, |ids| ids.trace_id = 42).expect("ids");
+            assert_eq!((continued.trace_id, continued.span_id), (42, a.span_id));
+            assert_eq!(continued.trace_hex(), format!("{:032x}", 42));
             let child = first.in_scope(|| tracing::info_span!("store"));
             let grandchild = child.in_scope(|| tracing::info_span!("query"));
             let (child, grandchild) = (of(&child).expect("ids"), of(&grandchild).expect("ids"));
