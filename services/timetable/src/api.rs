@@ -167,6 +167,14 @@ impl TimetableService for TimetableApi {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(friends::get_friend_timetable(&self.0, &caller, request).await)
     }
+
+    async fn get_my_timetable(
+        &self,
+        request: Request<pb::GetMyTimetableRequest>,
+    ) -> Result<Response<pb::GetMyTimetableResponse>, Status> {
+        let (caller, request) = grpc::unpack(request)?;
+        grpc::reply(timetables::get_my_timetable(&self.0, &caller, request).await)
+    }
 }
 
 #[tonic::async_trait]

@@ -19,7 +19,7 @@ use everytime_common::{
 };
 use everytime_proto::{auth::v1::GetSchoolRequest, timetable::v1 as pb};
 use serde::Deserialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use tonic::Code;
 
 use crate::{
@@ -141,15 +141,18 @@ pub async fn search_courses(
         row.code.clone()
     });
     Ok(pb::SearchCoursesResponse {
-        courses: load_courses(state, rows).await?,
+        courses: load_courses(&state.pool, rows).await?,
         next_page_token,
     })
 }
 
 /// Courses with their sessions: two queries whatever the count.
-pub(crate) async fn load_courses(state: &State, rows: Vec<CourseRow>) -> Result<Vec<pb::Course>> {
+pub(crate) async fn load_courses(
+    db: impl PgExecutor<'_>,
+    rows: Vec<CourseRow>,
+) -> Result<Vec<pb::Course>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let sessions = store::sessions_of(&state.pool, &ids).await?;
+    let sessions = store::sessions_of(db, &ids).await?;
     Ok(wire::courses(rows, sessions))
 }
 

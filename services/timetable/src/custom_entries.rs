@@ -9,6 +9,7 @@
 
 use everytime_common::token::Caller;
 use everytime_proto::timetable::v1 as pb;
+use sqlx::{PgConnection, PgExecutor};
 
 use crate::{
     State, catalog,
@@ -65,7 +66,7 @@ pub(crate) async fn conflict_with(
         load_entries(state, &entry_ids),
     )?;
     Ok(Some(pb::TimeConflict {
-        conflicts: catalog::load_courses(state, courses).await?,
+        conflicts: catalog::load_courses(&state.pool, courses).await?,
         custom_entries: entries.into_iter().map(|(_, entry)| entry).collect(),
     }))
 }
@@ -76,25 +77,28 @@ async fn load_entries(state: &State, ids: &[i64]) -> Result<Vec<(i64, pb::Custom
         return Ok(Vec::new());
     }
     let rows = store::entries(&state.pool, ids).await?;
-    with_sessions(state, rows).await
+    with_sessions(&state.pool, rows).await
 }
 
 /// The entries of these timetables, each with its timetable's id, by
 /// timetable and in the order added: two queries whatever the count.
 pub(crate) async fn entries_of_timetables(
-    state: &State,
+    db: &mut PgConnection,
     timetable_ids: &[i64],
 ) -> Result<Vec<(i64, pb::CustomEntry)>> {
-    let rows = store::entries_of_timetables(&state.pool, timetable_ids).await?;
+    let rows = store::entries_of_timetables(&mut *db, timetable_ids).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    with_sessions(state, rows).await
+    with_sessions(db, rows).await
 }
 
-async fn with_sessions(state: &State, rows: Vec<EntryRow>) -> Result<Vec<(i64, pb::CustomEntry)>> {
+async fn with_sessions(
+    db: impl PgExecutor<'_>,
+    rows: Vec<EntryRow>,
+) -> Result<Vec<(i64, pb::CustomEntry)>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let slots = store::slots_of(&state.pool, &ids).await?;
+    let slots = store::slots_of(db, &ids).await?;
     Ok(wire::custom_entries(rows, slots))
 }
 

@@ -181,17 +181,18 @@ pub async fn get_friend_timetable(
     request: pb::GetFriendTimetableRequest,
 ) -> Result<pb::GetFriendTimetableResponse> {
     let semester = Semester::parse_or_current("semester", &request.semester)?;
-    if !store::are_friends(&state.pool, caller.user_id, request.user_id).await? {
+    let mut db = state.pool.acquire().await?;
+    if !store::are_friends(&mut *db, caller.user_id, request.user_id).await? {
         return Err(Error::NotFound("timetable"));
     }
-    let row = timetable_store::primary_timetable(&state.pool, request.user_id, semester.as_str())
+    let row = timetable_store::primary_timetable(&mut *db, request.user_id, semester.as_str())
         .await?
         .ok_or(Error::NotFound("timetable"))?;
     if Visibility::from_name(&row.visibility) == Visibility::Private {
         return Err(Error::NotFound("timetable"));
     }
     Ok(pb::GetFriendTimetableResponse {
-        timetable: Some(timetables::load_timetable(state, row).await?),
+        timetable: Some(timetables::load_timetable(&mut db, row).await?),
     })
 }
 

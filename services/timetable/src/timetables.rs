@@ -11,6 +11,8 @@
 
 use std::collections::HashMap;
 
+use sqlx::PgConnection;
+
 use everytime_common::{db, token::Caller, validate};
 use everytime_proto::timetable::v1 as pb;
 
@@ -41,14 +43,15 @@ pub async fn list_timetables(
         Some(semester) if !semester.is_empty() => Some(Semester::parse("semester", semester)?),
         _ => None,
     };
+    let mut db = state.pool.acquire().await?;
     let rows = store::timetables_of_owner(
-        &state.pool,
+        &mut *db,
         caller.user_id,
         semester.as_ref().map(Semester::as_str),
     )
     .await?;
     Ok(pb::ListTimetablesResponse {
-        timetables: load_timetables(state, rows).await?,
+        timetables: load_timetables(&mut db, rows).await?,
     })
 }
 
@@ -69,9 +72,10 @@ pub async fn create_timetable(
     ))?;
     let mut tx = state.pool.begin().await?;
     let row = insert_new(&mut tx, caller, &semester, name).await?;
+    let timetable = load_timetable(&mut tx, row).await?;
     tx.commit().await?;
     Ok(pb::CreateTimetableResponse {
-        timetable: Some(load_timetable(state, row).await?),
+        timetable: Some(timetable),
     })
 }
 
@@ -88,7 +92,12 @@ pub async fn copy_timetable(
         .as_deref()
         .map(TimetableName::parse)
         .transpose()?;
-    let source = readable(state, caller, request.timetable_id).await?;
+    let source = readable(
+        &mut *state.pool.acquire().await?,
+        caller,
+        request.timetable_id,
+    )
+    .await?;
     let semester = Semester::parse("semester", &source.semester)?;
     let mut tx = state.pool.begin().await?;
     let row = insert_new(&mut tx, caller, &semester, name).await?;
@@ -113,9 +122,10 @@ pub async fn copy_timetable(
                 .await?;
         entry_store::insert_entry_slots(&mut tx, row.id, entry_id, &times).await?;
     }
+    let timetable = load_timetable(&mut tx, row).await?;
     tx.commit().await?;
     Ok(pb::CopyTimetableResponse {
-        timetable: Some(load_timetable(state, row).await?),
+        timetable: Some(timetable),
     })
 }
 
@@ -159,9 +169,10 @@ pub async fn get_timetable(
     caller: &Caller,
     request: pb::GetTimetableRequest,
 ) -> Result<pb::GetTimetableResponse> {
-    let row = readable(state, caller, request.timetable_id).await?;
+    let mut db = state.pool.acquire().await?;
+    let row = readable(&mut db, caller, request.timetable_id).await?;
     Ok(pb::GetTimetableResponse {
-        timetable: Some(load_timetable(state, row).await?),
+        timetable: Some(load_timetable(&mut db, row).await?),
     })
 }
 
@@ -200,9 +211,10 @@ pub async fn update_timetable(
     let row = store::timetable(&mut *tx, row.id)
         .await?
         .ok_or(Error::NotFound("timetable"))?;
+    let timetable = load_timetable(&mut tx, row).await?;
     tx.commit().await?;
     Ok(pb::UpdateTimetableResponse {
-        timetable: Some(load_timetable(state, row).await?),
+        timetable: Some(timetable),
     })
 }
 
@@ -323,11 +335,12 @@ pub(crate) async fn occupy(
         let mut tx = state.pool.begin().await?;
         match occupant.insert(&mut tx, timetable_id).await? {
             Ok(()) => {
-                tx.commit().await?;
-                let row = store::timetable(&state.pool, timetable_id)
+                let row = store::timetable(&mut *tx, timetable_id)
                     .await?
                     .ok_or(Error::NotFound("timetable"))?;
-                return load_timetable(state, row).await;
+                let timetable = load_timetable(&mut tx, row).await?;
+                tx.commit().await?;
+                return Ok(timetable);
             }
             Err(error) if db::constraint(&error) == Some(SLOTS_NO_OVERLAP) => {
                 tx.rollback().await?;
@@ -372,11 +385,10 @@ pub async fn render_timetable(
     caller: &Caller,
     request: pb::RenderTimetableRequest,
 ) -> Result<pb::RenderTimetableResponse> {
-    let row = readable(state, caller, request.timetable_id).await?;
-    let (timetable, added) = tokio::try_join!(
-        load_timetable(state, row.clone()),
-        store::course_ids_by_addition(&state.pool, row.id),
-    )?;
+    let mut db = state.pool.acquire().await?;
+    let row = readable(&mut db, caller, request.timetable_id).await?;
+    let added = store::course_ids_by_addition(&mut *db, row.id).await?;
+    let timetable = load_timetable(&mut db, row).await?;
     Ok(pb::RenderTimetableResponse {
         svg: render::svg(&timetable, &added),
     })
@@ -390,32 +402,56 @@ pub async fn get_primary_timetable(
     request: pb::GetPrimaryTimetableRequest,
 ) -> Result<pb::GetPrimaryTimetableResponse> {
     let semester = Semester::parse_or_current("semester", &request.semester)?;
-    let timetable =
-        match store::primary_timetable(&state.pool, caller.user_id, semester.as_str()).await? {
-            Some(row) => Some(load_timetable(state, row).await?),
-            None => None,
-        };
-    Ok(pb::GetPrimaryTimetableResponse { timetable })
+    let mut db = state.pool.acquire().await?;
+    Ok(pb::GetPrimaryTimetableResponse {
+        timetable: primary(&mut db, caller.user_id, &semester).await?,
+    })
+}
+
+/// `GetMyTimetable`: the caller's first screen, their primary timetable
+/// of a semester (if any) and their friends, on one connection.
+pub async fn get_my_timetable(
+    state: &State,
+    caller: &Caller,
+    request: pb::GetMyTimetableRequest,
+) -> Result<pb::GetMyTimetableResponse> {
+    let semester = Semester::parse_or_current("semester", &request.semester)?;
+    let mut db = state.pool.acquire().await?;
+    let timetable = primary(&mut db, caller.user_id, &semester).await?;
+    let friends = friend_store::friends_of(&mut *db, caller.user_id).await?;
+    Ok(pb::GetMyTimetableResponse {
+        timetable,
+        friends: friends.into_iter().map(wire::friend).collect(),
+    })
+}
+
+/// `owner_id`'s primary timetable of `semester`, loaded, if there is one.
+async fn primary(
+    db: &mut PgConnection,
+    owner_id: i64,
+    semester: &Semester,
+) -> Result<Option<pb::Timetable>> {
+    match store::primary_timetable(&mut *db, owner_id, semester.as_str()).await? {
+        Some(row) => Ok(Some(load_timetable(db, row).await?)),
+        None => Ok(None),
+    }
 }
 
 /// Timetables with their courses and custom entries: at most four
-/// queries whatever the count, two at a time.
+/// queries whatever the count, one after another on `db` (a connection
+/// taken from the pool once costs less than a round trip to take and
+/// give back each of four).
 pub(crate) async fn load_timetables(
-    state: &State,
+    db: &mut PgConnection,
     rows: Vec<TimetableRow>,
 ) -> Result<Vec<pb::Timetable>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-    let load_courses = async {
-        let held = store::courses_of_timetables(&state.pool, &ids).await?;
-        let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
-        let courses =
-            catalog::load_courses(state, held.into_iter().map(|row| row.course).collect()).await?;
-        Ok::<_, Error>(owners.into_iter().zip(courses))
-    };
-    let (courses, entries) = tokio::try_join!(
-        load_courses,
-        custom_entries::entries_of_timetables(state, &ids),
-    )?;
+    let held = store::courses_of_timetables(&mut *db, &ids).await?;
+    let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
+    let courses =
+        catalog::load_courses(&mut *db, held.into_iter().map(|row| row.course).collect()).await?;
+    let courses = owners.into_iter().zip(courses);
+    let entries = custom_entries::entries_of_timetables(db, &ids).await?;
     let mut by_timetable: HashMap<i64, (Vec<pb::Course>, Vec<pb::CustomEntry>)> = HashMap::new();
     for (timetable_id, course) in courses {
         by_timetable.entry(timetable_id).or_default().0.push(course);
@@ -433,15 +469,18 @@ pub(crate) async fn load_timetables(
 }
 
 /// One timetable with its courses.
-pub(crate) async fn load_timetable(state: &State, row: TimetableRow) -> Result<pb::Timetable> {
-    load_timetables(state, vec![row])
+pub(crate) async fn load_timetable(
+    db: &mut PgConnection,
+    row: TimetableRow,
+) -> Result<pb::Timetable> {
+    load_timetables(db, vec![row])
         .await?
         .pop()
         .ok_or(Error::NotFound("timetable"))
 }
 
 /// Whether `caller` may read `row`.
-async fn may_read(state: &State, caller: &Caller, row: &TimetableRow) -> Result<bool> {
+async fn may_read(db: &mut PgConnection, caller: &Caller, row: &TimetableRow) -> Result<bool> {
     let visibility = Visibility::from_name(&row.visibility);
     let mut viewer = Viewer {
         is_owner: row.owner_id == caller.user_id,
@@ -454,16 +493,16 @@ async fn may_read(state: &State, caller: &Caller, row: &TimetableRow) -> Result<
     if visibility == Visibility::Private {
         return Ok(false);
     }
-    viewer.is_friend = friend_store::are_friends(&state.pool, caller.user_id, row.owner_id).await?;
+    viewer.is_friend = friend_store::are_friends(db, caller.user_id, row.owner_id).await?;
     Ok(visibility.allows(viewer))
 }
 
 /// A timetable the caller may read; `NOT_FOUND` otherwise.
-async fn readable(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
-    let row = store::timetable(&state.pool, id)
+async fn readable(db: &mut PgConnection, caller: &Caller, id: i64) -> Result<TimetableRow> {
+    let row = store::timetable(&mut *db, id)
         .await?
         .ok_or(Error::NotFound("timetable"))?;
-    if may_read(state, caller, &row).await? {
+    if may_read(db, caller, &row).await? {
         Ok(row)
     } else {
         Err(Error::NotFound("timetable"))
@@ -473,7 +512,7 @@ async fn readable(state: &State, caller: &Caller, id: i64) -> Result<TimetableRo
 /// A timetable the caller owns: `NOT_FOUND` when they may not even read
 /// it, `PERMISSION_DENIED` when they may read but not change it.
 pub(crate) async fn owned(state: &State, caller: &Caller, id: i64) -> Result<TimetableRow> {
-    let row = readable(state, caller, id).await?;
+    let row = readable(&mut *state.pool.acquire().await?, caller, id).await?;
     if row.owner_id == caller.user_id {
         Ok(row)
     } else {

@@ -8,8 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use everytime_proto::timetable::v1::{
-    self as pb, friend_service_client::FriendServiceClient,
-    timetable_service_client::TimetableServiceClient,
+    self as pb, timetable_service_client::TimetableServiceClient,
 };
 
 use super::{
@@ -286,26 +285,20 @@ pub async fn my_timetable(
     auth: Auth,
     ApiQuery(query): ApiQuery<SemesterQuery>,
 ) -> ApiResult<Json<MyTimetableBody>> {
-    let primary = authed(
-        pb::GetPrimaryTimetableRequest {
+    let request = authed(
+        pb::GetMyTimetableRequest {
             semester: query.semester.unwrap_or_default(),
         },
         &auth,
     );
-    let (primary, friend_list) = tokio::try_join!(
-        call(
-            &state.clients.timetables,
-            primary,
-            TimetableServiceClient::get_primary_timetable
-        ),
-        call(
-            &state.clients.friends,
-            authed(pb::ListFriendsRequest {}, &auth),
-            FriendServiceClient::list_friends
-        ),
-    )?;
-    let timetable = primary.timetable;
-    let friend_ids: Vec<i64> = friend_list
+    let mine = call(
+        &state.clients.timetables,
+        request,
+        TimetableServiceClient::get_my_timetable,
+    )
+    .await?;
+    let timetable = mine.timetable;
+    let friend_ids: Vec<i64> = mine
         .friends
         .into_iter()
         .map(|friend| friend.user_id)

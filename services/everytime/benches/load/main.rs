@@ -19,7 +19,10 @@
 //! peak memory, and the board page as a share of pgbench's rate). Nothing fails on a figure (the machine may be
 //! shared and noisy): only a stack that does not start or a request that
 //! fails (any error or answer of 400 and up) makes it exit non-zero.
-//! `LOAD_SECONDS` changes the 15 s.
+//! `LOAD_SECONDS` changes the 15 s. `LOAD_ROWS` keeps only the rows whose
+//! name contains one of its comma-separated parts (`LOAD_ROWS=users/me,me/timetable`),
+//! and `LOAD_LAYOUTS` only the named stacks (`one` or `four`), for looking
+//! at a few endpoints (the pgbench line is printed whatever they are).
 
 // The table on stdout is this program's output.
 #![allow(clippy::print_stdout)]
@@ -317,6 +320,23 @@ fn split_table(results: &[Measured]) -> String {
     out
 }
 
+/// The comma-separated parts of the environment variable `name`; empty
+/// when it is unset or blank.
+fn env_list(name: &str) -> Vec<String> {
+    std::env::var(name)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether `name` is among `parts` (by substring), or `parts` is empty.
+fn wanted(parts: &[String], name: &str) -> bool {
+    parts.is_empty() || parts.iter().any(|part| name.contains(part.as_str()))
+}
+
 fn scratch_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("everytime-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -332,6 +352,8 @@ async fn main() -> Result<()> {
             .and_then(|seconds| seconds.parse().ok())
             .unwrap_or(15),
     );
+    let wanted_rows = env_list("LOAD_ROWS");
+    let wanted_layouts = env_list("LOAD_LAYOUTS");
     wrk::ensure_installed()?;
     println!("building the service binaries ...");
     let binaries = Binaries::build(
@@ -351,7 +373,11 @@ async fn main() -> Result<()> {
     let mut results = Vec::new();
     let mut peaks = Vec::new();
     let mut postgres_exe = None;
-    for layout in [Layout::OneProcess, Layout::Split] {
+    let layouts = [(Layout::OneProcess, "one"), (Layout::Split, "four")]
+        .into_iter()
+        .filter(|(_, name)| wanted(&wanted_layouts, name))
+        .map(|(layout, _)| layout);
+    for layout in layouts {
         let url = server.copy(&template).await?;
         let postgres = Postgres::find(&url).await;
         postgres_exe = postgres_exe.or_else(|| postgres.as_ref().and_then(Postgres::exe));
@@ -365,7 +391,10 @@ async fn main() -> Result<()> {
         let api = Api::new(&stack.base);
         let tokens = school.tokens(&api).await?;
         check_reads(&api, &school, &tokens).await?;
-        for row in rows::rows(&school, &tokens) {
+        let rows = rows::rows(&school, &tokens)
+            .into_iter()
+            .filter(|row| wanted(&wanted_rows, &row.name));
+        for row in rows {
             let measured =
                 measure(layout, &row, &stack, postgres.as_ref(), &work, duration, hz).await?;
             stack.check_alive()?;

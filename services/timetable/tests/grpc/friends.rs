@@ -308,3 +308,75 @@ async fn the_primary_timetable_is_absent_until_there_is_one() {
         ["semester"]
     );
 }
+
+#[tokio::test]
+async fn my_timetable_is_the_primary_one_with_the_friend_list() {
+    let (service, me) = with_catalog().await;
+    let (friend, other) = (service.user(2, 1), service.user(3, 1));
+    service.befriend(&me, &friend).await;
+    service.befriend(&me, &other).await;
+    let mine = |semester: &str| {
+        let mut timetables = service.timetables();
+        let (token, semester) = (me.token.clone(), semester.to_owned());
+        async move {
+            timetables
+                .get_my_timetable(authed(pb::GetMyTimetableRequest { semester }, &token))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    let friend_list = service
+        .friends()
+        .list_friends(authed(pb::ListFriendsRequest {}, &me.token))
+        .await
+        .expect("lists")
+        .into_inner()
+        .friends;
+    assert_eq!(friend_list.len(), 2);
+
+    let before = mine(SEMESTER).await.expect("answers");
+    assert_eq!(before.timetable, None, "no timetable yet");
+    assert_eq!(before.friends, friend_list);
+
+    let primary = service.create_timetable(&me, None).await;
+    let second = service.create_timetable(&me, None).await;
+    let course = service.course_id(&me, "CSE2010-01").await;
+    service.add(&me, primary.id, course).await.expect("adds");
+    service
+        .add(&me, second.id, service.course_id(&me, "CSE3020-01").await)
+        .await
+        .expect("adds");
+    let after = mine(SEMESTER).await.expect("answers");
+    let shown = after.timetable.expect("the primary timetable");
+    assert_eq!(
+        shown,
+        service.get(&me, primary.id).await.expect("reads"),
+        "the primary one, loaded as GetTimetable loads it"
+    );
+    assert_eq!(
+        shown.courses.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [course]
+    );
+    assert_eq!(after.friends, friend_list);
+
+    let theirs = service
+        .timetables()
+        .get_my_timetable(authed(
+            pb::GetMyTimetableRequest {
+                semester: SEMESTER.into(),
+            },
+            &other.token,
+        ))
+        .await
+        .expect("answers")
+        .into_inner();
+    assert_eq!(theirs.timetable, None, "only the caller's own");
+    assert_eq!(
+        theirs.friends.iter().map(|f| f.user_id).collect::<Vec<_>>(),
+        [me.id]
+    );
+    assert_eq!(
+        reason_and_fields(&mine("2026-7").await.unwrap_err()).1,
+        ["semester"]
+    );
+}
