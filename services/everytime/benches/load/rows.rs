@@ -115,6 +115,11 @@ pub fn rows(school: &School, tokens: &Tokens) -> Vec<Row> {
             "/api/v1/messages".into(),
             reader,
         ),
+        // The floor under every row: the HTTP layer and the gateway's
+        // middleware alone, then the same with three gRPC calls that touch
+        // no database (each service's health).
+        Row::read("GET /healthz (no call)", "/healthz".into(), reader),
+        Row::read("GET /readyz (3 health calls)", "/readyz".into(), reader),
         Row::write(
             "POST /boards/{id}/posts",
             format!(
