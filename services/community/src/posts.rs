@@ -87,15 +87,16 @@ pub async fn get(
 }
 
 /// A post and its whole thread: two statements whatever its length, and
-/// a third for the reasons of a blinded one.
+/// a third for the reasons of a blinded one, one after another on one
+/// connection (taken from the pool and given back once, one ping).
 async fn load(state: &State, caller: &Caller, post_id: i64) -> Result<pb::Post> {
-    let (post, thread) = tokio::try_join!(
-        store::post(&state.pool, post_id, caller.school_id, caller.user_id),
-        comment_store::thread(&state.pool, post_id, caller.user_id),
-    )?;
-    let post = post.ok_or(Error::NotFound("post"))?;
+    let mut db = state.pool.acquire().await?;
+    let post = store::post(&mut *db, post_id, caller.school_id, caller.user_id)
+        .await?
+        .ok_or(Error::NotFound("post"))?;
+    let thread = comment_store::thread(&mut *db, post_id, caller.user_id).await?;
     let reasons = if post.blinded {
-        report_store::reasons(&state.pool, &["post".to_owned()], &[post.id])
+        report_store::reasons(&mut *db, &["post".to_owned()], &[post.id])
             .await?
             .into_iter()
             .map(|count| (count.reason, i32::try_from(count.count).unwrap_or(i32::MAX)))
