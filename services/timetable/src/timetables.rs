@@ -11,10 +11,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::PgConnection;
-
 use everytime_common::{db, token::Caller, validate};
 use everytime_proto::timetable::v1 as pb;
+use sqlx::PgConnection;
 
 use crate::{
     State, catalog, custom_entries,
