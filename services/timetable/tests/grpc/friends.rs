@@ -315,9 +315,9 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
     let (friend, other) = (service.user(2, 1), service.user(3, 1));
     service.befriend(&me, &friend).await;
     service.befriend(&me, &other).await;
-    let mine = |semester: &str| {
+    let first_screen = |user: &User, semester: &str| {
         let mut timetables = service.timetables();
-        let (token, semester) = (me.token.clone(), semester.to_owned());
+        let (token, semester) = (user.token.clone(), semester.to_owned());
         async move {
             timetables
                 .get_my_timetable(authed(pb::GetMyTimetableRequest { semester }, &token))
@@ -334,7 +334,7 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
         .friends;
     assert_eq!(friend_list.len(), 2);
 
-    let before = mine(SEMESTER).await.expect("answers");
+    let before = first_screen(&me, SEMESTER).await.expect("answers");
     assert_eq!(before.timetable, None, "no timetable yet");
     assert_eq!(before.friends, friend_list);
 
@@ -346,7 +346,7 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
         .add(&me, second.id, service.course_id(&me, "CSE3020-01").await)
         .await
         .expect("adds");
-    let after = mine(SEMESTER).await.expect("answers");
+    let after = first_screen(&me, SEMESTER).await.expect("answers");
     let shown = after.timetable.expect("the primary timetable");
     assert_eq!(
         shown,
@@ -359,24 +359,14 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
     );
     assert_eq!(after.friends, friend_list);
 
-    let theirs = service
-        .timetables()
-        .get_my_timetable(authed(
-            pb::GetMyTimetableRequest {
-                semester: SEMESTER.into(),
-            },
-            &other.token,
-        ))
-        .await
-        .expect("answers")
-        .into_inner();
+    let theirs = first_screen(&other, SEMESTER).await.expect("answers");
     assert_eq!(theirs.timetable, None, "only the caller's own");
     assert_eq!(
         theirs.friends.iter().map(|f| f.user_id).collect::<Vec<_>>(),
         [me.id]
     );
     assert_eq!(
-        reason_and_fields(&mine("2026-7").await.unwrap_err()).1,
+        reason_and_fields(&first_screen(&me, "2026-7").await.unwrap_err()).1,
         ["semester"]
     );
 }
