@@ -18,6 +18,8 @@
 //! - [`grpc`]: `google.rpc`-rich statuses, the bearer-token layer, the
 //!   handler ends (`unpack`, `reply`), the server runner with draining
 //!   health and metrics, client channels with deadlines (one file each).
+//! - [`nicknames`]: the bounded cache of nicknames that auth's account
+//!   events invalidate, for the gateway and the services that name users.
 //! - [`balance`]: `dns:///host:port` channels balanced over every address of
 //!   `host`, re-resolved as pods come and go.
 //! - [`db`] (feature `db`): the per-service pool, schema and migrations, the
@@ -29,10 +31,10 @@
 //!   and [`service::serve_data_service`], the one way they run.
 //!
 //! The modules depend on each other one way only (no circles): `config`,
-//! `validate`, `metrics` and `balance` use nothing of this crate;
+//! `validate`, `metrics`, `balance` and `nicknames` use nothing of this crate;
 //! `telemetry` uses `config`; `token` uses `config` and `telemetry`; `page`
 //! uses `config` and `validate`; `grpc` uses `token`, `validate`, `metrics`,
-//! `telemetry` and `balance`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
+//! `telemetry`, `balance` and `nicknames`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
 //! `metrics` and `grpc`; `events` uses nothing of this crate; `service` uses
 //! all of these.
 
@@ -43,6 +45,7 @@ pub mod grpc;
 pub mod health;
 pub mod metrics;
 pub mod net;
+pub mod nicknames;
 pub mod page;
 pub mod telemetry;
 pub mod token;

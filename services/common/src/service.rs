@@ -154,7 +154,7 @@ impl Served {
 
 /// Runs a data service: makes its token verifier
 /// ([`ServiceConfig::token_verifier`]), connects to its database and migrates its schema,
-/// builds its routes from the pool with `routes`, serves them with
+/// builds its routes from the pool and the verifier with `routes`, serves them with
 /// [`grpc::serve`] (health, reflection, metrics, the bearer-token layer) on
 /// `listener` until `shutdown` resolves, then aborts its background tasks
 /// and closes the pool.
@@ -163,7 +163,7 @@ pub async fn serve_data_service<R: Into<Served>>(
     service: DataService,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    routes: impl FnOnce(PgPool) -> Result<R, StartError>,
+    routes: impl FnOnce(PgPool, &TokenVerifier) -> Result<R, StartError>,
 ) -> Result<(), StartError> {
     let verifier = config.token_verifier()?;
     let pool = db::connect_and_migrate(
@@ -173,7 +173,7 @@ pub async fn serve_data_service<R: Into<Served>>(
         service.migrator,
     )
     .await?;
-    let served = match routes(pool.clone()) {
+    let served = match routes(pool.clone(), &verifier) {
         Ok(served) => served.into(),
         Err(error) => {
             pool.close().await;

@@ -11,9 +11,20 @@
 //!   comments stay: a named author shows as `(알 수 없음)` (auth no longer
 //!   knows them), an anonymous one stays 익명, and nothing here reveals who
 //!   wrote what. Their likes stay counted.
-//! - `NicknameChanged`: nothing; community keeps no nicknames.
+//! - `NicknameChanged`: nothing in the database; community stores no
+//!   nicknames. The cache of named 쪽지 counterparts' nicknames drops the
+//!   user through the token verifier's live stream of the same events
+//!   ([`everytime_common::nicknames`]), which every replica follows (this
+//!   durable consumer runs an event on one replica only). A deleted user
+//!   is dropped from it here as well, so this replica never names a user
+//!   it already treats as gone.
 
-use everytime_common::events::{Handler, HandlerError};
+use std::sync::Arc;
+
+use everytime_common::{
+    events::{Handler, HandlerError},
+    nicknames::NicknameCache,
+};
 use everytime_proto::auth::v1::watch_events_response::Event;
 use sqlx::PgConnection;
 
@@ -23,8 +34,13 @@ use crate::store;
 pub const CONSUMER: &str = "community";
 
 /// Applies auth's account events.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AccountEvents;
+#[derive(Debug, Clone, Default)]
+pub struct AccountEvents {
+    /// The cache of counterparts' nicknames, if any: a deleted user is
+    /// dropped from it here too, before the deletion commits, so whoever
+    /// sees community treat the user as gone sees them unnamed.
+    pub nicknames: Option<Arc<NicknameCache>>,
+}
 
 #[async_trait::async_trait]
 impl Handler for AccountEvents {
@@ -36,6 +52,9 @@ impl Handler for AccountEvents {
                 let erased = store::users::erase_user(tx, deleted.user_id).await?
                     + store::messages::erase_user(tx, deleted.user_id).await?
                     + store::notifications::erase_user(tx, deleted.user_id).await?;
+                if let Some(nicknames) = &self.nicknames {
+                    nicknames.forget(deleted.user_id);
+                }
                 tracing::info!(
                     user_id = deleted.user_id,
                     erased,

@@ -64,6 +64,7 @@ pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
     events, grpc,
+    nicknames::NicknameCache,
     page::Cursors,
     service::{self, DataService, Served},
 };
@@ -256,48 +257,67 @@ pub async fn serve(
             hub.close();
         }
     };
-    service::serve_data_service(&config.service, SERVICE, listener, shutdown, |pool| {
-        // Deleted users' scraps go when auth says so, also for what
-        // happened while this service was down.
-        let consumer = tokio::spawn(
-            events::Consumer {
-                name: accounts::CONSUMER,
-                position_key: accounts::CONSUMER,
-                pool: pool.clone(),
-                source: events::AuthEvents(EventServiceClient::new(auth.clone())),
-                handler: Arc::new(accounts::AccountEvents),
-            }
-            .run(),
-        );
-        // Friend requests become notifications when timetable says so.
-        let friend_events = tokio::spawn(
-            events::Consumer {
-                name: friends::CONSUMER,
-                position_key: friends::POSITION_KEY,
-                pool: pool.clone(),
-                source: events::TimetableEvents(FriendEventServiceClient::new(timetable)),
-                handler: Arc::new(friends::FriendEvents),
-            }
-            .run(),
-        );
-        let listen = tokio::spawn(notification_hub.clone().listen(pool.clone()));
-        let state = Arc::new(State {
-            pool,
-            cursors,
-            write_limits,
-            reports_to_blind,
-            nicknames: grpc::users::Nicknames(UserServiceClient::new(auth)),
-            notification_hub,
-        });
-        let routes = Routes::new(CommunityServiceServer::new(api::CommunityApi(
-            state.clone(),
-        )))
-        .add_service(MessageServiceServer::new(api::MessageApi(state.clone())))
-        .add_service(NotificationServiceServer::new(api::NotificationApi(state)));
-        Ok(Served::from(routes)
-            .with_background(consumer)
-            .with_background(friend_events)
-            .with_background(listen))
-    })
+    service::serve_data_service(
+        &config.service,
+        SERVICE,
+        listener,
+        shutdown,
+        |pool, verifier| {
+            // Renames and deletions reach the nickname cache through the
+            // verifier's stream of auth's events.
+            let (nickname_cache, follow_nicknames) =
+                NicknameCache::following(verifier.account_changes()).unzip();
+            // Deleted users' scraps go when auth says so, also for what
+            // happened while this service was down.
+            let consumer = tokio::spawn(
+                events::Consumer {
+                    name: accounts::CONSUMER,
+                    position_key: accounts::CONSUMER,
+                    pool: pool.clone(),
+                    source: events::AuthEvents(EventServiceClient::new(auth.clone())),
+                    handler: Arc::new(accounts::AccountEvents {
+                        nicknames: nickname_cache.clone(),
+                    }),
+                }
+                .run(),
+            );
+            // Friend requests become notifications when timetable says so.
+            let friend_events = tokio::spawn(
+                events::Consumer {
+                    name: friends::CONSUMER,
+                    position_key: friends::POSITION_KEY,
+                    pool: pool.clone(),
+                    source: events::TimetableEvents(FriendEventServiceClient::new(timetable)),
+                    handler: Arc::new(friends::FriendEvents),
+                }
+                .run(),
+            );
+            let listen = tokio::spawn(notification_hub.clone().listen(pool.clone()));
+            let state = Arc::new(State {
+                pool,
+                cursors,
+                write_limits,
+                reports_to_blind,
+                nicknames: grpc::users::Nicknames::new(
+                    UserServiceClient::new(auth),
+                    nickname_cache,
+                ),
+                notification_hub,
+            });
+            let routes = Routes::new(CommunityServiceServer::new(api::CommunityApi(
+                state.clone(),
+            )))
+            .add_service(MessageServiceServer::new(api::MessageApi(state.clone())))
+            .add_service(NotificationServiceServer::new(api::NotificationApi(state)));
+            let served = Served::from(routes)
+                .with_background(consumer)
+                .with_background(friend_events)
+                .with_background(listen);
+            Ok(match follow_nicknames {
+                Some(task) => served.with_background(task),
+                None => served,
+            })
+        },
+    )
     .await
 }

@@ -100,7 +100,7 @@ pub async fn start(
         .ok_or(Error::NotFound("conversation"))?;
     // The message is sent: an auth that cannot name the other side now
     // leaves them unnamed in this answer rather than fail it.
-    let names = counterpart_names(state, token, std::slice::from_ref(&row))
+    let names = counterpart_names(state, caller, token, std::slice::from_ref(&row))
         .await
         .unwrap_or_else(|error| {
             tracing::warn!(%error, "counterpart unnamed");
@@ -215,7 +215,7 @@ pub async fn list(
     let next_page_token = page::finish_page(&state.cursors, &scope, &mut rows, page.size, |row| {
         row.last_message_id
     });
-    let names = counterpart_names(state, token, &rows).await?;
+    let names = counterpart_names(state, caller, token, &rows).await?;
     Ok(pb::ListConversationsResponse {
         items: rows
             .into_iter()
@@ -310,9 +310,11 @@ pub async fn unread_count(
     })
 }
 
-/// The nicknames of the named counterparts among `rows`, in one lookup.
+/// The nicknames of the named counterparts among `rows`: those seen
+/// recently from the cache, the others in one lookup.
 async fn counterpart_names(
     state: &State,
+    caller: &Caller,
     token: &Token,
     rows: &[ConversationRow],
 ) -> Result<HashMap<i64, String>> {
@@ -320,6 +322,7 @@ async fn counterpart_names(
         .nicknames
         .of(
             token,
+            caller.school_id,
             rows.iter()
                 .filter(|row| !row.anonymous)
                 .map(|row| row.counterpart_id),

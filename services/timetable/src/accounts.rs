@@ -7,7 +7,10 @@
 //!   and grades are erased, under the
 //!   same per-user locks as the writes they could race with; their reviews
 //!   stay, anonymous as ever.
-//! - `NicknameChanged`: nothing; the timetable service keeps no nicknames.
+//! - `NicknameChanged`: nothing in the database; the timetable service
+//!   stores no nicknames. The cache it names friend requests' askers from
+//!   drops the user through the token verifier's live stream of the same
+//!   events ([`everytime_common::nicknames`]).
 
 use everytime_common::events::{Handler, HandlerError};
 use everytime_proto::auth::v1::watch_events_response::Event;

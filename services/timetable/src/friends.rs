@@ -44,7 +44,11 @@ pub async fn send_friend_request(
     if to <= 0 {
         return Err(Error::NotFound("user"));
     }
-    let nickname = match state.nicknames.of(token, [caller.user_id]).await {
+    let nickname = match state
+        .nicknames
+        .of(token, caller.school_id, [caller.user_id])
+        .await
+    {
         Ok(mut names) => names.remove(&caller.user_id).unwrap_or_default(),
         Err(status) => {
             tracing::warn!(%status, "the asker's nickname is unknown; the request goes without it");

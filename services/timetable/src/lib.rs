@@ -55,6 +55,7 @@ pub use everytime_common::service::{ServiceConfig, StartError};
 use everytime_common::{
     config::{self, ConfigError},
     events, grpc,
+    nicknames::NicknameCache,
     outbox::OutboxHub,
     page::Cursors,
     service::{DataService, Served, serve_data_service},
@@ -202,12 +203,18 @@ pub async fn serve(
             }
         }
     };
-    serve_data_service(service, SERVICE, listener, shutdown, |pool| {
+    serve_data_service(service, SERVICE, listener, shutdown, |pool, verifier| {
+        // Renames reach the nickname cache through the verifier's stream.
+        let (nickname_cache, follow_nicknames) =
+            NicknameCache::following(verifier.account_changes()).unzip();
         let state = Arc::new(State {
             pool: pool.clone(),
             cursors: service.cursors.clone(),
             auth: auth.clone(),
-            nicknames: grpc::users::Nicknames(UserServiceClient::new(auth_channel.clone())),
+            nicknames: grpc::users::Nicknames::new(
+                UserServiceClient::new(auth_channel.clone()),
+                nickname_cache,
+            ),
             events: OutboxHub::default(),
         });
         let _ = state_slot.set(state.clone());
@@ -240,6 +247,10 @@ pub async fn serve(
             .with_background(consumer)
             .with_background(listen)
             .with_background(prune);
+        let served = match follow_nicknames {
+            Some(task) => served.with_background(task),
+            None => served,
+        };
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.
         Ok(if config.load_demo_catalog {

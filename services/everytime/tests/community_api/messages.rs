@@ -268,6 +268,56 @@ async fn named_authors_see_each_others_nicknames() {
 }
 
 #[tokio::test]
+async fn counterparts_seen_recently_are_named_without_auth_and_a_rename_reaches_them() {
+    let mut stack = TestStack::start().await;
+    let author = stack.user("cachedname").await;
+    let sender = stack.user("renamesoon").await;
+    let free = stack.board(&author.token, "자유게시판").await;
+    let post = id(&stack
+        .write(&author.token, free, "실명 글", "내용", false)
+        .await);
+    let started = start(
+        &stack,
+        &sender.token,
+        json!({"post_id": post}),
+        "안녕하세요",
+    )
+    .await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
+    let named = json!({"nickname": sender.user["nickname"], "anonymous": false});
+    assert_eq!(inbox(&stack, &author.token).await[0]["counterpart"], named);
+
+    // Community named the sender a moment ago: it does so again without
+    // asking auth, which is away.
+    stack.stack.stop_auth().await.expect("auth stops");
+    assert_eq!(inbox(&stack, &author.token).await[0]["counterpart"], named);
+    stack.stack.restart_auth().await.expect("auth restarts");
+
+    let renamed = stack
+        .patch(
+            "/api/v1/users/me",
+            Some(&sender.token),
+            json!({"nickname": "바뀐이름"}),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
+    // auth's NicknameChanged reaches community's cache within moments.
+    let started = std::time::Instant::now();
+    loop {
+        let counterpart = inbox(&stack, &author.token).await[0]["counterpart"].clone();
+        if counterpart == json!({"nickname": "바뀐이름", "anonymous": false}) {
+            break;
+        }
+        assert_eq!(counterpart, named, "the old name or the new one");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still the old name"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn refusals_name_their_cause_and_change_nothing() {
     let stack = TestStack::start().await;
     let author = stack.user("owner").await;
