@@ -49,6 +49,7 @@ pub mod extract;
 pub mod limit;
 pub mod model;
 pub mod openapi;
+pub mod restrictions;
 pub mod routes;
 pub mod state;
 pub mod web;

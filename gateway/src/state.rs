@@ -28,6 +28,7 @@ use crate::{
     config::Config,
     extract::{Auth, TrustForwardedFor, Verifier},
     limit::{AuthLimit, RateLimiter},
+    restrictions::RestrictionCache,
 };
 
 /// One backend service, for `/readyz`.
@@ -99,6 +100,8 @@ pub struct Shared {
     pub closing: watch::Receiver<bool>,
     /// Nicknames seen recently ([`crate::authors`]).
     pub nicknames: Arc<NicknameCache>,
+    /// Write restrictions asked for recently ([`crate::restrictions`]).
+    pub restrictions: Arc<RestrictionCache>,
 }
 
 /// The gateway could not start or stopped with an error.
@@ -128,6 +131,13 @@ impl AppState {
             let nicknames = nicknames.clone();
             tokio::spawn(async move { nicknames.follow(changes).await });
         }
+        // Blindings and restores reach the restriction cache through
+        // community's stream of changes.
+        let restrictions = Arc::new(RestrictionCache::default());
+        restrictions.follow(
+            CommunityServiceClient::new(community.clone()),
+            closing.clone(),
+        );
         let clients = Clients {
             auth: AuthServiceClient::new(auth.clone()),
             users: UserServiceClient::new(auth.clone()),
@@ -159,6 +169,7 @@ impl AppState {
             sign_up_limiter: Arc::new(RateLimiter::per_hour(config.sign_up_rate_limit_per_hour)),
             closing,
             nicknames,
+            restrictions,
             config: Arc::new(config),
             verifier,
             clients,

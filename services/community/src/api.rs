@@ -213,6 +213,15 @@ impl CommunityService for CommunityApi {
         let (caller, request) = grpc::unpack(request)?;
         grpc::reply(reports::get_write_restriction(&self.0, &caller, request).await)
     }
+
+    type WatchWriteRestrictionChangesStream = reports::RestrictionChanges;
+
+    async fn watch_write_restriction_changes(
+        &self,
+        _request: Request<pb::WatchWriteRestrictionChangesRequest>,
+    ) -> Result<Response<Self::WatchWriteRestrictionChangesStream>, Status> {
+        Ok(Response::new(reports::watch_changes(&self.0)))
+    }
 }
 
 /// `everytime.community.v1.MessageService`.

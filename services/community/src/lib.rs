@@ -96,8 +96,11 @@ pub const HEALTH_SERVICES: &[&str] = &[
     "everytime.community.v1.NotificationService",
 ];
 
-/// Every RPC needs a token.
-pub const PUBLIC_METHODS: &[&str] = &[];
+/// Every RPC needs a token but the stream of restriction changes, which
+/// carries nothing and whose caller (the gateway's cache) holds no user
+/// token (see community.proto).
+pub const PUBLIC_METHODS: &[&str] =
+    &["/everytime.community.v1.CommunityService/WatchWriteRestrictionChanges"];
 
 /// What the shared serve scaffold needs to know of this service.
 const SERVICE: DataService = DataService {

@@ -34,7 +34,10 @@ use crate::{
     State,
     domain::NotificationKind,
     error::{Error, Result},
-    store::notifications::{self as store, CHANNEL, NewNotification, NotificationRow},
+    store::{
+        notifications::{self as store, CHANNEL, NewNotification, NotificationRow},
+        reports::RESTRICTIONS_CHANNEL,
+    },
 };
 
 /// A stream looks for new notifications at least this often.
@@ -153,7 +156,7 @@ pub async fn watch(
     };
     let (sender, receiver) = mpsc::channel(16);
     let wake = state.notification_hub.subscribe(caller.user_id);
-    let mut closing = state.notification_hub.closing.subscribe();
+    let mut closing = state.notification_hub.closing();
     let pool = state.pool.clone();
     let user_id = caller.user_id;
     tokio::spawn(async move {
@@ -213,13 +216,18 @@ async fn send_new(
     }
 }
 
-/// Wakes the open streams of a user when `notify()` signals their id.
-/// One `LISTEN` connection per community process.
+/// Wakes the open streams of a user when `notify()` signals their id,
+/// and the open `WatchWriteRestrictionChanges` streams when a blinding or
+/// restore signals ([`crate::reports`]). One `LISTEN` connection per
+/// community process, on both channels.
 #[derive(Debug)]
 pub struct NotificationHub {
     streams: Mutex<HashMap<i64, watch::Sender<u64>>>,
     /// Wakes every stream (after the listener reconnected).
     everyone: watch::Sender<u64>,
+    /// Moves when someone's write restriction may have changed, or the
+    /// listener reconnected (a signal may have been missed).
+    restrictions: watch::Sender<u64>,
     /// Set at shutdown: streams end, so draining does not wait for them.
     closing: watch::Sender<bool>,
 }
@@ -229,6 +237,7 @@ impl Default for NotificationHub {
         NotificationHub {
             streams: Mutex::new(HashMap::new()),
             everyone: watch::Sender::new(0),
+            restrictions: watch::Sender::new(0),
             closing: watch::Sender::new(false),
         }
     }
@@ -260,6 +269,21 @@ impl NotificationHub {
     /// Ends every open stream, now and for streams opened from now on.
     pub fn close(&self) {
         self.closing.send_replace(true);
+    }
+
+    /// Turns true when the server drains.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Moves whenever someone's write restriction may have changed.
+    pub fn restriction_changes(&self) -> watch::Receiver<u64> {
+        self.restrictions.subscribe()
+    }
+
+    fn restrictions_changed(&self) {
+        self.restrictions
+            .send_modify(|count| *count = count.wrapping_add(1));
     }
 
     fn subscribe(&self, user_id: i64) -> Subscription {
@@ -310,11 +334,17 @@ impl NotificationHub {
 
     async fn listen_once(&self, pool: &PgPool) -> sqlx::Result<()> {
         let mut listener = PgListener::connect_with(pool).await?;
-        listener.listen(CHANNEL).await?;
-        // What committed while no one listened is found by this wake-up.
+        listener.listen_all([CHANNEL, RESTRICTIONS_CHANNEL]).await?;
+        // What committed while no one listened is found by this wake-up,
+        // and caches of restrictions start over.
         self.wake_everyone();
+        self.restrictions_changed();
         loop {
             let signal = listener.recv().await?;
+            if signal.channel() == RESTRICTIONS_CHANNEL {
+                self.restrictions_changed();
+                continue;
+            }
             match signal.payload().parse::<i64>() {
                 Ok(user_id) => self.wake(user_id),
                 Err(_) => self.wake_everyone(),

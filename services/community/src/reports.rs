@@ -7,12 +7,24 @@
 //! author with 3 items blinded within 30 days may not post, comment or send
 //! 쪽지 for 7 days ([`restriction`]); administrators list what was reported
 //! and restore an item, which also takes it off its author's record.
+//!
+//! **Caches of restrictions.** A blinding or a restore signals
+//! [`store::RESTRICTIONS_CHANNEL`] in its transaction, naming no one; each
+//! replica's listener ([`crate::notifications::NotificationHub`]) passes it
+//! to the open `WatchWriteRestrictionChanges` streams ([`watch_changes`]),
+//! and a cache behind one (the gateway's) drops everything. The signal
+//! names no user, so nothing ties an anonymous blinded item to its author;
+//! blindings are rare, so dropping everything costs little. It needs no
+//! durability: a stream's first message, and one after this replica's
+//! listener reconnects, also mean "drop everything".
 
 use std::collections::HashMap;
 
 use chrono::Utc;
 use everytime_common::{grpc::timestamp, page, token::Caller};
 use everytime_proto::community::v1 as pb;
+use tokio::sync::mpsc;
+use tonic::{Status, codegen::tokio_stream::wrappers::ReceiverStream};
 
 use crate::{
     State,
@@ -126,6 +138,7 @@ async fn record(
             comment_id: (item.kind == ReportedKind::Comment).then_some(item.id),
         };
         notifications::record(tx, item.author_id, caller.user_id, blinded).await?;
+        store::signal_restriction_change(tx).await?;
         tracing::info!(kind, id = item.id, reports = count, "blinded by reports");
     }
     Ok(())
@@ -211,6 +224,7 @@ pub async fn restore(
     if !store::restore(&mut tx, kind.name(), request.id, caller.school_id).await? {
         return Err(Error::NotFound("report"));
     }
+    store::signal_restriction_change(&mut tx).await?;
     tx.commit().await?;
     tracing::info!(
         kind = kind.name(),
@@ -229,6 +243,38 @@ pub async fn get_write_restriction(
     Ok(pb::GetWriteRestrictionResponse {
         restricted_until: restriction(state, caller.user_id).await?.map(timestamp),
     })
+}
+
+/// What a `WatchWriteRestrictionChanges` stream sends.
+pub type RestrictionChanges =
+    ReceiverStream<std::result::Result<pb::WatchWriteRestrictionChangesResponse, Status>>;
+
+/// `WatchWriteRestrictionChanges`: a message now, then one after each
+/// change this replica hears of (changes while one is being sent come
+/// together in the next), until the caller hangs up or the server drains.
+pub fn watch_changes(state: &State) -> RestrictionChanges {
+    let (sender, receiver) = mpsc::channel(1);
+    let mut changes = state.notification_hub.restriction_changes();
+    let mut closing = state.notification_hub.closing();
+    tokio::spawn(async move {
+        loop {
+            changes.borrow_and_update();
+            let message = pb::WatchWriteRestrictionChangesResponse {};
+            if sender.send(Ok(message)).await.is_err() {
+                return;
+            }
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = closing.wait_for(|closing| *closing) => return,
+                () = sender.closed() => return,
+            }
+        }
+    });
+    ReceiverStream::new(receiver)
 }
 
 /// Until when `user_id` may not write, if that is still to come.

@@ -63,11 +63,26 @@ pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json
 }
 
 /// Until when the caller may not write (`Some(None)`: they may), as the
-/// community service says (it owns reports and blinding); `None` when it
-/// cannot be asked. A community outage must not take the caller's own user
-/// down with it (the apps read it first), so then the member is left out,
-/// which says "not known", rather than answered with a guess.
+/// community service says (it owns reports and blinding), from the cache
+/// of recent answers when it holds the caller's ([`crate::restrictions`]);
+/// `None` when community cannot be asked. A community outage must not take
+/// the caller's own user down with it (the apps read it first), so then the
+/// member is left out, which says "not known", rather than answered with a
+/// guess.
 async fn restricted_until(state: &AppState, auth: &Auth) -> Option<Option<String>> {
+    let cache = &state.restrictions;
+    let user_id = auth.caller.user_id;
+    let shown = |until: Option<prost_types::Timestamp>| {
+        Some(
+            until
+                .as_ref()
+                .map(|until| crate::model::rfc3339(Some(until))),
+        )
+    };
+    if let Some(until) = cache.lookup(user_id, std::time::SystemTime::now()) {
+        return shown(until);
+    }
+    let generation = cache.generation();
     match call(
         &state.clients.community,
         authed(community_pb::GetWriteRestrictionRequest {}, auth),
@@ -75,12 +90,10 @@ async fn restricted_until(state: &AppState, auth: &Auth) -> Option<Option<String
     )
     .await
     {
-        Ok(reply) => Some(
-            reply
-                .restricted_until
-                .as_ref()
-                .map(|until| crate::model::rfc3339(Some(until))),
-        ),
+        Ok(reply) => {
+            cache.store(generation, user_id, reply.restricted_until);
+            shown(reply.restricted_until)
+        }
         Err(status) => {
             tracing::warn!(code = ?status.code(), "the write restriction is unknown: community did not answer");
             None

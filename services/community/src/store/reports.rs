@@ -258,3 +258,16 @@ pub async fn blindings_since(
     .fetch_all(db)
     .await
 }
+
+/// The `LISTEN` channel that says someone's write restriction may have
+/// changed ([`signal_restriction_change`]); its payload is empty.
+pub const RESTRICTIONS_CHANNEL: &str = "community_restrictions";
+
+/// Signals [`RESTRICTIONS_CHANNEL`] when `db`'s transaction commits (an
+/// item blinded or restored), naming no one.
+pub async fn signal_restriction_change(db: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("select pg_notify('community_restrictions', '')")
+        .execute(db)
+        .await?;
+    Ok(())
+}

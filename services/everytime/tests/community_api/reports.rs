@@ -269,8 +269,8 @@ async fn three_blindings_in_30_days_stop_posts_and_comments_for_7_days() {
         for reply in report_together(&stack, &crowd, "posts", *post).await {
             assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         }
-        let me = stack.get("/api/v1/users/me", Some(&author.token)).await;
         if count < 2 {
+            let me = stack.get("/api/v1/users/me", Some(&author.token)).await;
             assert_eq!(
                 me.body["restricted_until"],
                 Value::Null,
@@ -278,8 +278,10 @@ async fn three_blindings_in_30_days_stop_posts_and_comments_for_7_days() {
                 count + 1
             );
         } else {
-            let until = me.body["restricted_until"].as_str().expect("restricted");
-            let until = chrono::DateTime::parse_from_rfc3339(until).expect("RFC 3339");
+            // Shown within moments, though the gateway kept "may write"
+            // from the two looks before.
+            let until = stack.restricted_until(&author.token).await;
+            let until = chrono::DateTime::parse_from_rfc3339(&until).expect("RFC 3339");
             let days = (until.timestamp() - chrono::Utc::now().timestamp()) as f64 / 86_400.0;
             assert!((6.9..=7.0).contains(&days), "{days}");
         }
@@ -381,4 +383,72 @@ async fn reports_are_limited_to_10_a_day() {
     let refused = report(&stack, &reporter.token, "posts", posts[10], "spam").await;
     refused.assert_problem(429, "too_fast");
     assert!(refused.header("retry-after").is_some());
+}
+
+/// How many `GetWriteRestriction` calls community has answered, from the
+/// process's metrics page.
+async fn restriction_lookups(stack: &TestStack) -> u64 {
+    let url = stack
+        .stack
+        .metrics_url()
+        .expect("the test stack serves metrics");
+    let page = stack
+        .http
+        .get(url)
+        .send()
+        .await
+        .expect("the metrics listener answers")
+        .text()
+        .await
+        .expect("a page");
+    let series = r#"grpc_server_requests_total{service="community",method="/everytime.community.v1.CommunityService/GetWriteRestriction",code="Ok"} "#;
+    page.lines()
+        .find_map(|line| line.strip_prefix(series))
+        .map_or(0, |count| count.trim().parse().expect("a count"))
+}
+
+#[tokio::test]
+async fn the_callers_restriction_is_asked_once_then_kept_until_a_blinding() {
+    let stack = TestStack::start().await;
+    let author = stack.user("asked_once").await;
+    // Once the gateway follows community's changes (moments after it
+    // starts), repeated looks at /users/me ask community at most once.
+    let started = std::time::Instant::now();
+    loop {
+        let before = restriction_lookups(&stack).await;
+        for _ in 0..3 {
+            let me = stack.get("/api/v1/users/me", Some(&author.token)).await;
+            assert_eq!(me.body["restricted_until"], Value::Null, "{}", me.text);
+        }
+        if restriction_lookups(&stack).await - before <= 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "every look asked community"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A blinding (anyone's) drops what was kept: the next look asks again.
+    let crowd = stack.users("bl", 5).await;
+    let board = stack.board(&author.token, "자유게시판").await;
+    let post = id(&stack
+        .write(&author.token, board, "신고될 글", "내용", false)
+        .await);
+    for reply in report_together(&stack, &crowd, "posts", post).await {
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    }
+    let started = std::time::Instant::now();
+    loop {
+        let before = restriction_lookups(&stack).await;
+        stack.get("/api/v1/users/me", Some(&author.token)).await;
+        if restriction_lookups(&stack).await > before {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still served from before the blinding"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

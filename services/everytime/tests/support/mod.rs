@@ -235,6 +235,26 @@ impl TestStack {
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
         self.sign_in(username).await
     }
+
+    /// The `restricted_until` of `token`'s `GET /users/me` once it is a
+    /// time: the gateway's cache hears of a blinding from community's
+    /// stream within moments, so it is asked again for up to 5 s.
+    pub async fn restricted_until(&self, token: &str) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let me = self.get("/api/v1/users/me", Some(token)).await;
+            assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+            if let Some(until) = me.body["restricted_until"].as_str() {
+                return until.to_owned();
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "not restricted: {}",
+                me.text
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 /// The administrator's password in [`admin_account`].

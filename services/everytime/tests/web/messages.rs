@@ -507,11 +507,7 @@ async fn a_student_restricted_by_reports_cannot_send_a_note() {
             assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
         }
     }
-    let me = stack.get("/api/v1/users/me", Some(&troll.token)).await;
-    let until = me.body["restricted_until"]
-        .as_str()
-        .expect("restricted")
-        .to_owned();
+    let until = stack.restricted_until(&troll.token).await;
     let said = browser
         .exec(
             "const d = new Date(arguments[0]); const pad = (n) => String(n).padStart(2, '0'); \

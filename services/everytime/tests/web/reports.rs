@@ -400,11 +400,7 @@ async fn three_blindings_keep_a_student_from_writing_and_say_until_when() {
         let post = write(&stack, &troll, board, "도배", "도배 내용").await;
         report_by(&stack, &crowd, "posts", post, &["spam"]).await;
     }
-    let me = stack.get("/api/v1/users/me", Some(&troll.token)).await;
-    let until = me.body["restricted_until"]
-        .as_str()
-        .expect("restricted")
-        .to_owned();
+    let until = stack.restricted_until(&troll.token).await;
     // How the page writes that moment, in the browser's own time zone.
     let said = browser
         .exec(

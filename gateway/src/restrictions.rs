@@ -1,0 +1,298 @@
+//! The write restriction shown on the caller's own user
+//! (`restricted_until` of `GET` and `PATCH /users/me`), as community says
+//! with `GetWriteRestriction`, served from a bounded cache
+//! ([`RestrictionCache`]).
+//!
+//! - **What is kept**: each user's answer (until when they may not write,
+//!   or that they may), for at most [`RESTRICTION_TTL`], for at most
+//!   [`RESTRICTION_CAPACITY`] users. A restriction runs out by itself: a
+//!   kept end that has passed is served as "may write".
+//! - **How it is invalidated**: community's `WatchWriteRestrictionChanges`
+//!   stream says when anyone's restriction may have changed (an item
+//!   blinded or restored), naming no one, and everything is dropped.
+//!   Blindings are rare, so the cache is nearly always warm.
+//! - **Only while that stream is open**: before its first message, and
+//!   from the moment it breaks until it is open again, nothing is served or
+//!   kept, so a change is never missed; requests then ask community, as
+//!   they would without a cache. The first message of every new stream
+//!   drops everything too.
+//!
+//! Community still checks the restriction itself on every write: this
+//! cache only decides what the caller is shown.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex, PoisonError, Weak,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+use everytime_proto::community::v1::{
+    WatchWriteRestrictionChangesRequest, community_service_client::CommunityServiceClient,
+};
+use prost_types::Timestamp;
+use tokio::sync::watch;
+use tonic::transport::Channel;
+
+/// Entries live at most this long, whatever the stream says.
+pub const RESTRICTION_TTL: Duration = Duration::from_secs(60);
+
+/// At most this many users' answers are kept (a few dozen bytes each).
+pub const RESTRICTION_CAPACITY: usize = 100_000;
+
+/// The longest wait between two attempts to open the stream.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+
+/// Recent `GetWriteRestriction` answers, by user id.
+#[derive(Debug)]
+pub struct RestrictionCache {
+    entries: Mutex<HashMap<i64, Cached>>,
+    /// Moves on every invalidation: an answer asked for before one is not
+    /// kept, since it may predate the change.
+    generation: AtomicU64,
+    /// Whether the stream of changes is open (entries are served and kept
+    /// only then).
+    live: AtomicBool,
+    capacity: usize,
+    ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+struct Cached {
+    until: Option<Timestamp>,
+    at: Instant,
+}
+
+impl Default for RestrictionCache {
+    fn default() -> Self {
+        RestrictionCache::new(RESTRICTION_CAPACITY, RESTRICTION_TTL)
+    }
+}
+
+impl RestrictionCache {
+    /// An empty cache, not live, of at most `capacity` entries living
+    /// `ttl`.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        RestrictionCache {
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+            capacity: capacity.max(1),
+            ttl,
+        }
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Cached>> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The current generation, taken before asking community.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Whether the stream of changes is open.
+    pub fn is_live(&self) -> bool {
+        self.live.load(Ordering::Acquire)
+    }
+
+    /// `user_id`'s kept answer at `now` (`Some(None)`: they may write);
+    /// `None` when nothing usable is kept.
+    pub fn lookup(&self, user_id: i64, now: SystemTime) -> Option<Option<Timestamp>> {
+        if !self.is_live() {
+            return None;
+        }
+        let entries = self.entries();
+        let cached = entries.get(&user_id)?;
+        if cached.at.elapsed() >= self.ttl {
+            return None;
+        }
+        Some(
+            cached
+                .until
+                .filter(|until| SystemTime::try_from(*until).is_ok_and(|until| until > now)),
+        )
+    }
+
+    /// Keeps community's answer for `user_id`, unless the stream is not
+    /// open or a change came after `generation` was taken.
+    pub fn store(&self, generation: u64, user_id: i64, until: Option<Timestamp>) {
+        let mut entries = self.entries();
+        if !self.is_live() || self.generation() != generation {
+            return;
+        }
+        if entries.len() >= self.capacity && !entries.contains_key(&user_id) {
+            let ttl = self.ttl;
+            entries.retain(|_, cached| cached.at.elapsed() < ttl);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(
+            user_id,
+            Cached {
+                until,
+                at: Instant::now(),
+            },
+        );
+    }
+
+    /// Drops everything (someone's restriction may have changed).
+    pub fn clear(&self) {
+        let mut entries = self.entries();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
+    }
+
+    /// The stream is open (its first message, or a later one): drops
+    /// everything and serves from now on.
+    fn changed(&self) {
+        self.clear();
+        self.live.store(true, Ordering::Release);
+    }
+
+    /// The stream is closed: serves nothing until it is open again.
+    fn down(&self) {
+        self.live.store(false, Ordering::Release);
+        self.clear();
+    }
+
+    /// How many answers are kept.
+    pub fn len(&self) -> usize {
+        self.entries().len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Follows community's changes behind `community`, reopening the
+    /// stream with back-off while it cannot, until the gateway closes
+    /// (`closing` turns true) or the cache is dropped.
+    pub fn follow(
+        self: &Arc<Self>,
+        community: CommunityServiceClient<Channel>,
+        mut closing: watch::Receiver<bool>,
+    ) -> tokio::task::JoinHandle<()> {
+        let cache = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::select! {
+                () = follow(cache, community) => {}
+                _ = closing.wait_for(|closing| *closing) => {}
+            }
+        })
+    }
+}
+
+async fn follow(cache: Weak<RestrictionCache>, mut community: CommunityServiceClient<Channel>) {
+    let mut backoff = Duration::from_millis(50);
+    let mut warned = false;
+    loop {
+        match community
+            .watch_write_restriction_changes(WatchWriteRestrictionChangesRequest {})
+            .await
+        {
+            Ok(response) => {
+                let mut stream = response.into_inner();
+                loop {
+                    let message = stream.message().await;
+                    let Some(cache) = cache.upgrade() else {
+                        return;
+                    };
+                    match message {
+                        Ok(Some(_)) => {
+                            cache.changed();
+                            backoff = Duration::from_millis(50);
+                            warned = false;
+                        }
+                        Ok(None) => break,
+                        Err(status) => {
+                            tracing::warn!(%status, "the restriction change stream broke");
+                            break;
+                        }
+                    }
+                }
+            }
+            // Once per outage: the requests meanwhile ask community.
+            Err(status) if !warned => {
+                tracing::warn!(%status, "cannot follow restriction changes; asking community every time");
+                warned = true;
+            }
+            Err(_) => {}
+        }
+        match cache.upgrade() {
+            Some(cache) => cache.down(),
+            None => return,
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> Timestamp {
+        Timestamp { seconds, nanos: 0 }
+    }
+
+    fn time(seconds: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(seconds)
+    }
+
+    #[test]
+    fn nothing_is_served_or_kept_until_the_stream_is_open() {
+        let cache = RestrictionCache::default();
+        cache.store(cache.generation(), 1, None);
+        assert!(cache.is_empty(), "kept while no change could be heard");
+        assert_eq!(cache.lookup(1, time(0)), None);
+
+        cache.changed();
+        cache.store(cache.generation(), 1, None);
+        assert_eq!(cache.lookup(1, time(0)), Some(None));
+
+        cache.down();
+        assert_eq!(cache.lookup(1, time(0)), None, "not served while down");
+        cache.changed();
+        assert_eq!(cache.lookup(1, time(0)), None, "dropped when it broke");
+    }
+
+    #[test]
+    fn a_change_drops_everything_and_an_answer_asked_before_it_is_not_kept() {
+        let cache = RestrictionCache::default();
+        cache.changed();
+        cache.store(cache.generation(), 1, Some(at(100)));
+        let before = cache.generation();
+        cache.changed(); // a blinding lands while community is being asked
+        assert_eq!(cache.lookup(1, time(0)), None);
+        cache.store(before, 2, None);
+        assert!(cache.is_empty());
+    }
+
+    #[test]
+    fn a_kept_restriction_runs_out_by_itself() {
+        let cache = RestrictionCache::default();
+        cache.changed();
+        cache.store(cache.generation(), 1, Some(at(100)));
+        assert_eq!(cache.lookup(1, time(99)), Some(Some(at(100))));
+        assert_eq!(cache.lookup(1, time(100)), Some(None));
+    }
+
+    #[test]
+    fn entries_expire_and_the_cache_stays_bounded() {
+        let cache = RestrictionCache::new(2, Duration::ZERO);
+        cache.changed();
+        cache.store(cache.generation(), 1, None);
+        assert_eq!(cache.lookup(1, time(0)), None, "expired at once");
+        let cache = RestrictionCache::new(2, RESTRICTION_TTL);
+        cache.changed();
+        for id in 0..5 {
+            cache.store(cache.generation(), id, None);
+            assert!(cache.len() <= 2);
+        }
+    }
+}
