@@ -21,13 +21,14 @@
 //! cache only decides what the caller is shown.
 
 use std::{
-    collections::HashMap,
     sync::{
-        Arc, Mutex, PoisonError, Weak,
-        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Weak,
+        atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant, SystemTime},
+    time::{Duration, SystemTime},
 };
+
+use everytime_common::cache::IdCache;
 
 use everytime_proto::community::v1::{
     WatchWriteRestrictionChangesRequest, community_service_client::CommunityServiceClient,
@@ -48,21 +49,11 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Recent `GetWriteRestriction` answers, by user id.
 #[derive(Debug)]
 pub struct RestrictionCache {
-    entries: Mutex<HashMap<i64, Cached>>,
-    /// Moves on every invalidation: an answer asked for before one is not
-    /// kept, since it may predate the change.
-    generation: AtomicU64,
-    /// Whether the stream of changes is open (entries are served and kept
-    /// only then).
+    /// Until when each user may not write (`None`: they may).
+    answers: IdCache<Option<Timestamp>>,
+    /// Whether the stream of changes is open (answers are served only
+    /// then; going live drops everything kept before).
     live: AtomicBool,
-    capacity: usize,
-    ttl: Duration,
-}
-
-#[derive(Debug, Clone)]
-struct Cached {
-    until: Option<Timestamp>,
-    at: Instant,
 }
 
 impl Default for RestrictionCache {
@@ -76,21 +67,14 @@ impl RestrictionCache {
     /// `ttl`.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         RestrictionCache {
-            entries: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            answers: IdCache::new(capacity, ttl),
             live: AtomicBool::new(false),
-            capacity: capacity.max(1),
-            ttl,
         }
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Cached>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The current generation, taken before asking community.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.answers.generation()
     }
 
     /// Whether the stream of changes is open.
@@ -104,46 +88,20 @@ impl RestrictionCache {
         if !self.is_live() {
             return None;
         }
-        let entries = self.entries();
-        let cached = entries.get(&user_id)?;
-        if cached.at.elapsed() >= self.ttl {
-            return None;
-        }
-        Some(
-            cached
-                .until
-                .filter(|until| SystemTime::try_from(*until).is_ok_and(|until| until > now)),
-        )
+        let until = self.answers.get(user_id)?;
+        Some(until.filter(|until| SystemTime::try_from(*until).is_ok_and(|until| until > now)))
     }
 
-    /// Keeps community's answer for `user_id`, unless the stream is not
-    /// open or a change came after `generation` was taken.
+    /// Keeps community's answer for `user_id`, unless a change came after
+    /// `generation` was taken. (One kept while the stream is down is
+    /// dropped when it opens, and is not served before.)
     pub fn store(&self, generation: u64, user_id: i64, until: Option<Timestamp>) {
-        let mut entries = self.entries();
-        if !self.is_live() || self.generation() != generation {
-            return;
-        }
-        if entries.len() >= self.capacity && !entries.contains_key(&user_id) {
-            let ttl = self.ttl;
-            entries.retain(|_, cached| cached.at.elapsed() < ttl);
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(
-            user_id,
-            Cached {
-                until,
-                at: Instant::now(),
-            },
-        );
+        self.answers.store(generation, vec![(user_id, until)]);
     }
 
     /// Drops everything (someone's restriction may have changed).
     pub fn clear(&self) {
-        let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
+        self.answers.clear();
     }
 
     /// The stream is open (its first message, or a later one): drops
@@ -161,12 +119,12 @@ impl RestrictionCache {
 
     /// How many answers are kept.
     pub fn len(&self) -> usize {
-        self.entries().len()
+        self.answers.len()
     }
 
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.answers.is_empty()
     }
 
     /// Follows community's changes behind `community`, reopening the
@@ -248,10 +206,18 @@ mod tests {
     fn nothing_is_served_or_kept_until_the_stream_is_open() {
         let cache = RestrictionCache::default();
         cache.store(cache.generation(), 1, None);
-        assert!(cache.is_empty(), "kept while no change could be heard");
-        assert_eq!(cache.lookup(1, time(0)), None);
-
+        assert_eq!(
+            cache.lookup(1, time(0)),
+            None,
+            "served while no change could be heard"
+        );
         cache.changed();
+        assert_eq!(
+            cache.lookup(1, time(0)),
+            None,
+            "kept from before the stream opened"
+        );
+
         cache.store(cache.generation(), 1, None);
         assert_eq!(cache.lookup(1, time(0)), Some(None));
 
@@ -280,19 +246,5 @@ mod tests {
         cache.store(cache.generation(), 1, Some(at(100)));
         assert_eq!(cache.lookup(1, time(99)), Some(Some(at(100))));
         assert_eq!(cache.lookup(1, time(100)), Some(None));
-    }
-
-    #[test]
-    fn entries_expire_and_the_cache_stays_bounded() {
-        let cache = RestrictionCache::new(2, Duration::ZERO);
-        cache.changed();
-        cache.store(cache.generation(), 1, None);
-        assert_eq!(cache.lookup(1, time(0)), None, "expired at once");
-        let cache = RestrictionCache::new(2, RESTRICTION_TTL);
-        cache.changed();
-        for id in 0..5 {
-            cache.store(cache.generation(), id, None);
-            assert!(cache.len() <= 2);
-        }
     }
 }

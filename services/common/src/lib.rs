@@ -18,6 +18,8 @@
 //! - [`grpc`]: `google.rpc`-rich statuses, the bearer-token layer, the
 //!   handler ends (`unpack`, `reply`), the server runner with draining
 //!   health and metrics, client channels with deadlines (one file each).
+//! - [`cache`]: the bounded map by user id, with a generation, under the
+//!   caches an owner invalidates.
 //! - [`nicknames`]: the bounded cache of nicknames that auth's account
 //!   events invalidate, for the gateway and the services that name users.
 //! - [`balance`]: `dns:///host:port` channels balanced over every address of
@@ -31,7 +33,8 @@
 //!   and [`service::serve_data_service`], the one way they run.
 //!
 //! The modules depend on each other one way only (no circles): `config`,
-//! `validate`, `metrics`, `balance` and `nicknames` use nothing of this crate;
+//! `validate`, `metrics`, `balance` and `cache` use nothing of this crate;
+//! `nicknames` uses `cache`;
 //! `telemetry` uses `config`; `token` uses `config` and `telemetry`; `page`
 //! uses `config` and `validate`; `grpc` uses `token`, `validate`, `metrics`,
 //! `telemetry`, `balance` and `nicknames`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
@@ -40,6 +43,7 @@
 
 pub mod balance;
 pub mod binary;
+pub mod cache;
 pub mod config;
 pub mod grpc;
 pub mod health;

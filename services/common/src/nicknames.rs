@@ -22,12 +22,11 @@
 use std::{
     collections::{BTreeSet, HashMap},
     future::Future,
-    sync::{
-        Arc, Mutex, PoisonError,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::{Duration, Instant},
+    sync::Arc,
+    time::Duration,
 };
+
+use crate::cache::IdCache;
 
 /// Entries live at most this long, whatever the events say.
 pub const NICKNAME_TTL: Duration = Duration::from_secs(5 * 60);
@@ -37,21 +36,7 @@ pub const NICKNAME_CAPACITY: usize = 100_000;
 
 /// Recently seen nicknames, by user id, with the user's school.
 #[derive(Debug)]
-pub struct NicknameCache {
-    entries: Mutex<HashMap<i64, Cached>>,
-    /// Moves on every invalidation: a lookup that started before one does
-    /// not store what it fetched, which may be the old name.
-    generation: AtomicU64,
-    capacity: usize,
-    ttl: Duration,
-}
-
-#[derive(Debug, Clone)]
-struct Cached {
-    school_id: i64,
-    nickname: String,
-    at: Instant,
-}
+pub struct NicknameCache(IdCache<(i64, String)>);
 
 impl Default for NicknameCache {
     fn default() -> Self {
@@ -62,33 +47,23 @@ impl Default for NicknameCache {
 impl NicknameCache {
     /// An empty cache of at most `capacity` entries living `ttl`.
     pub fn new(capacity: usize, ttl: Duration) -> Self {
-        NicknameCache {
-            entries: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
-            capacity: capacity.max(1),
-            ttl,
-        }
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Cached>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        NicknameCache(IdCache::new(capacity, ttl))
     }
 
     /// The current generation, taken before a lookup.
     pub fn generation(&self) -> u64 {
-        self.generation.load(Ordering::Acquire)
+        self.0.generation()
     }
 
     /// The cached nicknames of `ids` for a caller of `school_id`, and the
     /// ids that are not cached (in order).
     pub fn lookup(&self, school_id: i64, ids: BTreeSet<i64>) -> (HashMap<i64, String>, Vec<i64>) {
-        let entries = self.entries();
         let mut found = HashMap::new();
         let mut missing = Vec::new();
-        for id in ids {
-            match entries.get(&id) {
-                Some(cached) if cached.school_id == school_id && cached.at.elapsed() < self.ttl => {
-                    found.insert(id, cached.nickname.clone());
+        for (id, cached) in self.0.get_many(ids) {
+            match cached {
+                Some((school, nickname)) if school == school_id => {
+                    found.insert(id, nickname);
                 }
                 _ => missing.push(id),
             }
@@ -99,28 +74,11 @@ impl NicknameCache {
     /// Keeps what auth answered for a caller of `school_id`, unless an
     /// invalidation came after `generation` was taken.
     pub fn store(&self, school_id: i64, generation: u64, users: &[(i64, String)]) {
-        let mut entries = self.entries();
-        if self.generation() != generation {
-            return;
-        }
-        if entries.len() + users.len() > self.capacity {
-            let ttl = self.ttl;
-            entries.retain(|_, cached| cached.at.elapsed() < ttl);
-            if entries.len() + users.len() > self.capacity {
-                entries.clear();
-            }
-        }
-        let at = Instant::now();
-        for (id, nickname) in users.iter().take(self.capacity) {
-            entries.insert(
-                *id,
-                Cached {
-                    school_id,
-                    nickname: nickname.clone(),
-                    at,
-                },
-            );
-        }
+        let values = users
+            .iter()
+            .map(|(id, nickname)| (*id, (school_id, nickname.clone())))
+            .collect();
+        self.0.store(generation, values);
     }
 
     /// The nicknames of `ids` for a caller of `school_id`: the cached ones,
@@ -150,26 +108,22 @@ impl NicknameCache {
 
     /// Drops a user whose nickname changed or who left.
     pub fn forget(&self, user_id: i64) {
-        let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.remove(&user_id);
+        self.0.forget(user_id);
     }
 
     /// Drops everything (the changes could not all be followed).
     pub fn clear(&self) {
-        let mut entries = self.entries();
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        entries.clear();
+        self.0.clear();
     }
 
     /// How many nicknames are cached.
     pub fn len(&self) -> usize {
-        self.entries().len()
+        self.0.len()
     }
 
     /// Whether none is.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.0.is_empty()
     }
 
     /// A cache that follows `changes`, and the task that does (for its
@@ -237,18 +191,6 @@ mod tests {
         cache.forget(10); // the rename lands while auth is being asked
         cache.store(1, before, &[(10, "옛이름".into())]);
         assert!(cache.is_empty());
-    }
-
-    #[test]
-    fn entries_expire_and_the_cache_stays_bounded() {
-        let cache = NicknameCache::new(2, Duration::ZERO);
-        cache.store(1, cache.generation(), &[(1, "a".into())]);
-        assert_eq!(cache.lookup(1, ids(&[1])).1, [1], "expired at once");
-        let cache = NicknameCache::new(2, NICKNAME_TTL);
-        for id in 0..5 {
-            cache.store(1, cache.generation(), &[(id, "x".into())]);
-            assert!(cache.len() <= 2);
-        }
     }
 
     #[tokio::test]

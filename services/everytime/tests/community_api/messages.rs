@@ -237,8 +237,8 @@ async fn an_anonymous_author_stays_anonymous_to_the_sender_and_the_sender_to_the
 }
 
 #[tokio::test]
-async fn named_authors_see_each_others_nicknames() {
-    let stack = TestStack::start().await;
+async fn named_authors_see_each_others_nicknames_kept_while_auth_is_away_until_a_rename() {
+    let mut stack = TestStack::start().await;
     let author = stack.user("named").await;
     let sender = stack.user("asker").await;
     let free = stack.board(&author.token, "자유게시판").await;
@@ -257,35 +257,12 @@ async fn named_authors_see_each_others_nicknames() {
         started.body["conversation"]["counterpart"],
         json!({"nickname": author.user["nickname"], "anonymous": false})
     );
+    let named = json!({"nickname": sender.user["nickname"], "anonymous": false});
     let list = inbox(&stack, &author.token).await;
-    assert_eq!(
-        list[0]["counterpart"],
-        json!({"nickname": sender.user["nickname"], "anonymous": false})
-    );
+    assert_eq!(list[0]["counterpart"], named);
     // Named, yet no id of either side: the shape has none.
     assert_conversation_shape(&started.body["conversation"]);
     assert_conversation_shape(&list[0]);
-}
-
-#[tokio::test]
-async fn counterparts_seen_recently_are_named_without_auth_and_a_rename_reaches_them() {
-    let mut stack = TestStack::start().await;
-    let author = stack.user("cachedname").await;
-    let sender = stack.user("renamesoon").await;
-    let free = stack.board(&author.token, "자유게시판").await;
-    let post = id(&stack
-        .write(&author.token, free, "실명 글", "내용", false)
-        .await);
-    let started = start(
-        &stack,
-        &sender.token,
-        json!({"post_id": post}),
-        "안녕하세요",
-    )
-    .await;
-    assert_eq!(started.status, StatusCode::CREATED, "{}", started.text);
-    let named = json!({"nickname": sender.user["nickname"], "anonymous": false});
-    assert_eq!(inbox(&stack, &author.token).await[0]["counterpart"], named);
 
     // Community named the sender a moment ago: it does so again without
     // asking auth, which is away.
@@ -302,7 +279,7 @@ async fn counterparts_seen_recently_are_named_without_auth_and_a_rename_reaches_
         .await;
     assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text);
     // auth's NicknameChanged reaches community's cache within moments.
-    let started = std::time::Instant::now();
+    let renamed_at = std::time::Instant::now();
     loop {
         let counterpart = inbox(&stack, &author.token).await[0]["counterpart"].clone();
         if counterpart == json!({"nickname": "바뀐이름", "anonymous": false}) {
@@ -310,7 +287,7 @@ async fn counterparts_seen_recently_are_named_without_auth_and_a_rename_reaches_
         }
         assert_eq!(counterpart, named, "the old name or the new one");
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
+            renamed_at.elapsed() < std::time::Duration::from_secs(5),
             "still the old name"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
