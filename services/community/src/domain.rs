@@ -458,8 +458,8 @@ impl NotificationKind {
 
 /// The texts of notifications, worded as the app words them. A commenter
 /// is named only as the post shows them (`익명3`, `익명(글쓴이)`); named
-/// commenters are not named (community keeps no nicknames): the post shows
-/// who wrote.
+/// commenters are not named (community stores no nicknames, and a stored
+/// text would keep an old one): the post shows who wrote.
 pub mod notice {
     use super::{NOTIFICATION_QUOTE, preview};
 
