@@ -47,19 +47,21 @@ impl<V: Clone> IdCache<V> {
     pub fn get_many(&self, ids: impl IntoIterator<Item = i64>) -> Vec<(i64, Option<V>)> {
         let entries = self.entries();
         ids.into_iter()
-            .map(|id| {
-                let value = entries
-                    .get(&id)
-                    .filter(|(_, at)| at.elapsed() < self.ttl)
-                    .map(|(value, _)| value.clone());
-                (id, value)
-            })
+            .map(|id| (id, self.fresh(&entries, id)))
             .collect()
     }
 
     /// The kept value of `id`, if any.
     pub fn get(&self, id: i64) -> Option<V> {
-        self.get_many([id]).pop().and_then(|(_, value)| value)
+        self.fresh(&self.entries(), id)
+    }
+
+    /// `id`'s value in `entries` unless it is too old.
+    fn fresh(&self, entries: &HashMap<i64, (V, Instant)>, id: i64) -> Option<V> {
+        entries
+            .get(&id)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(value, _)| value.clone())
     }
 
     /// Keeps `values`, unless an invalidation came after `generation` was

@@ -150,6 +150,16 @@ impl Served {
         self.background.push(task);
         self
     }
+
+    /// Also aborts each of `tasks` (none, one when an `Option` holds one)
+    /// once the server has stopped.
+    pub fn with_background_tasks(
+        mut self,
+        tasks: impl IntoIterator<Item = JoinHandle<()>>,
+    ) -> Self {
+        self.background.extend(tasks);
+        self
+    }
 }
 
 /// Runs a data service: makes its token verifier

@@ -312,14 +312,11 @@ pub async fn serve(
             )))
             .add_service(MessageServiceServer::new(api::MessageApi(state.clone())))
             .add_service(NotificationServiceServer::new(api::NotificationApi(state)));
-            let served = Served::from(routes)
+            Ok(Served::from(routes)
                 .with_background(consumer)
                 .with_background(friend_events)
-                .with_background(listen);
-            Ok(match follow_nicknames {
-                Some(task) => served.with_background(task),
-                None => served,
-            })
+                .with_background(listen)
+                .with_background_tasks(follow_nicknames))
         },
     )
     .await

@@ -246,11 +246,8 @@ pub async fn serve(
         let served = Served::from(routes)
             .with_background(consumer)
             .with_background(listen)
-            .with_background(prune);
-        let served = match follow_nicknames {
-            Some(task) => served.with_background(task),
-            None => served,
-        };
+            .with_background(prune)
+            .with_background_tasks(follow_nicknames);
         // An unfinished demo load is aborted at shutdown and rolls back; it
         // must not hold the pool open.
         Ok(if config.load_demo_catalog {
