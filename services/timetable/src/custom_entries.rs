@@ -80,17 +80,18 @@ async fn load_entries(state: &State, ids: &[i64]) -> Result<Vec<(i64, pb::Custom
     with_sessions(&state.pool, rows).await
 }
 
-/// The entries of these timetables, each with its timetable's id, by
-/// timetable and in the order added: two queries whatever the count.
+/// The entries of these timetables with their sessions, each with its
+/// timetable's id, by timetable and in the order added: one query whatever
+/// the count.
 pub(crate) async fn entries_of_timetables(
     db: &mut PgConnection,
     timetable_ids: &[i64],
 ) -> Result<Vec<(i64, pb::CustomEntry)>> {
-    let rows = store::entries_of_timetables(&mut *db, timetable_ids).await?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    with_sessions(db, rows).await
+    let rows = store::entries_of_timetables(db, timetable_ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, slots)| (row.timetable_id, wire::custom_entry(row, slots)))
+        .collect())
 }
 
 async fn with_sessions(

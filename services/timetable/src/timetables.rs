@@ -16,7 +16,7 @@ use everytime_proto::timetable::v1 as pb;
 use sqlx::PgConnection;
 
 use crate::{
-    State, catalog, custom_entries,
+    State, custom_entries,
     domain::{
         CustomEntryInput, Semester, TimetableName, Viewer, Visibility,
         limits::{ADD_ATTEMPTS, MAX_ENTRIES_PER_TIMETABLE, MAX_TIMETABLES_PER_SEMESTER},
@@ -107,13 +107,10 @@ pub async fn copy_timetable(
     }
     entry_store::copy_courses(&mut tx, source.id, row.id).await?;
     let entries = entry_store::entries_of_timetables(&mut *tx, &[source.id]).await?;
-    let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
-    let slots = entry_store::slots_of(&mut *tx, &ids).await?;
     // Bounded by the entries a timetable may hold.
-    for entry in entries {
+    for (entry, slots) in entries {
         let times: Times = slots
             .iter()
-            .filter(|slot| slot.entry_id == entry.id)
             .map(|slot| (slot.day, slot.start_minute, slot.end_minute))
             .collect();
         let entry_id =
@@ -408,7 +405,9 @@ pub async fn get_primary_timetable(
 }
 
 /// `GetMyTimetable`: the caller's first screen, their primary timetable
-/// of a semester (if any) and their friends, on one connection.
+/// of a semester (if any) and their friends, on one connection: one
+/// statement finds both, then the timetable's courses and entries are
+/// loaded (three statements in all).
 pub async fn get_my_timetable(
     state: &State,
     caller: &Caller,
@@ -416,8 +415,12 @@ pub async fn get_my_timetable(
 ) -> Result<pb::GetMyTimetableResponse> {
     let semester = Semester::parse_or_current("semester", &request.semester)?;
     let mut db = state.pool.acquire().await?;
-    let timetable = primary(&mut db, caller.user_id, &semester).await?;
-    let friends = friend_store::friends_of(&mut *db, caller.user_id).await?;
+    let (row, friends) =
+        store::primary_timetable_and_friends(&mut *db, caller.user_id, semester.as_str()).await?;
+    let timetable = match row {
+        Some(row) => Some(load_timetable(&mut db, row).await?),
+        None => None,
+    };
     Ok(pb::GetMyTimetableResponse {
         timetable,
         friends: friends.into_iter().map(wire::friend).collect(),
@@ -436,24 +439,25 @@ async fn primary(
     }
 }
 
-/// Timetables with their courses and custom entries: at most four
+/// Timetables with their courses and custom entries: at most three
 /// queries whatever the count, one after another on `db` (a connection
 /// taken from the pool once costs less than a round trip to take and
-/// give back each of four).
+/// give back each of three).
 pub(crate) async fn load_timetables(
     db: &mut PgConnection,
     rows: Vec<TimetableRow>,
 ) -> Result<Vec<pb::Timetable>> {
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let held = store::courses_of_timetables(&mut *db, &ids).await?;
-    let owners: Vec<i64> = held.iter().map(|row| row.timetable_id).collect();
-    let courses =
-        catalog::load_courses(&mut *db, held.into_iter().map(|row| row.course).collect()).await?;
-    let courses = owners.into_iter().zip(courses);
     let entries = custom_entries::entries_of_timetables(db, &ids).await?;
     let mut by_timetable: HashMap<i64, (Vec<pb::Course>, Vec<pb::CustomEntry>)> = HashMap::new();
-    for (timetable_id, course) in courses {
-        by_timetable.entry(timetable_id).or_default().0.push(course);
+    for row in held {
+        let course = wire::course(row.course, row.sessions);
+        by_timetable
+            .entry(row.timetable_id)
+            .or_default()
+            .0
+            .push(course);
     }
     for (timetable_id, entry) in entries {
         by_timetable.entry(timetable_id).or_default().1.push(entry);

@@ -34,24 +34,29 @@ pub fn session(row: SessionRow) -> pb::ClassSession {
 /// Courses, in the order of `rows`, each with its sessions (of `sessions`,
 /// which may hold those of every course).
 pub fn courses(rows: Vec<CourseRow>, sessions: Vec<SessionRow>) -> Vec<pb::Course> {
-    let mut by_course: HashMap<i64, Vec<pb::ClassSession>> = HashMap::new();
+    let mut by_course: HashMap<i64, Vec<SessionRow>> = HashMap::new();
     for row in sessions {
-        by_course
-            .entry(row.course_id)
-            .or_default()
-            .push(session(row));
+        by_course.entry(row.course_id).or_default().push(row);
     }
     rows.into_iter()
-        .map(|row| pb::Course {
-            sessions: by_course.remove(&row.id).unwrap_or_default(),
-            id: row.id,
-            semester: row.semester,
-            code: row.code,
-            name: row.name,
-            professor: row.professor,
-            credits: row.credits,
+        .map(|row| {
+            let sessions = by_course.remove(&row.id).unwrap_or_default();
+            course(row, sessions)
         })
         .collect()
+}
+
+/// A course with its sessions, in their order.
+pub fn course(row: CourseRow, sessions: Vec<SessionRow>) -> pb::Course {
+    pb::Course {
+        sessions: sessions.into_iter().map(session).collect(),
+        id: row.id,
+        semester: row.semester,
+        code: row.code,
+        name: row.name,
+        professor: row.professor,
+        credits: row.credits,
+    }
 }
 
 /// Custom entries, in the order of `rows`, each with its sessions (of
@@ -60,31 +65,36 @@ pub fn custom_entries(
     rows: Vec<EntryRow>,
     slots: Vec<EntrySlotRow>,
 ) -> Vec<(i64, pb::CustomEntry)> {
-    let mut by_entry: HashMap<i64, Vec<pb::CustomEntrySession>> = HashMap::new();
+    let mut by_entry: HashMap<i64, Vec<EntrySlotRow>> = HashMap::new();
     for slot in slots {
-        by_entry
-            .entry(slot.entry_id)
-            .or_default()
-            .push(pb::CustomEntrySession {
+        by_entry.entry(slot.entry_id).or_default().push(slot);
+    }
+    rows.into_iter()
+        .map(|row| {
+            let slots = by_entry.remove(&row.id).unwrap_or_default();
+            (row.timetable_id, custom_entry(row, slots))
+        })
+        .collect()
+}
+
+/// A custom entry with its sessions, in their order.
+pub fn custom_entry(row: EntryRow, slots: Vec<EntrySlotRow>) -> pb::CustomEntry {
+    pb::CustomEntry {
+        sessions: slots
+            .into_iter()
+            .map(|slot| pb::CustomEntrySession {
                 day: Day::from_number(slot.day)
                     .map_or(pb::Day::Unspecified, Day::to_pb)
                     .into(),
                 start: format_time(slot.start_minute),
                 end: format_time(slot.end_minute),
-            });
+            })
+            .collect(),
+        id: row.id,
+        name: row.name,
+        place: row.place,
+        memo: row.memo,
     }
-    rows.into_iter()
-        .map(|row| {
-            let entry = pb::CustomEntry {
-                sessions: by_entry.remove(&row.id).unwrap_or_default(),
-                id: row.id,
-                name: row.name,
-                place: row.place,
-                memo: row.memo,
-            };
-            (row.timetable_id, entry)
-        })
-        .collect()
 }
 
 /// A timetable with its courses and custom entries; its credits are the

@@ -144,24 +144,60 @@ pub async fn clashing(
     Ok((courses, entries))
 }
 
-/// The entries of these timetables, by timetable and in the order added.
+/// The entries of these timetables, by timetable and in the order added,
+/// each with its slots by day and start: one statement (the slots come as
+/// arrays aggregated per entry).
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn entries_of_timetables(
     db: impl PgExecutor<'_>,
     timetable_ids: &[i64],
-) -> Result<Vec<EntryRow>> {
-    Ok(sqlx::query_as!(
-        EntryRow,
+) -> Result<Vec<(EntryRow, Vec<EntrySlotRow>)>> {
+    let rows = sqlx::query!(
         r#"
-        select id, timetable_id, name, place, memo, created_at
-        from custom_entries
-        where timetable_id = any($1)
-        order by timetable_id, id
+        select e.id, e.timetable_id, e.name, e.place, e.memo, e.created_at,
+            s.days as "days!", s.starts as "starts!", s.ends as "ends!"
+        from custom_entries e
+        cross join lateral (
+            select
+                coalesce(array_agg(ts.day order by ts.day, lower(ts.minutes)), '{}') as days,
+                coalesce(array_agg(lower(ts.minutes) order by ts.day, lower(ts.minutes)), '{}') as starts,
+                coalesce(array_agg(upper(ts.minutes) order by ts.day, lower(ts.minutes)), '{}') as ends
+            from timetable_slots ts
+            where ts.entry_id = e.id
+        ) s
+        where e.timetable_id = any($1)
+        order by e.timetable_id, e.id
         "#,
         timetable_ids
     )
     .fetch_all(db)
-    .await?)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let slots = row
+                .days
+                .into_iter()
+                .zip(row.starts)
+                .zip(row.ends)
+                .map(|((day, start_minute), end_minute)| EntrySlotRow {
+                    entry_id: row.id,
+                    day,
+                    start_minute,
+                    end_minute,
+                })
+                .collect();
+            let entry = EntryRow {
+                id: row.id,
+                timetable_id: row.timetable_id,
+                name: row.name,
+                place: row.place,
+                memo: row.memo,
+                created_at: row.created_at,
+            };
+            (entry, slots)
+        })
+        .collect())
 }
 
 /// Entries by id, in the order added.

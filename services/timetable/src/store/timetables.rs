@@ -9,8 +9,14 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgExecutor};
 
-use super::courses::CourseRow;
-use crate::{domain::limits::MAX_LISTED_TIMETABLES, error::Result};
+use super::{
+    courses::{CourseRow, SessionRow},
+    friends::FriendRow,
+};
+use crate::{
+    domain::limits::{MAX_FRIENDS, MAX_LISTED_TIMETABLES},
+    error::Result,
+};
 
 /// The constraint that keeps a timetable's sessions apart.
 pub const SLOTS_NO_OVERLAP: &str = "timetable_slots_no_overlap";
@@ -28,11 +34,12 @@ pub struct TimetableRow {
     pub created_at: DateTime<Utc>,
 }
 
-/// A course of a timetable.
+/// A course of a timetable, with its sessions by day and time.
 #[derive(Debug, Clone)]
 pub struct TimetableCourseRow {
     pub timetable_id: i64,
     pub course: CourseRow,
+    pub sessions: Vec<SessionRow>,
 }
 
 /// After the sessions of `course_ids` changed: rewrites the time those
@@ -151,6 +158,63 @@ pub async fn primary_timetable(
     )
     .fetch_optional(db)
     .await?)
+}
+
+/// The first screen's two lookups in one statement: `owner_id`'s primary
+/// timetable of `semester`, if there is one, and their friends, newest
+/// first (as [`friends_of`](super::friends::friends_of) lists them).
+#[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
+pub async fn primary_timetable_and_friends(
+    db: impl PgExecutor<'_>,
+    owner_id: i64,
+    semester: &str,
+) -> Result<(Option<TimetableRow>, Vec<FriendRow>)> {
+    let row = sqlx::query!(
+        r#"
+        select t.id as "id?", t.owner_id as "owner_id?", t.school_id as "school_id?",
+            t.semester as "semester?", t.name as "name?", t.is_primary as "is_primary?",
+            t.visibility as "visibility?", t.created_at as "created_at?",
+            f.ids as "friend_ids!", f.since as "friend_since!"
+        from (
+            select coalesce(array_agg(friend_id order by created_at desc, friend_id), '{}') as ids,
+                coalesce(array_agg(created_at order by created_at desc, friend_id), '{}') as since
+            from (
+                select friend_id, created_at from friendships
+                where user_id = $1
+                order by created_at desc, friend_id
+                limit $3
+            ) listed
+        ) f
+        left join timetables t on t.owner_id = $1 and t.semester = $2 and t.is_primary
+        "#,
+        owner_id,
+        semester,
+        MAX_FRIENDS
+    )
+    .fetch_one(db)
+    .await?;
+    let timetable = (|| {
+        Some(TimetableRow {
+            id: row.id?,
+            owner_id: row.owner_id?,
+            school_id: row.school_id?,
+            semester: row.semester?,
+            name: row.name?,
+            is_primary: row.is_primary?,
+            visibility: row.visibility?,
+            created_at: row.created_at?,
+        })
+    })();
+    let friends = row
+        .friend_ids
+        .into_iter()
+        .zip(row.friend_since)
+        .map(|(friend_id, created_at)| FriendRow {
+            friend_id,
+            created_at,
+        })
+        .collect();
+    Ok((timetable, friends))
 }
 
 /// Creates a timetable.
@@ -278,7 +342,9 @@ pub async fn timetable_names(
     .await?)
 }
 
-/// The courses of these timetables, by timetable and code.
+/// The courses of these timetables, by timetable and code, each with its
+/// sessions by day and time: one statement (the sessions come as arrays
+/// aggregated per course).
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn courses_of_timetables(
     db: impl PgExecutor<'_>,
@@ -286,9 +352,19 @@ pub async fn courses_of_timetables(
 ) -> Result<Vec<TimetableCourseRow>> {
     let rows = sqlx::query!(
         r#"
-        select tc.timetable_id, c.id, c.school_id, c.semester, c.code, c.name, c.professor, c.credits
+        select tc.timetable_id, c.id, c.school_id, c.semester, c.code, c.name, c.professor, c.credits,
+            s.days as "days!", s.starts as "starts!", s.ends as "ends!", s.rooms as "rooms!"
         from timetable_courses tc
         join courses c on c.id = tc.course_id
+        cross join lateral (
+            select
+                coalesce(array_agg(cs.day order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as days,
+                coalesce(array_agg(cs.start_minute order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as starts,
+                coalesce(array_agg(cs.end_minute order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as ends,
+                coalesce(array_agg(cs.room order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as rooms
+            from course_sessions cs
+            where cs.course_id = c.id
+        ) s
         where tc.timetable_id = any($1)
         order by tc.timetable_id, c.code
         "#,
@@ -298,17 +374,34 @@ pub async fn courses_of_timetables(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|row| TimetableCourseRow {
-            timetable_id: row.timetable_id,
-            course: CourseRow {
-                id: row.id,
-                school_id: row.school_id,
-                semester: row.semester,
-                code: row.code,
-                name: row.name,
-                professor: row.professor,
-                credits: row.credits,
-            },
+        .map(|row| {
+            let sessions = row
+                .days
+                .into_iter()
+                .zip(row.starts)
+                .zip(row.ends)
+                .zip(row.rooms)
+                .map(|(((day, start_minute), end_minute), room)| SessionRow {
+                    course_id: row.id,
+                    day,
+                    start_minute,
+                    end_minute,
+                    room,
+                })
+                .collect();
+            TimetableCourseRow {
+                timetable_id: row.timetable_id,
+                course: CourseRow {
+                    id: row.id,
+                    school_id: row.school_id,
+                    semester: row.semester,
+                    code: row.code,
+                    name: row.name,
+                    professor: row.professor,
+                    credits: row.credits,
+                },
+                sessions,
+            }
         })
         .collect())
 }

@@ -346,6 +346,30 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
         .add(&me, second.id, service.course_id(&me, "CSE3020-01").await)
         .await
         .expect("adds");
+    // A block of the caller's own, its sessions given out of order.
+    let at = |day: pb::Day, start: &str, end: &str| pb::CustomEntrySession {
+        day: day.into(),
+        start: start.into(),
+        end: end.into(),
+    };
+    service
+        .timetables()
+        .add_custom_entry(authed(
+            pb::AddCustomEntryRequest {
+                timetable_id: primary.id,
+                name: "스터디".into(),
+                place: String::new(),
+                memo: String::new(),
+                sessions: vec![
+                    at(pb::Day::Friday, "18:00", "20:00"),
+                    at(pb::Day::Tuesday, "19:00", "20:00"),
+                    at(pb::Day::Tuesday, "08:00", "08:45"),
+                ],
+            },
+            &me.token,
+        ))
+        .await
+        .expect("adds the entry");
     let after = first_screen(&me, SEMESTER).await.expect("answers");
     let shown = after.timetable.expect("the primary timetable");
     assert_eq!(
@@ -356,6 +380,23 @@ async fn my_timetable_is_the_primary_one_with_the_friend_list() {
     assert_eq!(
         shown.courses.iter().map(|c| c.id).collect::<Vec<_>>(),
         [course]
+    );
+    let in_catalog = service.search(&me, "CSE2010").await;
+    assert_eq!(
+        shown.courses[0].sessions, in_catalog[0].sessions,
+        "the course's sessions, by day and time, as the catalog lists them"
+    );
+    assert_eq!(shown.courses[0].sessions.len(), 2);
+    let entries = &shown.custom_entries;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0].sessions,
+        [
+            at(pb::Day::Tuesday, "08:00", "08:45"),
+            at(pb::Day::Tuesday, "19:00", "20:00"),
+            at(pb::Day::Friday, "18:00", "20:00"),
+        ],
+        "by day and start"
     );
     assert_eq!(after.friends, friend_list);
 
