@@ -28,10 +28,13 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use everytime_common::cache::IdCache;
-
+use everytime_common::{
+    cache::IdCache,
+    grpc::follow::{self, Follower},
+};
 use everytime_proto::community::v1::{
-    WatchWriteRestrictionChangesRequest, community_service_client::CommunityServiceClient,
+    WatchWriteRestrictionChangesRequest, WatchWriteRestrictionChangesResponse,
+    community_service_client::CommunityServiceClient,
 };
 use prost_types::Timestamp;
 use tokio::sync::watch;
@@ -138,55 +141,37 @@ impl RestrictionCache {
         let cache = Arc::downgrade(self);
         tokio::spawn(async move {
             tokio::select! {
-                () = follow(cache, community) => {}
+                () = follow_changes(cache, community) => {}
                 _ = closing.wait_for(|closing| *closing) => {}
             }
         })
     }
 }
 
-async fn follow(cache: Weak<RestrictionCache>, mut community: CommunityServiceClient<Channel>) {
-    let mut backoff = Duration::from_millis(50);
-    let mut warned = false;
-    loop {
-        match community
-            .watch_write_restriction_changes(WatchWriteRestrictionChangesRequest {})
-            .await
-        {
-            Ok(response) => {
-                let mut stream = response.into_inner();
-                loop {
-                    let message = stream.message().await;
-                    let Some(cache) = cache.upgrade() else {
-                        return;
-                    };
-                    match message {
-                        Ok(Some(_)) => {
-                            cache.changed();
-                            backoff = Duration::from_millis(50);
-                            warned = false;
-                        }
-                        Ok(None) => break,
-                        Err(status) => {
-                            tracing::warn!(%status, "the restriction change stream broke");
-                            break;
-                        }
-                    }
-                }
-            }
-            // Once per outage: the requests meanwhile ask community.
-            Err(status) if !warned => {
-                tracing::warn!(%status, "cannot follow restriction changes; asking community every time");
-                warned = true;
-            }
-            Err(_) => {}
+/// Follows community's changes for `cache` until it is dropped.
+async fn follow_changes(cache: Weak<RestrictionCache>, community: CommunityServiceClient<Channel>) {
+    follow::follow(cache, "restriction changes", MAX_BACKOFF, |_| {
+        let mut community = community.clone();
+        async move {
+            community
+                .watch_write_restriction_changes(WatchWriteRestrictionChangesRequest {})
+                .await
         }
-        match cache.upgrade() {
-            Some(cache) => cache.down(),
-            None => return,
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+    })
+    .await;
+}
+
+/// Every message says something changed; while the stream is not open,
+/// nothing is served (requests ask community).
+impl Follower for RestrictionCache {
+    type Message = WatchWriteRestrictionChangesResponse;
+
+    fn received(&self, _: WatchWriteRestrictionChangesResponse) {
+        self.changed();
+    }
+
+    fn lost(&self) {
+        self.down();
     }
 }
 

@@ -110,8 +110,9 @@ mod tests {
     use tonic_health::{
         ServingStatus,
         pb::{
-            HealthCheckRequest, HealthCheckResponse, health_check_response,
-            health_client::HealthClient, health_server::HealthServer,
+            HealthCheckRequest, HealthCheckResponse,
+            health_check_response::ServingStatus as Watched, health_client::HealthClient,
+            health_server::HealthServer,
         },
         server::{HealthReporter, HealthService},
     };
@@ -125,7 +126,7 @@ mod tests {
     #[derive(Debug, PartialEq)]
     enum Seen {
         Opened,
-        Status(health_check_response::ServingStatus),
+        Status(Watched),
         Lost,
     }
 
@@ -145,6 +146,21 @@ mod tests {
         fn lost(&self) {
             let _ = self.0.send(Seen::Lost);
         }
+    }
+
+    /// Sets the service's status and checks that the follower hears it.
+    async fn report(
+        reporter: &HealthReporter,
+        seen: &mut mpsc::UnboundedReceiver<Seen>,
+        status: ServingStatus,
+    ) {
+        reporter.set_service_status(SERVICE, status).await;
+        let watched = match status {
+            ServingStatus::Serving => Watched::Serving,
+            ServingStatus::NotServing => Watched::NotServing,
+            ServingStatus::Unknown => Watched::Unknown,
+        };
+        assert_eq!(next(seen).await, Seen::Status(watched), "{status:?}");
     }
 
     async fn next(seen: &mut mpsc::UnboundedReceiver<Seen>) -> Seen {
@@ -210,41 +226,17 @@ mod tests {
             }
         };
         assert_eq!(opened, Seen::Opened, "open once the server is there");
-        assert_eq!(
-            next(&mut seen).await,
-            Seen::Status(health_check_response::ServingStatus::Serving)
-        );
-        reporter
-            .set_service_status(SERVICE, ServingStatus::NotServing)
-            .await;
-        assert_eq!(
-            next(&mut seen).await,
-            Seen::Status(health_check_response::ServingStatus::NotServing)
-        );
+        assert_eq!(next(&mut seen).await, Seen::Status(Watched::Serving));
+        report(&reporter, &mut seen, ServingStatus::NotServing).await;
 
         // A draining server ends each watch after NOT_SERVING: the stream
         // ends, and it is opened again.
         draining.store(true, Ordering::SeqCst);
-        reporter
-            .set_service_status(SERVICE, ServingStatus::Serving)
-            .await;
-        assert_eq!(
-            next(&mut seen).await,
-            Seen::Status(health_check_response::ServingStatus::Serving)
-        );
-        reporter
-            .set_service_status(SERVICE, ServingStatus::NotServing)
-            .await;
-        assert_eq!(
-            next(&mut seen).await,
-            Seen::Status(health_check_response::ServingStatus::NotServing)
-        );
+        report(&reporter, &mut seen, ServingStatus::Serving).await;
+        report(&reporter, &mut seen, ServingStatus::NotServing).await;
         assert_eq!(next(&mut seen).await, Seen::Lost, "the stream ended");
         assert_eq!(next(&mut seen).await, Seen::Opened, "and was opened again");
-        assert_eq!(
-            next(&mut seen).await,
-            Seen::Status(health_check_response::ServingStatus::NotServing)
-        );
+        assert_eq!(next(&mut seen).await, Seen::Status(Watched::NotServing));
         draining.store(false, Ordering::SeqCst);
 
         // Once what is kept is dropped, the loop ends at its next wake-up.

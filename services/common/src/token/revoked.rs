@@ -29,6 +29,7 @@ use everytime_proto::auth::v1::{
 use tonic::transport::Channel;
 
 use super::VerifyError;
+use crate::grpc::follow::{Follower, follow};
 
 /// How long the stream may be down before tokens are refused as
 /// unavailable: a reconnect (auth restarting, a rolling update) must not
@@ -184,49 +185,34 @@ impl EndedSessions {
     }
 }
 
-/// Follows the stream until the set is dropped: connect, apply, and on any
-/// failure wait (doubling up to [`MAX_BACKOFF`]) and resume.
+/// Follows auth's events for `sessions` until it is dropped, resuming
+/// after the last position applied; on any failure it waits (doubling up
+/// to [`MAX_BACKOFF`]) and resumes.
 async fn consume(sessions: Weak<EndedSessions>, auth: Channel) {
-    let mut client = EventServiceClient::new(auth);
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let Some(position) = sessions.upgrade().map(|sessions| sessions.position()) else {
-            return;
-        };
+    let client = EventServiceClient::new(auth);
+    follow(sessions, "ended sessions", MAX_BACKOFF, |sessions| {
+        let mut client = client.clone();
         let request = pb::WatchEventsRequest {
-            after_position: position,
+            after_position: sessions.position(),
         };
-        match client.watch_events(request).await {
-            Ok(response) => {
-                let mut stream = response.into_inner();
-                match sessions.upgrade() {
-                    Some(sessions) => sessions.set_connected(true),
-                    None => return,
-                }
-                backoff = Duration::from_millis(50);
-                loop {
-                    let message = stream.message().await;
-                    let Some(sessions) = sessions.upgrade() else {
-                        return;
-                    };
-                    match message {
-                        Ok(Some(event)) => apply(&sessions, event),
-                        Ok(None) => break,
-                        Err(status) => {
-                            tracing::warn!(%status, "the ended-session stream broke");
-                            break;
-                        }
-                    }
-                }
-            }
-            Err(status) => tracing::warn!(%status, "cannot follow ended sessions"),
-        }
-        match sessions.upgrade() {
-            Some(sessions) => sessions.set_connected(false),
-            None => return,
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        async move { client.watch_events(request).await }
+    })
+    .await;
+}
+
+impl Follower for EndedSessions {
+    type Message = pb::WatchEventsResponse;
+
+    fn opened(&self) {
+        self.set_connected(true);
+    }
+
+    fn received(&self, event: pb::WatchEventsResponse) {
+        apply(self, event);
+    }
+
+    fn lost(&self) {
+        self.set_connected(false);
     }
 }
 
