@@ -145,8 +145,8 @@ pub async fn clashing(
 }
 
 /// The entries of these timetables, by timetable and in the order added,
-/// each with its slots by day and start: one statement (the slots come as
-/// arrays aggregated per entry).
+/// each with its slots by day and start: one statement, a row per slot
+/// (the entry's columns repeated), grouped here.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn entries_of_timetables(
     db: impl PgExecutor<'_>,
@@ -155,49 +155,44 @@ pub async fn entries_of_timetables(
     let rows = sqlx::query!(
         r#"
         select e.id, e.timetable_id, e.name, e.place, e.memo, e.created_at,
-            s.days as "days!", s.starts as "starts!", s.ends as "ends!"
+            ts.day as "day?", lower(ts.minutes) as "start_minute?",
+            upper(ts.minutes) as "end_minute?"
         from custom_entries e
-        cross join lateral (
-            select
-                coalesce(array_agg(ts.day order by ts.day, lower(ts.minutes)), '{}') as days,
-                coalesce(array_agg(lower(ts.minutes) order by ts.day, lower(ts.minutes)), '{}') as starts,
-                coalesce(array_agg(upper(ts.minutes) order by ts.day, lower(ts.minutes)), '{}') as ends
-            from timetable_slots ts
-            where ts.entry_id = e.id
-        ) s
+        left join timetable_slots ts on ts.entry_id = e.id
         where e.timetable_id = any($1)
-        order by e.timetable_id, e.id
+        order by e.timetable_id, e.id, ts.day, lower(ts.minutes)
         "#,
         timetable_ids
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let slots = row
-                .days
-                .into_iter()
-                .zip(row.starts)
-                .zip(row.ends)
-                .map(|((day, start_minute), end_minute)| EntrySlotRow {
-                    entry_id: row.id,
-                    day,
-                    start_minute,
-                    end_minute,
-                })
-                .collect();
-            let entry = EntryRow {
-                id: row.id,
-                timetable_id: row.timetable_id,
-                name: row.name,
-                place: row.place,
-                memo: row.memo,
-                created_at: row.created_at,
-            };
-            (entry, slots)
-        })
-        .collect())
+    let mut entries: Vec<(EntryRow, Vec<EntrySlotRow>)> = Vec::new();
+    for row in rows {
+        let slot = match (row.day, row.start_minute, row.end_minute) {
+            (Some(day), Some(start_minute), Some(end_minute)) => Some(EntrySlotRow {
+                entry_id: row.id,
+                day,
+                start_minute,
+                end_minute,
+            }),
+            _ => None,
+        };
+        match entries.last_mut() {
+            Some((last, slots)) if last.id == row.id => slots.extend(slot),
+            _ => entries.push((
+                EntryRow {
+                    id: row.id,
+                    timetable_id: row.timetable_id,
+                    name: row.name,
+                    place: row.place,
+                    memo: row.memo,
+                    created_at: row.created_at,
+                },
+                slot.into_iter().collect(),
+            )),
+        }
+    }
+    Ok(entries)
 }
 
 /// Entries by id, in the order added.

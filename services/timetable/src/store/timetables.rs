@@ -343,8 +343,8 @@ pub async fn timetable_names(
 }
 
 /// The courses of these timetables, by timetable and code, each with its
-/// sessions by day and time: one statement (the sessions come as arrays
-/// aggregated per course).
+/// sessions by day and time: one statement, a row per session (the
+/// course's columns repeated), grouped here.
 #[tracing::instrument(skip_all, fields(db.system = "postgresql"))]
 pub async fn courses_of_timetables(
     db: impl PgExecutor<'_>,
@@ -353,43 +353,35 @@ pub async fn courses_of_timetables(
     let rows = sqlx::query!(
         r#"
         select tc.timetable_id, c.id, c.school_id, c.semester, c.code, c.name, c.professor, c.credits,
-            s.days as "days!", s.starts as "starts!", s.ends as "ends!", s.rooms as "rooms!"
+            cs.day as "day?", cs.start_minute as "start_minute?", cs.end_minute as "end_minute?",
+            cs.room as "room?"
         from timetable_courses tc
         join courses c on c.id = tc.course_id
-        cross join lateral (
-            select
-                coalesce(array_agg(cs.day order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as days,
-                coalesce(array_agg(cs.start_minute order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as starts,
-                coalesce(array_agg(cs.end_minute order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as ends,
-                coalesce(array_agg(cs.room order by cs.day, cs.start_minute, cs.end_minute, cs.room), '{}') as rooms
-            from course_sessions cs
-            where cs.course_id = c.id
-        ) s
+        left join course_sessions cs on cs.course_id = c.id
         where tc.timetable_id = any($1)
-        order by tc.timetable_id, c.code
+        order by tc.timetable_id, c.code, c.id, cs.day, cs.start_minute, cs.end_minute, cs.room
         "#,
         timetable_ids
     )
     .fetch_all(db)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let sessions = row
-                .days
-                .into_iter()
-                .zip(row.starts)
-                .zip(row.ends)
-                .zip(row.rooms)
-                .map(|(((day, start_minute), end_minute), room)| SessionRow {
-                    course_id: row.id,
-                    day,
-                    start_minute,
-                    end_minute,
-                    room,
-                })
-                .collect();
-            TimetableCourseRow {
+    let mut courses: Vec<TimetableCourseRow> = Vec::new();
+    for row in rows {
+        let session = match (row.day, row.start_minute, row.end_minute, row.room) {
+            (Some(day), Some(start_minute), Some(end_minute), Some(room)) => Some(SessionRow {
+                course_id: row.id,
+                day,
+                start_minute,
+                end_minute,
+                room,
+            }),
+            _ => None,
+        };
+        match courses.last_mut() {
+            Some(last) if last.timetable_id == row.timetable_id && last.course.id == row.id => {
+                last.sessions.extend(session);
+            }
+            _ => courses.push(TimetableCourseRow {
                 timetable_id: row.timetable_id,
                 course: CourseRow {
                     id: row.id,
@@ -400,10 +392,11 @@ pub async fn courses_of_timetables(
                     professor: row.professor,
                     credits: row.credits,
                 },
-                sessions,
-            }
-        })
-        .collect())
+                sessions: session.into_iter().collect(),
+            }),
+        }
+    }
+    Ok(courses)
 }
 
 /// The ids of a timetable's courses in the order they were added.
