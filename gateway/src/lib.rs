@@ -25,7 +25,8 @@
 //!   and the gRPC→HTTP table; [`limit`]: the rate limit of the public auth
 //!   endpoints.
 //! - [`authors`]: the one nickname lookup (`BatchGetUsers`) every route
-//!   that names users goes through.
+//!   that names users goes through; [`profiles`] and [`restrictions`]:
+//!   the caches behind the caller's own user.
 //! - [`routes`]: one folder per area, `mod.rs` with the handlers and their
 //!   registration, `json.rs` with the area's JSON; [`model`]: the JSON
 //!   several areas share.
@@ -49,6 +50,7 @@ pub mod extract;
 pub mod limit;
 pub mod model;
 pub mod openapi;
+pub mod profiles;
 pub mod restrictions;
 pub mod routes;
 pub mod state;

@@ -28,6 +28,7 @@ use crate::{
     config::Config,
     extract::{Auth, TrustForwardedFor, Verifier},
     limit::{AuthLimit, RateLimiter},
+    profiles::ProfileCache,
     restrictions::RestrictionCache,
 };
 
@@ -102,6 +103,9 @@ pub struct Shared {
     pub nicknames: Arc<NicknameCache>,
     /// Write restrictions asked for recently ([`crate::restrictions`]).
     pub restrictions: Arc<RestrictionCache>,
+    /// Callers' own users asked for recently ([`crate::profiles`]); `None`
+    /// when the verifier follows no stream of account changes.
+    pub profiles: Option<Arc<ProfileCache>>,
 }
 
 /// The gateway could not start or stopped with an error.
@@ -131,6 +135,9 @@ impl AppState {
             let nicknames = nicknames.clone();
             tokio::spawn(async move { nicknames.follow(changes).await });
         }
+        // So do changes to a user's own profile.
+        let profiles =
+            ProfileCache::following(verifier.account_changes()).map(|(cache, _task)| cache);
         // Blindings and restores reach the restriction cache through
         // community's stream of changes.
         let restrictions = Arc::new(RestrictionCache::default());
@@ -170,6 +177,7 @@ impl AppState {
             closing,
             nicknames,
             restrictions,
+            profiles,
             config: Arc::new(config),
             verifier,
             clients,

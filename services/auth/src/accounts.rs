@@ -169,8 +169,8 @@ pub async fn get_me(
 
 /// Changes the caller's nickname and/or name; an absent one stays. A
 /// nickname changes at most once in [`NICKNAME_CHANGE_INTERVAL`] (sending
-/// the current one again is no change), and a change emits
-/// `NicknameChanged` in the same transaction.
+/// the current one again is no change). In the same transaction, a new
+/// nickname emits `NicknameChanged` and a new name `ProfileChanged`.
 pub async fn update_me(
     state: &State,
     caller: &Caller,
@@ -205,6 +205,9 @@ pub async fn update_me(
     )?;
     if nickname.is_some() {
         events::record_user_event(&mut tx, events::NICKNAME_CHANGED, caller.user_id).await?;
+    }
+    if name.is_some() {
+        events::record_user_event(&mut tx, events::PROFILE_CHANGED, caller.user_id).await?;
     }
     tx.commit().await?;
     Ok(pb::UpdateMeResponse {
@@ -338,7 +341,8 @@ pub async fn get_user_by_username(
 /// that is not an administrator stops start-up: configuration never
 /// promotes an account (whoever registered the name first would become
 /// admin). Its username and nickname may be reserved ones: the admin is
-/// staff.
+/// staff. `ProfileChanged` is emitted in the same transaction, so caches of
+/// the administrator's profile and nickname drop what they kept.
 pub(crate) async fn bootstrap_admin(
     state: &State,
     admin: &AdminAccount,
@@ -353,9 +357,10 @@ pub(crate) async fn bootstrap_admin(
         .hash(password.into_inner())
         .await
         .map_err(Error::from)?;
+    let mut tx = state.pool.begin().await.map_err(Error::from)?;
     let upserted = on_user_constraints(
         users::upsert_admin(
-            &state.pool,
+            &mut *tx,
             username.as_str(),
             email.as_str(),
             nickname.as_str(),
@@ -383,6 +388,10 @@ pub(crate) async fn bootstrap_admin(
             username.as_str(),
         )));
     };
+    events::record_user_event(&mut tx, events::PROFILE_CHANGED, id)
+        .await
+        .map_err(Error::from)?;
+    tx.commit().await.map_err(Error::from)?;
     tracing::info!(
         user_id = id,
         username = username.as_str(),

@@ -71,6 +71,9 @@ fn event(row: EventRow) -> pb::WatchEventsResponse {
         (store::NICKNAME_CHANGED, _) => Some(Event::NicknameChanged(pb::NicknameChanged {
             user_id: row.user_id,
         })),
+        (store::PROFILE_CHANGED, _) => Some(Event::ProfileChanged(pb::ProfileChanged {
+            user_id: row.user_id,
+        })),
         // A kind this build does not know: still sent, so positions stay
         // contiguous for the consumer; it skips what it cannot read.
         _ => None,

@@ -107,6 +107,26 @@ impl<V: Clone> IdCache<V> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    /// Drops the ids `changes` names for as long as it is open; falling
+    /// behind drops everything (logged as `what` changes missed).
+    pub async fn forget_changed(
+        &self,
+        mut changes: tokio::sync::broadcast::Receiver<i64>,
+        what: &'static str,
+    ) {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            match changes.recv().await {
+                Ok(id) => self.forget(id),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "{what} changes missed; the cache starts over");
+                    self.clear();
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -141,18 +141,8 @@ impl NicknameCache {
 
     /// Drops the users `changes` names for as long as it is open; falling
     /// behind drops everything.
-    pub async fn follow(&self, mut changes: tokio::sync::broadcast::Receiver<i64>) {
-        use tokio::sync::broadcast::error::RecvError;
-        loop {
-            match changes.recv().await {
-                Ok(user_id) => self.forget(user_id),
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::warn!(missed, "nickname changes missed; the cache starts over");
-                    self.clear();
-                }
-                Err(RecvError::Closed) => return,
-            }
-        }
+    pub async fn follow(&self, changes: tokio::sync::broadcast::Receiver<i64>) {
+        self.0.forget_changed(changes, "nickname").await;
     }
 }
 

@@ -18,6 +18,8 @@
 //!   durable consumer runs an event on one replica only). A deleted user
 //!   is dropped from it here as well, so this replica never names a user
 //!   it already treats as gone.
+//! - `ProfileChanged`: nothing; community keeps nothing of a user's own
+//!   profile.
 
 use std::sync::Arc;
 
@@ -62,7 +64,7 @@ impl Handler for AccountEvents {
                 );
                 Ok(())
             }
-            Event::SessionEnded(_) | Event::NicknameChanged(_) => Ok(()),
+            Event::SessionEnded(_) | Event::NicknameChanged(_) | Event::ProfileChanged(_) => Ok(()),
         }
     }
 }

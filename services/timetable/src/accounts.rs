@@ -11,6 +11,8 @@
 //!   stores no nicknames. The cache it names friend requests' askers from
 //!   drops the user through the token verifier's live stream of the same
 //!   events ([`everytime_common::nicknames`]).
+//! - `ProfileChanged`: nothing; the timetable service keeps nothing of a
+//!   user's own profile.
 
 use everytime_common::events::{Handler, HandlerError};
 use everytime_proto::auth::v1::watch_events_response::Event;
@@ -45,7 +47,7 @@ impl Handler for AccountEvents {
                 );
                 Ok(())
             }
-            Event::SessionEnded(_) | Event::NicknameChanged(_) => Ok(()),
+            Event::SessionEnded(_) | Event::NicknameChanged(_) | Event::ProfileChanged(_) => Ok(()),
         }
     }
 }

@@ -13,6 +13,7 @@ use everytime_proto::{
     auth::v1::{self as pb, user_service_client::UserServiceClient},
     community::v1::{self as community_pb, community_service_client::CommunityServiceClient},
 };
+use std::time::SystemTime;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use self::json::*;
@@ -21,6 +22,7 @@ use crate::{
     extract::{ApiJson, Auth, CookieAuth},
     model::UserBody,
     openapi::{LimitBroken, NotSignedIn, problems},
+    profiles::ProfileCache,
     state::{AppState, authed, call},
 };
 
@@ -49,17 +51,42 @@ problems! {
         NotSignedIn,
     ))]
 pub async fn get_me(State(state): State<AppState>, auth: Auth) -> ApiResult<Json<UserBody>> {
-    let (user, restricted_until) = tokio::join!(
-        call(
-            &state.clients.users,
-            authed(pb::GetMeRequest {}, &auth),
-            UserServiceClient::get_me,
-        ),
-        restricted_until(&state, &auth),
-    );
-    let mut body = UserBody::from(required(user?.user, "GetMe")?);
+    let (user, restricted_until) =
+        tokio::join!(own_user(&state, &auth), restricted_until(&state, &auth));
+    let mut body = UserBody::from(user?);
     body.restricted_until = restricted_until;
     Ok(Json(body))
+}
+
+/// The caller as auth's `GetMe` answers, from the cache of recent answers
+/// when it holds the caller's ([`crate::profiles`]).
+async fn own_user(state: &AppState, auth: &Auth) -> ApiResult<pb::User> {
+    let user_id = auth.caller.user_id;
+    let cache = state.profiles.as_deref();
+    if let Some(user) = cache.and_then(|cache| cache.lookup(user_id, SystemTime::now())) {
+        return Ok(user);
+    }
+    let generation = cache.map(ProfileCache::generation);
+    let reply = call(
+        &state.clients.users,
+        authed(pb::GetMeRequest {}, auth),
+        UserServiceClient::get_me,
+    )
+    .await?;
+    let user = required(reply.user, "GetMe")?;
+    if let (Some(cache), Some(generation)) = (cache, generation) {
+        cache.store(generation, user_id, user.clone());
+    }
+    Ok(user)
+}
+
+/// Drops what the gateway keeps of the caller's own user, after a change
+/// through it (auth's events tell every replica too).
+fn forget_own_user(state: &AppState, user_id: i64) {
+    state.nicknames.forget(user_id);
+    if let Some(profiles) = &state.profiles {
+        profiles.forget(user_id);
+    }
 }
 
 /// Until when the caller may not write (`Some(None)`: they may), as the
@@ -79,7 +106,7 @@ async fn restricted_until(state: &AppState, auth: &Auth) -> Option<Option<String
                 .map(|until| crate::model::rfc3339(Some(until))),
         )
     };
-    if let Some(until) = cache.lookup(user_id, std::time::SystemTime::now()) {
+    if let Some(until) = cache.lookup(user_id, SystemTime::now()) {
         return shown(until);
     }
     let generation = cache.generation();
@@ -125,8 +152,8 @@ pub async fn update_me(
         restricted_until(&state, &auth),
     );
     // Whoever renames themselves sees it on their next request; others
-    // when auth's NicknameChanged reaches the cache.
-    state.nicknames.forget(auth.caller.user_id);
+    // (and other replicas) when auth's event reaches the caches.
+    forget_own_user(&state, auth.caller.user_id);
     let mut body = UserBody::from(required(user?.user, "UpdateMe")?);
     body.restricted_until = restricted_until;
     Ok(Json(body))
@@ -157,6 +184,7 @@ pub async fn delete_me(
         UserServiceClient::delete_me,
     )
     .await?;
+    forget_own_user(&state, auth.caller.user_id);
     let cookies = CookieAuth::from_ref(&state);
     let jar = crate::routes::auth::without_token_cookies(jar, &cookies);
     Ok((StatusCode::NO_CONTENT, jar).into_response())

@@ -44,9 +44,11 @@ pub async fn events_after(
     .await
 }
 
-/// An account event: `user_deleted` or `nickname_changed`.
+/// An account event: `user_deleted`, `nickname_changed` or
+/// `profile_changed`.
 pub const USER_DELETED: &str = "user_deleted";
 pub const NICKNAME_CHANGED: &str = "nickname_changed";
+pub const PROFILE_CHANGED: &str = "profile_changed";
 /// The kind of the events token verifiers need, pruned by age alone.
 pub const SESSION_ENDED: &str = "session_ended";
 

@@ -87,8 +87,9 @@ impl EndedSessions {
         }
     }
 
-    /// The ids of users whose nickname changed or who were deleted, as the
-    /// stream reports them: what a cache of nicknames drops. A receiver
+    /// The ids of users whose nickname or profile changed or who were
+    /// deleted, as the stream reports them: what a cache of nicknames or of
+    /// users' own profiles drops. A receiver
     /// that falls more than a few thousand behind gets `Lagged` and must
     /// drop everything.
     pub fn account_changes(&self) -> tokio::sync::broadcast::Receiver<i64> {
@@ -233,9 +234,11 @@ fn apply(sessions: &EndedSessions, event: pb::WatchEventsResponse) {
         }
         // Account events are the durable consumers' business
         // (`crate::events`); the sessions they end come as their own
-        // events. Caches of nicknames hear of them.
+        // events. Caches of what auth says about users (nicknames, a
+        // user's own profile) hear of them.
         Some(Event::UserDeleted(pb::UserDeleted { user_id }))
-        | Some(Event::NicknameChanged(pb::NicknameChanged { user_id })) => {
+        | Some(Event::NicknameChanged(pb::NicknameChanged { user_id }))
+        | Some(Event::ProfileChanged(pb::ProfileChanged { user_id })) => {
             sessions.account_changed(user_id);
             sessions.skip(event.position);
         }

@@ -388,23 +388,12 @@ async fn reports_are_limited_to_10_a_day() {
 /// How many `GetWriteRestriction` calls community has answered, from the
 /// process's metrics page.
 async fn restriction_lookups(stack: &TestStack) -> u64 {
-    let url = stack
-        .stack
-        .metrics_url()
-        .expect("the test stack serves metrics");
-    let page = stack
-        .http
-        .get(url)
-        .send()
+    stack
+        .rpc_count(
+            "community",
+            "/everytime.community.v1.CommunityService/GetWriteRestriction",
+        )
         .await
-        .expect("the metrics listener answers")
-        .text()
-        .await
-        .expect("a page");
-    let series = r#"grpc_server_requests_total{service="community",method="/everytime.community.v1.CommunityService/GetWriteRestriction",code="Ok"} "#;
-    page.lines()
-        .find_map(|line| line.strip_prefix(series))
-        .map_or(0, |count| count.trim().parse().expect("a count"))
 }
 
 #[tokio::test]

@@ -255,6 +255,31 @@ impl TestStack {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     }
+
+    /// How many times `service` has answered `method` (e.g.
+    /// `/everytime.auth.v1.UserService/GetMe`) with `Ok`, from the metrics
+    /// page.
+    pub async fn rpc_count(&self, service: &str, method: &str) -> u64 {
+        let url = self
+            .stack
+            .metrics_url()
+            .expect("the test stack serves metrics");
+        let page = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("the metrics listener answers")
+            .text()
+            .await
+            .expect("a page");
+        let series = format!(
+            r#"grpc_server_requests_total{{service="{service}",method="{method}",code="Ok"}} "#
+        );
+        page.lines()
+            .find_map(|line| line.strip_prefix(&series))
+            .map_or(0, |count| count.trim().parse().expect("a count"))
+    }
 }
 
 /// The administrator's password in [`admin_account`].
