@@ -30,7 +30,7 @@ use std::{
 
 use everytime_common::{
     cache::IdCache,
-    grpc::follow::{self, Follower},
+    follow::{self, Follower},
 };
 use everytime_proto::community::v1::{
     WatchWriteRestrictionChangesRequest, WatchWriteRestrictionChangesResponse,

@@ -18,6 +18,8 @@
 //! - [`grpc`]: `google.rpc`-rich statuses, the bearer-token layer, the
 //!   handler ends (`unpack`, `reply`), the server runner with draining
 //!   health and metrics, client channels with deadlines (one file each).
+//! - [`follow`]: following a long-lived server stream that keeps something
+//!   in memory up to date, reopened with back-off.
 //! - [`cache`]: the bounded map by user id, with a generation, under the
 //!   caches an owner invalidates.
 //! - [`nicknames`]: the bounded cache of nicknames that auth's account
@@ -33,9 +35,10 @@
 //!   and [`service::serve_data_service`], the one way they run.
 //!
 //! The modules depend on each other one way only (no circles): `config`,
-//! `validate`, `metrics`, `balance` and `cache` use nothing of this crate;
-//! `nicknames` uses `cache`;
-//! `telemetry` uses `config`; `token` uses `config` and `telemetry`; `page`
+//! `validate`, `metrics`, `balance`, `cache` and `follow` use nothing of this
+//! crate; `nicknames` uses `cache`;
+//! `telemetry` uses `config`; `token` uses `config`, `telemetry` and
+//! `follow`; `page`
 //! uses `config` and `validate`; `grpc` uses `token`, `validate`, `metrics`,
 //! `telemetry`, `balance` and `nicknames`; `health` uses `grpc`; `binary` uses `config`, `health` and `telemetry`; `db` uses `config`,
 //! `metrics` and `grpc`; `events` uses nothing of this crate; `service` uses
@@ -45,6 +48,7 @@ pub mod balance;
 pub mod binary;
 pub mod cache;
 pub mod config;
+pub mod follow;
 pub mod grpc;
 pub mod health;
 pub mod metrics;

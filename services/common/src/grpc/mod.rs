@@ -15,8 +15,6 @@
 //!   listener of its own, never the gRPC port.
 //! - [`metrics`]: each RPC counted and timed, by a method name bounded to
 //!   what the server serves.
-//! - [`follow`](mod@follow): a long-lived server stream that keeps
-//!   something in memory up to date, reopened with back-off.
 //! - [`channel`](mod@channel): a client channel with a connect timeout and a deadline
 //!   on every call; `dns:///host:port` balances it over every address of
 //!   `host` ([`crate::balance`]).
@@ -30,7 +28,6 @@
 
 pub mod auth;
 pub mod channel;
-pub mod follow;
 pub mod handler;
 pub mod health;
 pub mod metrics;

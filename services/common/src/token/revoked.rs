@@ -29,7 +29,7 @@ use everytime_proto::auth::v1::{
 use tonic::transport::Channel;
 
 use super::VerifyError;
-use crate::grpc::follow::{Follower, follow};
+use crate::follow::{Follower, follow};
 
 /// How long the stream may be down before tokens are refused as
 /// unavailable: a reconnect (auth restarting, a rolling update) must not

@@ -100,33 +100,77 @@ pub async fn follow<F, Open, Opening>(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
+    use std::{
+        collections::VecDeque,
+        pin::Pin,
+        sync::{Arc, Mutex},
     };
 
     use tokio::sync::mpsc;
-    use tonic::transport::{Channel, Server};
-    use tonic_health::{
-        ServingStatus,
-        pb::{
-            HealthCheckRequest, HealthCheckResponse,
-            health_check_response::ServingStatus as Watched, health_client::HealthClient,
-            health_server::HealthServer,
-        },
-        server::{HealthReporter, HealthService},
+    use tokio_stream::{Stream, wrappers::UnboundedReceiverStream};
+    use tonic::{
+        Request,
+        transport::{Channel, Server},
+    };
+    use tonic_health::pb::{
+        HealthCheckRequest, HealthCheckResponse,
+        health_check_response::ServingStatus,
+        health_client::HealthClient,
+        health_server::{Health, HealthServer},
     };
 
     use super::*;
-    use crate::grpc::health::DrainingHealth;
 
-    const SERVICE: &str = "everytime.Followed";
+    type Statuses = mpsc::UnboundedSender<Result<HealthCheckResponse, Status>>;
+
+    /// What one `Watch` answers, as the test writes it.
+    type Watched = UnboundedReceiverStream<Result<HealthCheckResponse, Status>>;
+
+    /// A health service whose `Watch` streams the test writes: each call
+    /// takes the next one set up, or is refused when there is none.
+    #[derive(Default, Clone)]
+    struct Scripted(Arc<Mutex<VecDeque<Watched>>>);
+
+    impl Scripted {
+        /// The next stream a `Watch` gets, written through the sender.
+        fn next_stream(&self) -> Statuses {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .push_back(UnboundedReceiverStream::new(receiver));
+            sender
+        }
+    }
+
+    #[tonic::async_trait]
+    impl Health for Scripted {
+        async fn check(
+            &self,
+            _: Request<HealthCheckRequest>,
+        ) -> Result<Response<HealthCheckResponse>, Status> {
+            Err(Status::unimplemented("only watched"))
+        }
+
+        type WatchStream = Pin<Box<dyn Stream<Item = Result<HealthCheckResponse, Status>> + Send>>;
+
+        async fn watch(
+            &self,
+            _: Request<HealthCheckRequest>,
+        ) -> Result<Response<Self::WatchStream>, Status> {
+            let next = self.0.lock().expect("not poisoned").pop_front();
+            match next {
+                Some(stream) => Ok(Response::new(Box::pin(stream))),
+                None => Err(Status::unavailable("no stream set up")),
+            }
+        }
+    }
 
     /// What the follower was told, in order.
     #[derive(Debug, PartialEq)]
     enum Seen {
         Opened,
-        Status(Watched),
+        Status(ServingStatus),
         Lost,
     }
 
@@ -148,26 +192,25 @@ mod tests {
         }
     }
 
-    /// Sets the service's status and checks that the follower hears it.
-    async fn report(
-        reporter: &HealthReporter,
-        seen: &mut mpsc::UnboundedReceiver<Seen>,
-        status: ServingStatus,
-    ) {
-        reporter.set_service_status(SERVICE, status).await;
-        let watched = match status {
-            ServingStatus::Serving => Watched::Serving,
-            ServingStatus::NotServing => Watched::NotServing,
-            ServingStatus::Unknown => Watched::Unknown,
-        };
-        assert_eq!(next(seen).await, Seen::Status(watched), "{status:?}");
-    }
-
     async fn next(seen: &mut mpsc::UnboundedReceiver<Seen>) -> Seen {
         tokio::time::timeout(Duration::from_secs(5), seen.recv())
             .await
             .expect("the follower hears within 5 s")
             .expect("the follower is alive")
+    }
+
+    /// Sends `status` on `stream` and checks that the follower hears it.
+    async fn report(
+        stream: &Statuses,
+        seen: &mut mpsc::UnboundedReceiver<Seen>,
+        status: ServingStatus,
+    ) {
+        stream
+            .send(Ok(HealthCheckResponse {
+                status: status.into(),
+            }))
+            .expect("the stream is open");
+        assert_eq!(next(seen).await, Seen::Status(status));
     }
 
     #[tokio::test]
@@ -192,7 +235,7 @@ mod tests {
                 async move {
                     client
                         .watch(HealthCheckRequest {
-                            service: SERVICE.into(),
+                            service: String::new(),
                         })
                         .await
                 }
@@ -202,21 +245,14 @@ mod tests {
         assert_eq!(next(&mut seen).await, Seen::Lost, "nothing to open yet");
         assert_eq!(next(&mut seen).await, Seen::Lost, "tried again");
 
-        let reporter = HealthReporter::new();
-        reporter
-            .set_service_status(SERVICE, ServingStatus::Serving)
-            .await;
-        let draining = Arc::new(AtomicBool::new(false));
-        let health = HealthServer::new(DrainingHealth {
-            inner: HealthService::from_health_reporter(reporter.clone()),
-            draining: draining.clone(),
-        });
+        let health = Scripted::default();
+        let first = health.next_stream();
         let listener = tokio::net::TcpListener::bind(address)
             .await
             .expect("the port is still free");
         tokio::spawn(
             Server::builder()
-                .add_service(health)
+                .add_service(HealthServer::new(health.clone()))
                 .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
         );
         let opened = loop {
@@ -226,24 +262,19 @@ mod tests {
             }
         };
         assert_eq!(opened, Seen::Opened, "open once the server is there");
-        assert_eq!(next(&mut seen).await, Seen::Status(Watched::Serving));
-        report(&reporter, &mut seen, ServingStatus::NotServing).await;
+        report(&first, &mut seen, ServingStatus::Serving).await;
+        report(&first, &mut seen, ServingStatus::NotServing).await;
 
-        // A draining server ends each watch after NOT_SERVING: the stream
-        // ends, and it is opened again.
-        draining.store(true, Ordering::SeqCst);
-        report(&reporter, &mut seen, ServingStatus::Serving).await;
-        report(&reporter, &mut seen, ServingStatus::NotServing).await;
+        // The stream ends: it is opened again.
+        let second = health.next_stream();
+        drop(first);
         assert_eq!(next(&mut seen).await, Seen::Lost, "the stream ended");
         assert_eq!(next(&mut seen).await, Seen::Opened, "and was opened again");
-        assert_eq!(next(&mut seen).await, Seen::Status(Watched::NotServing));
-        draining.store(false, Ordering::SeqCst);
+        report(&second, &mut seen, ServingStatus::Serving).await;
 
         // Once what is kept is dropped, the loop ends at its next wake-up.
         drop(recorder);
-        reporter
-            .set_service_status(SERVICE, ServingStatus::Serving)
-            .await;
+        let _ = second.send(Ok(HealthCheckResponse::default()));
         tokio::time::timeout(Duration::from_secs(5), following)
             .await
             .expect("the loop ends")
