@@ -166,33 +166,30 @@ pub async fn entries_of_timetables(
     )
     .fetch_all(db)
     .await?;
-    let mut entries: Vec<(EntryRow, Vec<EntrySlotRow>)> = Vec::new();
-    for row in rows {
-        let slot = match (row.day, row.start_minute, row.end_minute) {
-            (Some(day), Some(start_minute), Some(end_minute)) => Some(EntrySlotRow {
-                entry_id: row.id,
-                day,
-                start_minute,
-                end_minute,
-            }),
-            _ => None,
-        };
-        match entries.last_mut() {
-            Some((last, slots)) if last.id == row.id => slots.extend(slot),
-            _ => entries.push((
-                EntryRow {
-                    id: row.id,
-                    timetable_id: row.timetable_id,
-                    name: row.name,
-                    place: row.place,
-                    memo: row.memo,
-                    created_at: row.created_at,
-                },
-                slot.into_iter().collect(),
-            )),
-        }
-    }
-    Ok(entries)
+    Ok(super::grouped(
+        rows,
+        |entry: &EntryRow, row| entry.id == row.id,
+        |row| {
+            let slot = match (row.day, row.start_minute, row.end_minute) {
+                (Some(day), Some(start_minute), Some(end_minute)) => Some(EntrySlotRow {
+                    entry_id: row.id,
+                    day,
+                    start_minute,
+                    end_minute,
+                }),
+                _ => None,
+            };
+            let entry = EntryRow {
+                id: row.id,
+                timetable_id: row.timetable_id,
+                name: row.name,
+                place: row.place,
+                memo: row.memo,
+                created_at: row.created_at,
+            };
+            (entry, slot)
+        },
+    ))
 }
 
 /// Entries by id, in the order added.

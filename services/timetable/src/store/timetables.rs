@@ -365,38 +365,42 @@ pub async fn courses_of_timetables(
     )
     .fetch_all(db)
     .await?;
-    let mut courses: Vec<TimetableCourseRow> = Vec::new();
-    for row in rows {
-        let session = match (row.day, row.start_minute, row.end_minute, row.room) {
-            (Some(day), Some(start_minute), Some(end_minute), Some(room)) => Some(SessionRow {
-                course_id: row.id,
-                day,
-                start_minute,
-                end_minute,
-                room,
-            }),
-            _ => None,
-        };
-        match courses.last_mut() {
-            Some(last) if last.timetable_id == row.timetable_id && last.course.id == row.id => {
-                last.sessions.extend(session);
-            }
-            _ => courses.push(TimetableCourseRow {
-                timetable_id: row.timetable_id,
-                course: CourseRow {
-                    id: row.id,
-                    school_id: row.school_id,
-                    semester: row.semester,
-                    code: row.code,
-                    name: row.name,
-                    professor: row.professor,
-                    credits: row.credits,
-                },
-                sessions: session.into_iter().collect(),
-            }),
-        }
-    }
-    Ok(courses)
+    let courses = super::grouped(
+        rows,
+        |(timetable_id, course): &(i64, CourseRow), row| {
+            *timetable_id == row.timetable_id && course.id == row.id
+        },
+        |row| {
+            let session = match (row.day, row.start_minute, row.end_minute, row.room) {
+                (Some(day), Some(start_minute), Some(end_minute), Some(room)) => Some(SessionRow {
+                    course_id: row.id,
+                    day,
+                    start_minute,
+                    end_minute,
+                    room,
+                }),
+                _ => None,
+            };
+            let course = CourseRow {
+                id: row.id,
+                school_id: row.school_id,
+                semester: row.semester,
+                code: row.code,
+                name: row.name,
+                professor: row.professor,
+                credits: row.credits,
+            };
+            ((row.timetable_id, course), session)
+        },
+    );
+    Ok(courses
+        .into_iter()
+        .map(|((timetable_id, course), sessions)| TimetableCourseRow {
+            timetable_id,
+            course,
+            sessions,
+        })
+        .collect())
 }
 
 /// The ids of a timetable's courses in the order they were added.
